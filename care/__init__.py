@@ -1,0 +1,1 @@
+"""The care domain inside each unit's schema: registers, programme, visits, talks, fund and reports."""

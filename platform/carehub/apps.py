@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CarehubConfig(AppConfig):
+    name = "carehub"
+    verbose_name = "Carehub"

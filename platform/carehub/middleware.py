@@ -1,0 +1,61 @@
+"""Per-request unit behaviour: lifecycle status, language and time zone."""
+
+import zoneinfo
+
+from django.conf import settings
+from django.http import Http404, HttpResponseForbidden
+from django.template.loader import render_to_string
+from django.urls import Resolver404, resolve
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
+
+from tenants.models import UnitStatus
+
+# What a suspended unit's staff may still post: signing in and out, and the language switch.
+READ_ONLY_ALLOWED = {"login", "logout", "set_language"}
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class UnitStatusMiddleware:
+    """An archived unit does not exist to the outside; a suspended one is read-only."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        unit = getattr(request, "tenant", None)
+        if unit is not None and not unit.is_platform:
+            if unit.status == UnitStatus.ARCHIVED:
+                raise Http404
+            if unit.is_read_only and request.method not in SAFE_METHODS and not self._allowed(request):
+                body = render_to_string("carehub/read_only.html", {"unit": unit}, request=request)
+                return HttpResponseForbidden(body)
+        return self.get_response(request)
+
+    @staticmethod
+    def _allowed(request) -> bool:
+        try:
+            match = resolve(request.path_info, urlconf=getattr(request, "urlconf", None))
+        except Resolver404:
+            return False
+        return match.url_name in READ_ONLY_ALLOWED
+
+
+class UnitLocaleMiddleware:
+    """Language: the user's choice (cookie) first, then the unit's language. Time zone: the unit's."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        unit = getattr(request, "tenant", None)
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if not translation.check_for_language(language or ""):
+            language = getattr(unit, "language", None) or settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        timezone.activate(zoneinfo.ZoneInfo(getattr(unit, "time_zone", None) or settings.TIME_ZONE))
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+        patch_vary_headers(response, ("Cookie",))
+        return response

@@ -1,0 +1,9 @@
+"""URLs at the base domain: the platform operators' console."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("tenants.urls")),
+    path("accounts/", include("carehub.accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+]

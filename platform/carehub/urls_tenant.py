@@ -1,0 +1,11 @@
+"""URLs of a unit's portal at {slug}.{base domain}."""
+
+from django.urls import include, path
+
+from care import views as care_views
+
+urlpatterns = [
+    path("", care_views.dashboard, name="home"),
+    path("accounts/", include("carehub.accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+]

@@ -1,0 +1,1 @@
+"""The public-schema registry of units: their domains, onboarding, lifecycle and the operator console."""

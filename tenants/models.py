@@ -1,0 +1,93 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_tenants.models import DomainMixin, TenantMixin
+from django_tenants.utils import get_public_schema_name
+
+
+class UnitKind(models.TextChoices):
+    DISTRICT = "district", _("District")
+    STREET = "street", _("Street")
+    SCHOOL = "school", _("School")
+    HOSPITAL = "hospital", _("Hospital")
+    ENTERPRISE = "enterprise", _("Enterprise")
+    OTHER = "other", _("Other")
+
+
+class UnitStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+    ARCHIVED = "archived", _("Archived")
+
+
+class UnitQuerySet(models.QuerySet):
+    def units(self):
+        """Every real unit: the public schema's row is the platform itself."""
+        return self.exclude(schema_name=get_public_schema_name())
+
+    def active(self):
+        return self.units().filter(status=UnitStatus.ACTIVE)
+
+
+class Unit(TenantMixin):
+    """A tenant: one organisation running its own care programme in its own PostgreSQL schema."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=32, unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=UnitKind.choices, default=UnitKind.OTHER)
+    time_zone = models.CharField(_("time zone"), max_length=64, default=settings.CAREHUB_TIME_ZONE)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES,
+                                default=settings.LANGUAGE_CODE)
+    status = models.CharField(_("status"), max_length=16, choices=UnitStatus.choices,
+                              default=UnitStatus.ACTIVE)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    auto_create_schema = True
+    auto_drop_schema = False
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_platform(self) -> bool:
+        return self.schema_name == get_public_schema_name()
+
+    @property
+    def is_read_only(self) -> bool:
+        return self.status == UnitStatus.SUSPENDED
+
+
+class Domain(DomainMixin):
+    class Meta:
+        verbose_name = _("domain")
+        verbose_name_plural = _("domains")
+
+
+class UnitEvent(models.Model):
+    """Append-only audit of a unit's lifecycle: who created, suspended, resumed or archived it, and why."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Created")
+        SUSPENDED = "suspended", _("Suspended")
+        RESUMED = "resumed", _("Resumed")
+        ARCHIVED = "archived", _("Archived")
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(max_length=16, choices=Action.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    source = models.CharField(max_length=16, default="cli")
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.unit_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
