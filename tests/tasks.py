@@ -1,0 +1,17 @@
+"""Tasks used only by the tests, registered on the real Celery app."""
+
+from carehub.accounts.models import User
+from carehub.celery import app
+from carehub.tasks import UnitTask
+from django.db import connection
+
+
+@app.task(base=UnitTask, name="tests.whoami")
+def whoami():
+    return {"schema": connection.schema_name, "emails": sorted(User.objects.values_list("email", flat=True))}
+
+
+@app.task(bind=True, base=UnitTask, name="tests.fetch_user")
+def fetch_user(self, user_id):
+    user = self.fetch(User, user_id)
+    return user.email if user else None
