@@ -1,10 +1,11 @@
 """Simplified Chinese by default, English on request; times shown in the unit's time zone."""
 
+from django.test import override_settings
 from django.utils import timezone
 
 from tenants.models import Unit
 
-from .conftest import client_for, logged_in
+from .conftest import client_for
 
 
 def test_portal_speaks_chinese_by_default(alpha):
@@ -26,11 +27,11 @@ def test_unit_language_is_the_default_for_its_portal(alpha):
     assert 'lang="en"' in body
 
 
-def test_requests_use_the_units_time_zone(alpha):
+@override_settings(ROOT_URLCONF="tests.urls_probe")
+def test_requests_use_the_units_time_zone_and_leave_none_behind(alpha):
     Unit.objects.filter(pk=alpha.unit.pk).update(time_zone="Asia/Urumqi")
-    response = logged_in(alpha).get("/")
-    assert response.status_code == 200
-    assert str(timezone.get_current_timezone()) == "Asia/Urumqi"
+    assert client_for(alpha.host).get("/zone/").json() == {"time_zone": "Asia/Urumqi", "language": "zh-hans"}
+    assert timezone.get_current_timezone_name() == "Asia/Shanghai"  # deactivated after the response
 
 
 def test_console_lists_creation_time_in_shanghai_time(alpha):
@@ -39,3 +40,13 @@ def test_console_lists_creation_time_in_shanghai_time(alpha):
     body = client.get("/").content.decode()
     local = timezone.localtime(alpha.unit.created_at, timezone=__import__("zoneinfo").ZoneInfo("Asia/Shanghai"))
     assert local.strftime("%Y-%m-%d %H:%M") in body
+
+
+def test_every_message_has_a_chinese_translation():
+    from pathlib import Path
+
+    po = Path(__file__).resolve().parent.parent / "platform/carehub/locale/zh_Hans/LC_MESSAGES/django.po"
+    entries = po.read_text(encoding="utf-8").split("\n\n")[1:]
+    untranslated = [entry for entry in entries if 'msgstr ""\n' in entry + "\n" and "msgstr \"\"\n\"" not in entry]
+    fuzzy = [entry for entry in entries if "#, fuzzy" in entry]
+    assert not untranslated and not fuzzy

@@ -67,7 +67,7 @@ def sentry_events():
     server.shutdown()
 
 
-@override_settings(ROOT_URLCONF="tests.urls_boom", DEBUG_PROPAGATE_EXCEPTIONS=False)
+@override_settings(ROOT_URLCONF="tests.urls_probe", DEBUG_PROPAGATE_EXCEPTIONS=False)
 def test_request_errors_are_tagged_and_scrubbed(alpha, sentry_events):
     client = logged_in(alpha)
     client.raise_request_exception = False

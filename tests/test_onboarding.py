@@ -5,6 +5,7 @@ from carehub.accounts.models import Invitation, Role, User
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import translation
 from django_tenants.utils import schema_context, schema_exists
 
 from tenants import presets
@@ -12,6 +13,20 @@ from tenants.models import Domain, Unit, UnitEvent, UnitStatus
 from tenants.services import base_url, change_status, onboard_unit
 
 from .conftest import client_for
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are asserted in English; the product's default language is Simplified Chinese."""
+    with translation.override("en"):
+        yield
+
+
+def test_errors_default_to_simplified_chinese(db):
+    translation.deactivate()  # as in a request that activated nothing, or a command
+    with pytest.raises(ValidationError) as excinfo:
+        onboard(slug="public")
+    assert excinfo.value.message_dict["slug"] == ["“public”为保留标识，不能使用。"]
 
 
 def onboard(**overrides):

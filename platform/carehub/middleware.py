@@ -55,7 +55,12 @@ class UnitLocaleMiddleware:
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
         timezone.activate(zoneinfo.ZoneInfo(getattr(unit, "time_zone", None) or settings.TIME_ZONE))
-        response = self.get_response(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            # Threads serve many units: leave no unit's language or time zone behind for the next request.
+            translation.deactivate()
+            timezone.deactivate()
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         patch_vary_headers(response, ("Cookie",))
         return response
