@@ -1,8 +1,11 @@
 from django.conf import settings
-from django.db import models
+from django.core.management import call_command
+from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
-from django_tenants.utils import get_public_schema_name
+from django_tenants.utils import get_creation_fakes_migrations, get_public_schema_name, schema_exists
+
+from .clone import clone_schema
 
 
 class UnitKind(models.TextChoices):
@@ -54,6 +57,20 @@ class Unit(TenantMixin):
 
     def __str__(self):
         return self.name
+
+    def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
+        """Clone the template with our lean copy (see tenants.clone), then apply, for real, any migration the
+        template lacks: django-tenants would *fake* those, leaving the unit without the columns."""
+        template = self.get_base_schema() if get_creation_fakes_migrations() else False
+        if not (sync_schema and template and schema_exists(template)) or self.is_platform:
+            return super().create_schema(check_if_exists, sync_schema, verbosity)
+        if check_if_exists and schema_exists(self.schema_name):
+            return False
+        clone_schema(template, self.schema_name)
+        call_command("migrate_schemas", tenant=True, schema_name=self.schema_name, interactive=False,
+                     verbosity=verbosity)
+        connection.set_schema_to_public()
+        return True
 
     @property
     def is_platform(self) -> bool:

@@ -5,13 +5,14 @@ import re
 import zoneinfo
 from dataclasses import dataclass, field
 
-from carehub.accounts.models import Role
-from carehub.accounts.services import invite_user
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
+
+from carehub.accounts.models import Role
+from carehub.accounts.services import invite_user
 
 from . import presets
 from .models import Domain, Unit, UnitEvent, UnitKind, UnitStatus

@@ -8,13 +8,13 @@ create and drop schemas and leave nothing behind.
 from dataclasses import dataclass
 
 import pytest
-from carehub.accounts.models import Role, User
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from carehub.accounts.models import Role, User
 from tenants.models import Unit
 from tenants.services import onboard_unit
 

@@ -1,9 +1,10 @@
 """Tasks used only by the tests, registered on the real Celery app."""
 
+from django.db import connection
+
 from carehub.accounts.models import User
 from carehub.celery import app
 from carehub.tasks import UnitTask
-from django.db import connection
 
 
 @app.task(base=UnitTask, name="tests.whoami")

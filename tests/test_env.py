@@ -2,8 +2,9 @@ import subprocess
 import sys
 
 import pytest
-from carehub.env import env_bool, env_int, env_list, env_str
 from django.core.exceptions import ImproperlyConfigured
+
+from carehub.env import env_bool, env_int, env_list, env_str
 
 
 def test_typed_helpers(monkeypatch):

@@ -8,13 +8,14 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 import sentry_sdk
-from carehub.celery import app
-from carehub.observability import JsonFormatter, TenantLogFilter, init_sentry
-from carehub.tasks import UnitTask
 from django.db import connection
 from django.test import override_settings
 from django_tenants.utils import schema_context
 from sentry_sdk.transport import brotli as sentry_brotli  # whichever brotli module the SDK compresses with
+
+from carehub.celery import app
+from carehub.observability import JsonFormatter, TenantLogFilter, init_sentry
+from carehub.tasks import UnitTask
 
 from .conftest import logged_in
 

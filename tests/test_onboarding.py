@@ -1,13 +1,13 @@
 import json
 
 import pytest
-from carehub.accounts.models import Invitation, Role, User
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import translation
 from django_tenants.utils import schema_context, schema_exists
 
+from carehub.accounts.models import Invitation, Role, User
 from tenants import presets
 from tenants.models import Domain, Unit, UnitEvent, UnitStatus
 from tenants.services import base_url, change_status, onboard_unit

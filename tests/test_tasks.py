@@ -4,10 +4,6 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from carehub.accounts import tasks as account_tasks
-from carehub.accounts.models import User
-from carehub.celery import app
-from carehub.tasks import PublicSchemaError, for_each_active_unit
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
@@ -16,6 +12,10 @@ from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from carehub.accounts import tasks as account_tasks
+from carehub.accounts.models import User
+from carehub.celery import app
+from carehub.tasks import PublicSchemaError, for_each_active_unit
 from tenants.models import UnitEvent
 from tenants.services import change_status
 

@@ -6,13 +6,13 @@ import shutil
 import sys
 from pathlib import Path
 
-import carehub.accounts.migrations as real_migrations
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 from django_tenants.management.commands.migrate_schemas import MigrateSchemasCommand
 
+import carehub.accounts.migrations as real_migrations
 from tenants.services import onboard_unit
 
 NEW_MIGRATION = '''
@@ -52,13 +52,14 @@ def has_column(schema, table, column):
         return cursor.fetchone() is not None
 
 
-def test_plain_migrate_schemas_skips_the_template(alpha, accounts_with_new_migration):
+def test_plain_migrate_schemas_skips_the_template_but_onboarding_still_applies_it(alpha, accounts_with_new_migration):
     call_command(MigrateSchemasCommand(), tenant=True, verbosity=0, interactive=False)
     assert has_column("alpha", "accounts_user", "probe_column")
     assert not has_column("_template", "accounts_user", "probe_column")  # the trap
     connection.set_schema_to_public()
-    broken = onboard_unit(None, slug="clonedtoo", name="x", kind="other", admin_email="a@x.test").unit
-    assert not has_column(broken.schema_name, "accounts_user", "probe_column")
+    # django-tenants would fake the missing migration on the clone; our create_schema applies it.
+    unit = onboard_unit(None, slug="clonedtoo", name="x", kind="other", admin_email="a@x.test").unit
+    assert has_column(unit.schema_name, "accounts_user", "probe_column")
 
 
 def test_carehub_migrate_covers_public_template_and_units(alpha, accounts_with_new_migration):
@@ -68,3 +69,45 @@ def test_carehub_migrate_covers_public_template_and_units(alpha, accounts_with_n
     connection.set_schema_to_public()
     unit = onboard_unit(None, slug="afterwards", name="x", kind="other", admin_email="a@x.test").unit
     assert has_column(unit.schema_name, "accounts_user", "probe_column")
+
+
+STRUCTURE = {
+    "columns": """SELECT table_name, column_name, data_type, is_nullable, column_default IS NOT NULL, is_identity
+                    FROM information_schema.columns WHERE table_schema = %s""",
+    "constraints": """SELECT c.relname, con.conname, con.contype, pg_get_constraintdef(con.oid)
+                        FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
+                       WHERE con.connamespace = %s::regnamespace""",
+    "indexes": "SELECT tablename, indexname FROM pg_indexes WHERE schemaname = %s",
+}
+COUNTED = ["django_migrations", "django_content_type", "auth_permission"]
+
+
+def structure(schema):
+    with connection.cursor() as cursor:
+        shape = {}
+        for name, sql in STRUCTURE.items():
+            cursor.execute(sql, [schema])
+            # Foreign keys name their schema: it must be the unit's own (never the template's).
+            rows = [tuple(str(v).replace(f"{schema}.", "<own>.") for v in row) for row in cursor.fetchall()]
+            shape[name] = sorted(rows)
+        for table in COUNTED:
+            cursor.execute(f'SELECT count(*), max(id) FROM "{schema}"."{table}"')
+            shape[table] = cursor.fetchone()
+            cursor.execute(f"SELECT nextval(pg_get_serial_sequence('\"{schema}\".\"{table}\"', 'id'))")
+            shape[f"{table} next id"] = cursor.fetchone()
+    return shape
+
+
+def test_a_cloned_unit_is_identical_to_a_migrated_one(db):
+    cloned = onboard_unit(None, slug="cloned", name="x", kind="other", admin_email="a@x.test").unit
+    with override_settings(TENANT_CREATION_FAKES_MIGRATIONS=False):
+        migrated = onboard_unit(None, slug="migrated", name="x", kind="other", admin_email="a@x.test").unit
+    # Each schema's one row so far is its invited admin; everything else must match exactly.
+    assert structure(cloned.schema_name) == structure(migrated.schema_name)
+
+
+def test_cloning_refuses_a_template_with_objects_it_cannot_copy(db):
+    with connection.cursor() as cursor:
+        cursor.execute('CREATE VIEW "_template".active_users AS SELECT id FROM "_template".accounts_user')
+    with pytest.raises(NotImplementedError, match="active_users"):
+        onboard_unit(None, slug="withview", name="x", kind="other", admin_email="a@x.test")

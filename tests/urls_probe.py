@@ -1,10 +1,11 @@
 """The unit URLs plus probe views: one that fails holding personal data in its locals (Sentry scrubbing) and
 one that reports the request's active time zone and language."""
 
-from carehub.urls_tenant import urlpatterns as unit_urlpatterns
 from django.http import JsonResponse
 from django.urls import path
 from django.utils import timezone, translation
+
+from carehub.urls_tenant import urlpatterns as unit_urlpatterns
 
 
 def boom(request):
