@@ -33,6 +33,10 @@ class OnboardForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
 
 
+# Service error keys that the form names differently.
+SERVICE_FIELDS = {"email": "admin_email", "phone": "admin_phone"}
+
+
 @operator_required
 def console(request):
     units = Unit.objects.units().prefetch_related("domains").order_by("name")
@@ -47,8 +51,9 @@ def onboard(request):
         try:
             result = services.onboard_unit(request.user, source="console", **form.cleaned_data)
         except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, messages)
+            for field, errors in exc.message_dict.items():
+                field = SERVICE_FIELDS.get(field, field)
+                form.add_error(field if field in form.fields else None, errors)
         else:
             return render(request, "tenants/onboarded.html", {"result": result})
     return render(request, "tenants/onboard.html", {"form": form})

@@ -102,6 +102,10 @@ def test_operator_onboards_and_suspends_from_console(db, alpha):
     bad = client.post("/units/new/", {"name": "x", "slug": "hongqi", "kind": "street", "admin_email": "a@b.cn",
                                       "time_zone": "Asia/Shanghai", "language": "zh-hans"})
     assert "hongqi" in str(bad.context["form"].errors["slug"])
+    bad_phone = client.post("/units/new/", {"name": "x", "slug": "other", "kind": "street", "admin_email": "a@b.cn",
+                                            "admin_phone": "12345", "time_zone": "Asia/Shanghai",
+                                            "language": "zh-hans"})
+    assert bad_phone.context["form"].errors["admin_phone"]
     client.post(f"/units/{alpha.unit.slug}/suspended/", {"note": "checking"})
     event = UnitEvent.objects.filter(unit=alpha.unit).latest("at")
     assert (event.action, event.source, event.actor.email) == ("suspended", "console", "operator@carehub.test")

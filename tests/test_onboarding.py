@@ -61,6 +61,12 @@ def test_onboarding_creates_schema_domain_and_invited_admin(db):
     assert UnitEvent.objects.get(unit=unit).action == UnitEvent.Action.CREATED
 
 
+def test_admin_phone_is_stored_as_e164(db):
+    result = onboard(admin_phone="139 1234 5678")
+    with schema_context(result.unit.schema_name):
+        assert User.objects.get().phone == "+8613912345678"
+
+
 def test_invitation_link_works_once_and_logs_in(db):
     result = onboard()
     client = client_for("newunit.localhost")
@@ -126,6 +132,7 @@ def test_bad_slugs_are_refused_with_a_clear_message(alpha, slug, message):
     ("time_zone", {"time_zone": "Mars/Olympus"}),
     ("language", {"language": "fr"}),
     ("email", {"admin_email": "not-an-email"}),
+    ("phone", {"admin_phone": "12345"}),
 ])
 def test_bad_details_are_refused_and_leave_nothing(db, field, overrides):
     with pytest.raises(ValidationError) as excinfo:

@@ -5,6 +5,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -25,6 +26,20 @@ class IssuedInvitation:
         return f"/accounts/invite/{self.token}/"
 
 
+def normalise_phone(phone: str, region: str = "CN") -> str:
+    """A phone number as E.164 (+8613800000000), or "" when none was given."""
+    phone = (phone or "").strip()
+    if not phone:
+        return ""
+    try:
+        parsed = phonenumbers.parse(phone, region)
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if parsed is None or not phonenumbers.is_valid_number(parsed):
+        raise ValidationError({"phone": _("“%(phone)s” is not a valid phone number.") % {"phone": phone}})
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -39,6 +54,7 @@ def invite_user(actor, *, email: str, role: str = Role.VIEWER, full_name: str = 
         raise ValidationError({"email": _("Enter a valid email address.")}) from None
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
+    phone = normalise_phone(phone)
     with transaction.atomic():
         if User.objects.filter(email=email).exists():
             raise ValidationError({"email": _("An account with this email already exists.")})
