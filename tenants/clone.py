@@ -11,32 +11,32 @@ free-standing sequences) is refused loudly rather than silently left out.
 
 from django.db import connection, transaction
 
+# Catalog look-ups go through indexed columns (relation oids), so they cost the same with 5 units or 5,000.
+TABLES = """SELECT oid, relname FROM pg_class WHERE relnamespace = %(schema)s::regnamespace AND relkind = 'r'
+            ORDER BY relname"""
 UNSUPPORTED = """
     SELECT relname, 'relation kind ' || relkind::text FROM pg_class
-     WHERE relnamespace = %(s)s::regnamespace AND relkind IN ('v', 'm', 'f', 'p')
-    UNION ALL SELECT proname, 'function' FROM pg_proc WHERE pronamespace = %(s)s::regnamespace
-    UNION ALL SELECT tgname, 'trigger' FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-     WHERE c.relnamespace = %(s)s::regnamespace AND NOT t.tgisinternal
+     WHERE relnamespace = %(schema)s::regnamespace AND relkind IN ('v', 'm', 'f', 'p')
+    UNION ALL SELECT proname, 'function' FROM pg_proc WHERE pronamespace = %(schema)s::regnamespace
+    UNION ALL SELECT tgname, 'trigger' FROM pg_trigger WHERE tgrelid = ANY(%(tables)s::oid[]) AND NOT tgisinternal
     UNION ALL SELECT relname, 'sequence' FROM pg_class s
-     WHERE s.relnamespace = %(s)s::regnamespace AND s.relkind = 'S'
-       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = s.oid AND d.deptype = 'i')
+     WHERE s.relnamespace = %(schema)s::regnamespace AND s.relkind = 'S'
+       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = s.oid
+                       AND d.deptype = 'i')
 """
-TABLES = "SELECT relname FROM pg_class WHERE relnamespace = %(s)s::regnamespace AND relkind = 'r' ORDER BY relname"
 # Foreign keys last: they need every table, and adding them after the rows skips per-row checks.
 CONSTRAINTS = """
-    SELECT c.relname, con.conname, pg_get_constraintdef(con.oid), con.contype = 'f'
-      FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
-     WHERE con.connamespace = %(s)s::regnamespace AND con.contype IN ('p', 'u', 'x', 'f')
-     ORDER BY con.contype = 'f', c.relname, con.conname
+    SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), contype = 'f' FROM pg_constraint
+     WHERE conrelid = ANY(%(tables)s::oid[]) AND contype IN ('p', 'u', 'x', 'f')
+     ORDER BY contype = 'f', conrelid::regclass::text, conname
 """
 INDEXES = """
-    SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
-     WHERE c.relnamespace = %(s)s::regnamespace
-       AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid)
+    SELECT pg_get_indexdef(indexrelid) FROM pg_index i WHERE indrelid = ANY(%(tables)s::oid[])
+       AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conrelid = i.indrelid AND con.conindid = i.indexrelid)
 """
 IDENTITIES = """
-    SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-     WHERE c.relnamespace = %(s)s::regnamespace AND c.relkind = 'r' AND a.attidentity <> ''
+    SELECT attrelid::regclass::text, attname FROM pg_attribute
+     WHERE attrelid = ANY(%(tables)s::oid[]) AND attnum > 0 AND attidentity <> ''
 """
 
 
@@ -44,26 +44,27 @@ def quote(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def _fetch(cursor, sql: str, template: str) -> list[tuple]:
-    cursor.execute(sql, {"s": template})
+def _fetch(cursor, sql: str, **params) -> list[tuple]:
+    cursor.execute(sql, params)
     return cursor.fetchall()
 
 
 def clone_schema(template: str, target: str) -> None:
     """Create `target` as a copy of `template`, all or nothing."""
     with transaction.atomic(), connection.cursor() as cursor:
-        unsupported = _fetch(cursor, UNSUPPORTED, template)
-        if unsupported:
-            found = ", ".join(f"{kind} {name}" for name, kind in unsupported)
-            raise NotImplementedError(f"The template schema holds objects this clone does not copy: {found}")
         # django-tenants sets the search path again on every new cursor, so these SET LOCALs end with this one.
-        # With the template alone on the search path, definitions name its tables unqualified, so they
-        # resolve to the target's tables when replayed there; references to public stay qualified.
+        # With the template alone on the search path, definitions and regclass names name its tables
+        # unqualified, so they resolve to the target's tables when replayed there; public stays qualified.
         cursor.execute(f"SET LOCAL search_path = {quote(template)}")
-        tables = [row[0] for row in _fetch(cursor, TABLES, template)]
-        constraints = _fetch(cursor, CONSTRAINTS, template)
-        indexes = [row[0].replace(f" ON {template}.", " ON ", 1) for row in _fetch(cursor, INDEXES, template)]
-        identities = _fetch(cursor, IDENTITIES, template)
+        found = _fetch(cursor, TABLES, schema=template)
+        oids, tables = [oid for oid, _name in found], [name for _oid, name in found]
+        unsupported = _fetch(cursor, UNSUPPORTED, schema=template, tables=oids)
+        if unsupported:
+            listed = ", ".join(f"{kind} {name}" for name, kind in unsupported)
+            raise NotImplementedError(f"The template schema holds objects this clone does not copy: {listed}")
+        constraints = _fetch(cursor, CONSTRAINTS, tables=oids)
+        indexes = [row[0].replace(f" ON {template}.", " ON ", 1) for row in _fetch(cursor, INDEXES, tables=oids)]
+        identities = _fetch(cursor, IDENTITIES, tables=oids)
 
         cursor.execute(f"CREATE SCHEMA {quote(target)}")
         cursor.execute(f"SET LOCAL search_path = {quote(target)}")
