@@ -139,3 +139,33 @@ def test_archived_unit_answers_404_everywhere(alpha):
     change_status(None, alpha.unit, UnitEvent.Action.ARCHIVED)
     assert client.get("/").status_code == 404
     assert client_for(alpha.host).get("/accounts/login/").status_code == 404
+
+
+def test_invitation_link_of_unit_a_is_unknown_at_unit_b(db, beta):
+    from tenants.services import base_url, onboard_unit
+
+    result = onboard_unit(None, slug="gamma", name="Gamma", kind="other", admin_email="first@gamma.test")
+    path = result.invitation_url.removeprefix(base_url("gamma.localhost"))
+    assert client_for(beta.host).get(path).status_code == 404
+    assert client_for(CONSOLE).get(path).status_code == 404
+    assert client_for("gamma.localhost").get(path).status_code == 200
+
+
+def test_console_actions_need_an_operator(alpha):
+    anonymous = client_for(CONSOLE)
+    assert anonymous.post(f"/units/{alpha.unit.slug}/suspended/").status_code == 302
+    assert anonymous.get("/units/new/").status_code == 302
+    # A unit's own host has no console at all.
+    assert logged_in(alpha).post(f"/units/{alpha.unit.slug}/suspended/").status_code == 404
+    alpha.unit.refresh_from_db()
+    assert alpha.unit.status == "active"
+
+
+def test_a_public_account_that_is_not_an_operator_is_refused(db):
+    from carehub.accounts.models import User
+
+    User.objects.create_user("someone@carehub.test", PASSWORD)
+    client = client_for(CONSOLE)
+    assert client.login(email="someone@carehub.test", password=PASSWORD)
+    assert client.get("/").status_code == 403
+    assert client.post("/units/new/", {}).status_code == 403
