@@ -154,7 +154,6 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {"task": "carehub.accounts.tasks.fan_out_housekeeping", "schedule": 6 * 3600},
 }
