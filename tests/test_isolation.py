@@ -22,9 +22,9 @@ def test_unit_admin_sees_own_unit_name(alpha):
 
 def test_dashboard_counts_only_own_members(alpha, beta):
     with schema_context("alpha"):
-        Member.objects.create(name="王建国", sex="m", uses_smartphone=False)
+        Member.objects.create(node=alpha.nodes["east1"], name="王建国", sex="m", uses_smartphone=False)
     with schema_context("beta"):
-        Member.objects.bulk_create([Member(name=f"李{i}", sex="f") for i in range(3)])
+        Member.objects.bulk_create([Member(node=beta.nodes["west1"], name=f"李{i}", sex="f") for i in range(3)])
     connection.set_schema_to_public()
     alpha_counts = logged_in(alpha).get("/").context["counts"]
     beta_counts = logged_in(beta).get("/").context["counts"]

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import accumulate
 
+from care.services.members import initials
+
 from .models import Member, MemberStatus, Sex
 
 # (surname, relative frequency): national frequencies, with 于 孙 姜 曲 丛 宫 隋 boosted as in Dalian.
@@ -243,8 +245,10 @@ class _Generator:
             status = MemberStatus.FLOWING
         elif roll > 0.996:
             status = MemberStatus.MOVED_OUT
-        return Member(name=self._name(sex, birth), sex=sex, birth_date=birth, joined_on=joined, phone=phone,
-                      uses_smartphone=uses_smartphone, address=address, status=status)
+        name = self._name(sex, birth)
+        died_on = self.today - timedelta(days=rng.randint(10, 900)) if status == MemberStatus.DECEASED else None
+        return Member(name=name, name_initials=initials(name), sex=sex, birth_date=birth, joined_on=joined,
+                      phone=phone, uses_smartphone=uses_smartphone, address=address, status=status, died_on=died_on)
 
 
 def generate_members(kind: str, count: int, *, seed: str, today: date) -> Iterator[Member]:
@@ -254,15 +258,16 @@ def generate_members(kind: str, count: int, *, seed: str, today: date) -> Iterat
         yield generator.member(index)
 
 
-def top_up_members(kind: str, target: int, *, seed: str, today: date, batch_size: int = 2000) -> int:
-    """Bring the current schema's register up to `target` members; returns how many were created.
-
-    Members already present count towards the target, so running this again creates nobody.
+def top_up_members(kind: str, target: int, *, nodes: list, seed: str, today: date, batch_size: int = 2000) -> int:
+    """Bring the current schema's register up to `target` members, spread over `nodes`; returns how many
+    were created. Members already present count towards the target, so running this again creates nobody.
     """
     existing = Member.objects.count()
     if existing >= target:
         return 0
     members = generate_members(kind, target, seed=seed, today=today)
     new = [member for index, member in enumerate(members) if index >= existing]
+    for index, member in enumerate(new, start=existing):
+        member.node = nodes[index % len(nodes)]
     Member.objects.bulk_create(new, batch_size=batch_size)
     return len(new)

@@ -35,6 +35,7 @@ SHARED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "django_filters",
     "drf_spectacular",
 ]
 # Each unit's schema holds its own accounts and sessions: a unit's staff exist only inside that unit.
@@ -44,6 +45,8 @@ TENANT_APPS = [
     "carehub.accounts",
     "django.contrib.sessions",
     "care.registers",
+    "care.audit",
+    "rest_framework.authtoken",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -8,4 +8,8 @@ urlpatterns = [
     path("", care_views.dashboard, name="home"),
     path("accounts/", include("carehub.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("registers/", include("care.portal.urls")),
+    path("imports/", include("care.imports.urls")),
+    path("api/v1/imports/", include("care.imports.api_urls")),
+    path("api/", include("care.api.urls")),
 ]

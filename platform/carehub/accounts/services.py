@@ -5,13 +5,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from carehub.phones import normalise_phone
 
 from .models import Invitation, Role, User
 
@@ -24,20 +25,6 @@ class IssuedInvitation:
     @property
     def path(self) -> str:
         return f"/accounts/invite/{self.token}/"
-
-
-def normalise_phone(phone: str, region: str = "CN") -> str:
-    """A phone number as E.164 (+8613800000000), or "" when none was given."""
-    phone = (phone or "").strip()
-    if not phone:
-        return ""
-    try:
-        parsed = phonenumbers.parse(phone, region)
-    except phonenumbers.NumberParseException:
-        parsed = None
-    if parsed is None or not phonenumbers.is_valid_number(parsed):
-        raise ValidationError({"phone": _("“%(phone)s” is not a valid phone number.") % {"phone": phone}})
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 def hash_token(token: str) -> str:

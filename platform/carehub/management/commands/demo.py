@@ -16,7 +16,8 @@ from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from care.registers.demo import top_up_members, years_before
-from care.registers.models import Member
+from care.registers.models import Member, Node, NodeKind
+from care.services.nodes import create_node
 from carehub.accounts.models import Invitation, Role, User
 from tenants import services
 from tenants.models import Unit, UnitKind
@@ -82,7 +83,9 @@ class Command(BaseCommand):
             unit = self.ensure_unit(spec)
             with schema_context(unit.schema_name), transaction.atomic():
                 self.ensure_staff(unit, spec)
-                created = top_up_members(spec.kind, target, seed=f"carehub-demo:{spec.slug}", today=today)
+                branches = self.ensure_tree(unit, spec)
+                created = top_up_members(spec.kind, target, nodes=branches, seed=f"carehub-demo:{spec.slug}",
+                                         today=today)
                 if created:
                     self.progress(f"{unit.slug}: {created} members added")
                 members = Member.objects.count()
@@ -130,6 +133,17 @@ class Command(BaseCommand):
                 user.save(update_fields=["password", "full_name", "is_active"])
                 Invitation.objects.filter(user=user, used_at__isnull=True).update(used_at=timezone.now())
                 self.progress(f"{spec.slug}: {email} activated")
+
+    def ensure_tree(self, unit: Unit, spec: DemoUnit) -> list[Node]:
+        """A committee with three general branches of three branches each; returns the branches."""
+        if not Node.objects.exists():
+            admin = User.objects.get(email=staff_email(spec.slug, Role.ADMIN))
+            root = create_node(admin, parent=None, name=unit.name, kind=NodeKind.COMMITTEE)
+            for first in ("第一", "第二", "第三"):
+                general = create_node(admin, parent=root, name=f"{first}党总支", kind=NodeKind.GENERAL_BRANCH)
+                for second in ("第一", "第二", "第三"):
+                    create_node(admin, parent=general, name=f"{first}总支{second}支部", kind=NodeKind.BRANCH)
+        return list(Node.objects.filter(children__isnull=True).order_by("path"))
 
     def summary(self, rows) -> None:
         write, bold = self.stdout.write, self.style.MIGRATE_HEADING

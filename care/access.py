@@ -1,0 +1,79 @@
+"""Who may see and change what in the registers. Enforced by the services and the API, not by templates.
+
+- Unit admin: everything, sensitive details included.
+- Secretary: reads and writes in their node's subtree.
+- Treasurer, viewer: read-only in their subtree (or the whole unit when their scope has no node).
+- Sensitive hardship categories (illness, disability, distress) only for admins and staff whose scope allows it.
+Staff without a scope see nothing but admins, who need none.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from care.registers.models import SENSITIVE_CATEGORIES, HardshipEntry, Member, Node, StaffScope
+from carehub.accounts.models import Role
+
+WRITERS = {Role.ADMIN, Role.SECRETARY}
+
+
+def scope_of(user) -> StaffScope | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        return user.scope
+    except StaffScope.DoesNotExist:
+        return None
+
+
+def root_path(user) -> str | None:
+    """The tree path the user may act under: "" for the whole unit, None for nothing at all."""
+    if getattr(user, "role", None) == Role.ADMIN and user.is_active:
+        return ""
+    scope = scope_of(user)
+    if scope is None:
+        return None
+    return scope.node.path if scope.node_id else ""
+
+
+def visible_nodes(user):
+    path = root_path(user)
+    if path is None:
+        return Node.objects.none()
+    return Node.objects.filter(path__startswith=path)
+
+
+def visible_members(user):
+    path = root_path(user)
+    if path is None:
+        return Member.objects.none()
+    return Member.objects.filter(node__path__startswith=path)
+
+
+def can_see_sensitive(user) -> bool:
+    if getattr(user, "role", None) == Role.ADMIN:
+        return True
+    scope = scope_of(user)
+    return bool(scope and scope.can_view_sensitive)
+
+
+def visible_hardship(user):
+    entries = HardshipEntry.objects.filter(member__in=visible_members(user))
+    if not can_see_sensitive(user):
+        entries = entries.exclude(category__in=SENSITIVE_CATEGORIES)
+    return entries
+
+
+def can_write(user) -> bool:
+    return getattr(user, "role", None) in WRITERS and root_path(user) is not None
+
+
+def require_write(user, node: Node | None = None) -> None:
+    """Raise PermissionDenied unless `user` may change things at `node` (or anywhere, when node is None)."""
+    path = root_path(user)
+    if not can_write(user) or (node is not None and not node.path.startswith(path)):
+        raise PermissionDenied(_("You may not change records there."))
+
+
+def require_admin(user) -> None:
+    if getattr(user, "role", None) != Role.ADMIN:
+        raise PermissionDenied(_("Only unit admins may do this."))

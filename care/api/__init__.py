@@ -1,0 +1,1 @@
+"""REST API v1 of the registers (care.api)."""

@@ -1,0 +1,1 @@
+"""The unit's append-only audit trail: who changed what, when, and from where."""
