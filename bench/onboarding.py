@@ -15,42 +15,12 @@ first. Every figure printed comes from this run.
 """
 
 import argparse
-import os
 import statistics
-import sys
 import time
 from collections import defaultdict
 from contextlib import contextmanager, nullcontext
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/carehub"
-
-
-def database_urls(url: str) -> tuple[str, str, str]:
-    """(scratch database name, its URL, URL of the `postgres` maintenance database on the same server)."""
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/") or "carehub"
-    scratch = f"{name}_bench"
-    return scratch, urlunsplit(parts._replace(path=f"/{scratch}")), urlunsplit(parts._replace(path="/postgres"))
-
-
-def admin_execute(maintenance_url: str, *statements: str) -> None:
-    import psycopg
-
-    with psycopg.connect(maintenance_url, autocommit=True) as connection:
-        for statement in statements:
-            connection.execute(statement)
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    """Linear interpolation between closest ranks (statistics.quantiles' inclusive method)."""
-    ordered = sorted(samples)
-    position = (len(ordered) - 1) * fraction
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+from scratch import percentile, run_in_scratch_database
 
 
 class Phases:
@@ -241,30 +211,7 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=20, help="units per method (default 20)")
     units = parser.parse_args().units
 
-    scratch, scratch_url, maintenance_url = database_urls(os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
-    os.environ["DATABASE_URL"] = scratch_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carehub.settings")
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-never-used-to-serve-requests")
-    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.pop("SENTRY_DSN", None)  # a benchmark's errors are not production incidents
-    for path in (BASE_DIR / "platform", BASE_DIR):
-        if str(path) not in sys.path:
-            sys.path.insert(0, str(path))
-
-    print(f"scratch database: {scratch} (dropped and created; dropped again at the end)")
-    admin_execute(maintenance_url, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)', f'CREATE DATABASE "{scratch}"')
-    try:
-        run(units)
-    finally:
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:  # noqa: S110 - Django may not have been set up; the drop below is what matters
-            pass
-        admin_execute(maintenance_url, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
-        print(f"scratch database {scratch} dropped")
+    run_in_scratch_database("bench", lambda: run(units))
 
 
 if __name__ == "__main__":

@@ -1,15 +1,21 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from care.registers.models import Member, MemberStatus
+from care import access
+from care.registers.models import MemberStatus
+from care.services.hardship import due_for_review
 
 
 @login_required
 def dashboard(request):
-    """The unit's home page. Later capabilities add their tiles (due visits, fund balances, ...)."""
+    """The unit's home page, counted within the user's own scope. Later capabilities add their tiles."""
+    living = access.visible_members(request.user).exclude(status=MemberStatus.DECEASED)
     counts = {
-        "members": Member.objects.exclude(status=MemberStatus.DECEASED).count(),
-        "without_smartphone": Member.objects.exclude(status=MemberStatus.DECEASED)
-        .filter(uses_smartphone=False).count(),
+        "members": living.count(),
+        "without_smartphone": living.filter(uses_smartphone=False).count(),
     }
-    return render(request, "carehub/dashboard.html", {"counts": counts})
+    ledger = {
+        "open": access.visible_hardship(request.user).filter(closed_on__isnull=True).count(),
+        "reviews_due": due_for_review(request.user).count(),
+    }
+    return render(request, "carehub/dashboard.html", {"counts": counts, "ledger": ledger})

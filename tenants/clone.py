@@ -52,7 +52,6 @@ def _fetch(cursor, sql: str, **params) -> list[tuple]:
 def clone_schema(template: str, target: str) -> None:
     """Create `target` as a copy of `template`, all or nothing."""
     with transaction.atomic(), connection.cursor() as cursor:
-        # django-tenants sets the search path again on every new cursor, so these SET LOCALs end with this one.
         # With the template alone on the search path, definitions and regclass names name its tables
         # unqualified, so they resolve to the target's tables when replayed there; public stays qualified.
         cursor.execute(f"SET LOCAL search_path = {quote(template)}")
@@ -87,3 +86,5 @@ def clone_schema(template: str, target: str) -> None:
         for table, name, definition, is_foreign_key in constraints:
             if is_foreign_key:
                 cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
+    # The SET LOCALs above last until the caller's transaction ends; make django-tenants set its path again.
+    connection.set_schema(connection.schema_name, include_public=connection.include_public_schema)

@@ -14,7 +14,7 @@ from playwright.sync_api import sync_playwright
 
 from .conftest import PASSWORD
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 CHROMIUM = "/usr/bin/chromium"
 
 

@@ -1,1 +1,36 @@
-urlpatterns = []
+"""REST API of the registers: /api/v1/..., the OpenAPI schema at /api/schema/ and its docs at /api/docs/.
+
+Included by carehub.urls_tenant at "api/", so every URL here belongs to one unit (its host picks the schema).
+"""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from .views.account import MeView, TokenView
+from .views.audit import AuditEventViewSet
+from .views.extra_fields import ExtraFieldViewSet
+from .views.hardship import HardshipViewSet
+from .views.members import MemberViewSet
+from .views.nodes import NodeViewSet
+from .views.not_found import NotFoundView
+from .views.staff import StaffViewSet
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("nodes", NodeViewSet, basename="node")
+router.register("members", MemberViewSet, basename="member")
+router.register("hardship", HardshipViewSet, basename="hardship")
+router.register("extra-fields", ExtraFieldViewSet, basename="extra-field")
+router.register("audit-events", AuditEventViewSet, basename="audit-event")
+router.register("staff", StaffViewSet, basename="staff")
+
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("v1/me/", MeView.as_view(), name="me"),
+    path("v1/auth/token/", TokenView.as_view(), name="token"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    re_path(r"^", NotFoundView.as_view()),  # unknown API URLs answer in the API's error format, not HTML
+]

@@ -1,1 +1,15 @@
-urlpatterns = []
+"""The import and export API, under /api/v1/imports/ (see care.imports.api)."""
+
+from django.urls import path
+
+from . import api
+
+app_name = "imports-api"
+
+urlpatterns = [
+    path("preview/", api.PreviewView.as_view(), name="preview"),
+    path("commit/", api.CommitView.as_view(), name="commit"),
+    path("<int:pk>/", api.BatchView.as_view(), name="batch"),
+    path("export/members/", api.MemberExportView.as_view(), name="export-members"),
+    path("export/hardship/", api.HardshipExportView.as_view(), name="export-hardship"),
+]

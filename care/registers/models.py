@@ -277,3 +277,40 @@ class StaffScope(models.Model):
 
     def __str__(self):
         return f"{self.user_id} @ {self.node_id or 'unit'}"
+
+
+class ImportKind(models.TextChoices):
+    MEMBERS = "members", _("Members")
+    HARDSHIP = "hardship", _("Hardship entries")
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEWED = "previewed", _("Previewed")
+    COMMITTED = "committed", _("Committed")
+
+
+class ImportBatch(models.Model):
+    """An uploaded import file between its preview and its commit, then the record of what it created.
+
+    The file is kept in the unit's own schema rather than in media storage, so it is isolated like the register
+    itself; it is emptied once committed. `report` holds the outcome of the last preview or commit.
+    """
+
+    kind = models.CharField(_("kind"), max_length=10, choices=ImportKind.choices)
+    filename = models.CharField(_("file"), max_length=200)
+    content = models.BinaryField(editable=False)
+    status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices,
+                              default=ImportStatus.PREVIEWED)
+    report = models.JSONField(default=dict, blank=True)
+    created = models.PositiveIntegerField(_("records created"), default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    committed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.filename}"

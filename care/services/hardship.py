@@ -37,7 +37,7 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
     raise AssertionError("unreachable")
 
 
-def _require_sensitive(actor, category: str) -> None:
+def require_sensitive(actor, category: str) -> None:
     if category in SENSITIVE_CATEGORIES and not access.can_see_sensitive(actor):
         raise PermissionDenied(_("You may not record or see sensitive categories."))
 
@@ -75,7 +75,7 @@ def clean_entry(data: dict, *, partial: bool = False) -> dict:
 def open_entry(actor, member: Member, **data) -> HardshipEntry:
     access.require_write(actor, member.node)
     cleaned = clean_entry(data)
-    _require_sensitive(actor, cleaned["category"])
+    require_sensitive(actor, cleaned["category"])
     with transaction.atomic():
         entry = HardshipEntry.objects.create(
             member=member, created_by=acting_user(actor), review_due_on=add_months(cleaned["opened_on"], REVIEW_MONTHS),
@@ -88,7 +88,7 @@ def review_entry(actor, entry: HardshipEntry, *, outcome: str, note: str = "", r
                  **changes) -> HardshipReview:
     """Record a review: unchanged, changed (category/level/reason) or closed. Schedules the next one."""
     access.require_write(actor, entry.member.node)
-    _require_sensitive(actor, entry.category)
+    require_sensitive(actor, entry.category)
     if outcome not in ReviewOutcome.values:
         raise ValidationError({"outcome": _("Choose an outcome.")})
     reviewed_on = reviewed_on or timezone.localdate()
@@ -98,7 +98,7 @@ def review_entry(actor, entry: HardshipEntry, *, outcome: str, note: str = "", r
     if outcome != ReviewOutcome.UNCHANGED and not note.strip():
         raise ValidationError({"note": _("Explain the change in a note.")})
     if "category" in cleaned:
-        _require_sensitive(actor, cleaned["category"])
+        require_sensitive(actor, cleaned["category"])
     with transaction.atomic():
         entry = HardshipEntry.objects.select_for_update().select_related("member").get(pk=entry.pk)
         if not entry.is_open:
@@ -142,7 +142,7 @@ def changes_since_last_review(entry: HardshipEntry) -> dict:
 
 def attach_evidence(actor, entry: HardshipEntry, upload, description: str = "") -> Evidence:
     access.require_write(actor, entry.member.node)
-    _require_sensitive(actor, entry.category)
+    require_sensitive(actor, entry.category)
     with transaction.atomic():
         evidence = Evidence.objects.create(entry=entry, file=upload, description=description.strip(),
                                            uploaded_by=acting_user(actor))

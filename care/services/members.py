@@ -106,6 +106,14 @@ def _check_dates(values: dict, errors: dict) -> None:
         errors["died_on"] = _("The date of death is before the birth date.")
 
 
+def check_death(status: str, died_on, errors: dict) -> None:
+    """A deceased member has a date of death, and only a deceased one does."""
+    if status == MemberStatus.DECEASED and not died_on:
+        errors["died_on"] = _("Give the date of death.")
+    elif status != MemberStatus.DECEASED and died_on:
+        errors["died_on"] = _("Only a deceased member has a date of death.")
+
+
 def create_member(actor, *, node: Node, **data) -> Member:
     access.require_write(actor, node)
     cleaned = clean_member(data)
@@ -141,8 +149,8 @@ def change_status(actor, member: Member, status: str, *, effective_on=None, died
     errors: dict = {}
     effective_on = _date(effective_on, "effective_on", errors) or timezone.localdate()
     died_on = _date(died_on, "died_on", errors)
-    if status == MemberStatus.DECEASED and not died_on:
-        errors["died_on"] = _("Give the date of death.")
+    if "died_on" not in errors:
+        check_death(status, died_on, errors)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -153,7 +161,7 @@ def change_status(actor, member: Member, status: str, *, effective_on=None, died
         StatusChange.objects.create(member=member, from_status=member.status, to_status=status,
                                     effective_on=effective_on, note=note, by=acting_user(actor))
         member.status = status
-        member.died_on = died_on if status == MemberStatus.DECEASED else None
+        member.died_on = died_on
         member.save(update_fields=["status", "died_on", "updated_at"])
         record(actor, "status", member, diff(before, snapshot(member, AUDITED)))
     return member

@@ -47,6 +47,7 @@ def update_staff(actor, user: User, *, role: str | None = None, node: Node | Non
             user.is_active = is_active
         user.save(update_fields=["role", "is_active"])
         scope, _created = StaffScope.objects.get_or_create(user=user)
+        user.scope = scope  # else the "after" state below reads the stale scope cached while taking "before"
         scope.node = node
         if can_view_sensitive is not None:
             scope.can_view_sensitive = can_view_sensitive

@@ -3,17 +3,20 @@
 import zoneinfo
 
 from django.conf import settings
-from django.http import Http404, HttpResponseForbidden
+from django.http import Http404, HttpResponseForbidden, JsonResponse
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 
 from tenants.models import UnitStatus
 
-# What a suspended unit's staff may still post: signing in and out, and the language switch.
-READ_ONLY_ALLOWED = {"login", "logout", "set_language"}
+# What a suspended unit's staff may still post: signing in and out (API tokens too), and the language switch.
+READ_ONLY_ALLOWED = {"login", "logout", "set_language", "api:token"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# The read-only page's text (carehub/read_only.html), so it is translated already.
+READ_ONLY_MESSAGE = "This unit is suspended, so nothing can be changed. Contact the platform operator to resume it."
 
 
 class UnitStatusMiddleware:
@@ -28,6 +31,9 @@ class UnitStatusMiddleware:
             if unit.status == UnitStatus.ARCHIVED:
                 raise Http404
             if unit.is_read_only and request.method not in SAFE_METHODS and not self._allowed(request):
+                if request.path_info.startswith("/api/"):  # API clients get the API's error format
+                    return JsonResponse({"error": {"code": "unit_read_only", "message": _(READ_ONLY_MESSAGE),
+                                                   "fields": {}}}, status=403)
                 body = render_to_string("carehub/read_only.html", {"unit": unit}, request=request)
                 return HttpResponseForbidden(body)
         return self.get_response(request)
@@ -38,7 +44,7 @@ class UnitStatusMiddleware:
             match = resolve(request.path_info, urlconf=getattr(request, "urlconf", None))
         except Resolver404:
             return False
-        return match.url_name in READ_ONLY_ALLOWED
+        return match.view_name in READ_ONLY_ALLOWED
 
 
 class UnitLocaleMiddleware:

@@ -1,0 +1,46 @@
+"""What the portal views share: service errors shown on form fields, pagination and HTMX fragments."""
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.utils.cache import patch_vary_headers
+from django.utils.text import capfirst
+
+PAGE_SIZE = 50
+
+
+def show_errors(form, exc: ValidationError, names: dict | None = None) -> None:
+    """Put a service's ValidationError next to the fields it names; errors of unknown fields go above the form.
+
+    `names` maps the service's keys to the form's when they differ (extra fields are `extra.<key>` there).
+    """
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for key, messages in exc.message_dict.items():
+        field = (names or {}).get(key, key)
+        if field.startswith("extra."):
+            field = extra_name(field.removeprefix("extra."))
+        form.add_error(field if field in form.fields else None, messages)
+
+
+def extra_name(key: str) -> str:
+    """The form field of a unit-defined extra field (a dot in an HTML id would break CSS selectors)."""
+    return f"extra__{key}"
+
+
+def page_of(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def wants_fragment(request, target: str) -> bool:
+    """An HTMX request that replaces only `#target` (history restores ask for the whole page)."""
+    return request.headers.get("HX-Target") == target and "HX-History-Restore-Request" not in request.headers
+
+
+def vary_on_htmx(response):
+    patch_vary_headers(response, ("HX-Request", "HX-Target"))
+    return response
+
+
+def label_of(model, name: str) -> str:
+    return capfirst(model._meta.get_field(name).verbose_name)

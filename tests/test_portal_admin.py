@@ -1,0 +1,142 @@
+"""Admins' pages: the audit trail with its filters, extra field definitions, and staff (invitations, roles)."""
+
+import datetime
+import zoneinfo
+
+from django.db import connection
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from care.audit.models import AuditEvent
+from care.audit.services import source
+from care.registers.models import ExtraField
+from care.services import members
+from carehub.accounts.models import Invitation, User
+from tenants.models import Unit
+
+from . import test_portal_access as shared
+from .test_portal_access import portal
+
+# Fixtures shared by the portal tests.
+media, register = shared.media, shared.register
+
+
+def events(response) -> list[tuple[str, str]]:
+    return [(event.action, event.object_type) for event in response.context["page"]]
+
+
+class TestAuditTrail:
+    def test_filters_and_before_after(self, register):
+        with schema_context("alpha"), source("api"):
+            members.transfer_member(register.staff.secretary, register.member, register.staff.nodes["east2"])
+        connection.set_schema_to_public()
+        client = portal(register.staff)
+        response = client.get("/registers/audit/", {"action": "transfer"})
+        assert events(response) == [("transfer", "member")]
+        body = response.content.decode()
+        assert "Organisation: <del>东一支部</del> → <ins>东二支部</ins>" in body and "Transferred" in body
+        assert events(client.get("/registers/audit/", {"source": "api"})) == [("transfer", "member")]
+        by_secretary = client.get("/registers/audit/", {"actor": register.staff.secretary.pk})
+        assert events(by_secretary) == [("transfer", "member")]
+        assert {kind for _action, kind in events(client.get("/registers/audit/", {"object_type": "node"}))} == {"node"}
+
+    def test_date_range_in_the_units_days(self, register):
+        client = portal(register.staff)
+        today = timezone.localdate()
+        assert client.get("/registers/audit/", {"date_from": today.isoformat()}).context["page"].paginator.count > 5
+        yesterday = today - datetime.timedelta(days=1)
+        assert not client.get("/registers/audit/", {"date_to": yesterday.isoformat()}).context["page"].object_list
+
+    def test_times_are_shown_in_the_units_time_zone(self, register):
+        Unit.objects.filter(pk=register.staff.unit.pk).update(time_zone="America/New_York")
+        response = portal(register.staff).get("/registers/audit/")
+        first = response.context["page"][0]
+        local = timezone.localtime(first.at, zoneinfo.ZoneInfo("America/New_York"))
+        assert f'<td class="nowrap">{local:%Y-%m-%d %H:%M}</td>' in response.content.decode()
+
+    def test_viewing_sensitive_details_is_listed(self, register):
+        client = portal(register.staff)
+        client.get(f"/registers/hardship/{register.sensitive.pk}/")
+        response = client.get("/registers/audit/", {"action": "view-sensitive"})
+        assert events(response) == [("view-sensitive", "hardshipentry")]
+        assert "Sensitive details viewed" in response.content.decode()
+
+    def test_pages_of_fifty(self, register):
+        with schema_context("alpha"):
+            for index in range(45):
+                members.update_member(register.staff.admin, register.member, address=f"地址{index}")
+            total = AuditEvent.objects.count()
+        connection.set_schema_to_public()
+        page = portal(register.staff).get("/registers/audit/").context["page"]
+        assert len(page) == 50 and page.paginator.count == total
+
+
+class TestExtraFields:
+    def test_choice_field_needs_choices_then_saves(self, register):
+        client = portal(register.staff)
+        data = {"key": "unit", "label": "所在单位", "kind": "choice", "choices": "", "position": "1"}
+        response = client.post("/registers/settings/fields/new/", data)
+        assert response.context["form"].errors["choices"] == ["A choice field needs at least one choice."]
+        response = client.post("/registers/settings/fields/new/", {**data, "choices": "机关\n 学校 \n\n"})
+        assert response.status_code == 302
+        with schema_context("alpha"):
+            field = ExtraField.objects.get(key="unit")
+        assert field.choices == ["机关", "学校"]
+        assert "所在单位" in client.get("/registers/settings/").content.decode()
+
+    def test_bad_key_is_shown_at_the_key(self, register):
+        response = portal(register.staff).post("/registers/settings/fields/new/", {
+            "key": "post", "label": "重复", "kind": "text", "position": "0"})
+        assert response.context["form"].errors["key"]
+
+    def test_edit_keeps_the_key(self, register):
+        client = portal(register.staff)
+        url = f"/registers/settings/fields/{register.field.pk}/"
+        assert "key" not in client.get(url).context["form"].fields
+        client.post(url, {"label": "党内职务", "kind": "choice", "choices": "书记\n委员\n组织委员", "position": "2"})
+        with schema_context("alpha"):
+            field = ExtraField.objects.get(pk=register.field.pk)
+        assert (field.key, field.label, field.choices[-1]) == ("post", "党内职务", "组织委员")
+
+
+class TestStaff:
+    def test_invitation_link_is_shown_once(self, register):
+        client = portal(register.staff)
+        response = client.post("/registers/settings/staff/invite/", {
+            "email": "Liu@Alpha.test", "full_name": "刘书记", "role": "secretary",
+            "node": register.staff.nodes["west1"].pk, "can_view_sensitive": "on"})
+        body = response.content.decode()
+        assert response.status_code == 200 and 'id="invitation-url">http://alpha.' in body
+        assert "/accounts/invite/" in body
+        with schema_context("alpha"):
+            person = User.objects.get(email="liu@alpha.test")
+            assert not person.is_active and Invitation.objects.filter(user=person).count() == 1
+            assert (person.scope.node_id, person.scope.can_view_sensitive) == (register.staff.nodes["west1"].pk, True)
+        assert "/accounts/invite/" not in client.get("/registers/settings/").content.decode()
+
+    def test_invitation_errors_are_inline(self, register):
+        client = portal(register.staff)
+        response = client.post("/registers/settings/staff/invite/", {"email": "x@alpha.test", "role": "secretary"})
+        assert response.context["form"].errors["node"] == ["A secretary needs an organisation."]
+        response = client.post("/registers/settings/staff/invite/", {"email": register.staff.viewer.email,
+                                                                     "role": "viewer"})
+        assert response.context["form"].errors["email"] == ["An account with this email already exists."]
+
+    def test_change_role_scope_and_activity(self, register):
+        client = portal(register.staff)
+        viewer = register.staff.viewer
+        url = f"/registers/settings/staff/{viewer.pk}/"
+        response = client.post(url, {"role": "secretary"})
+        assert response.context["form"].errors["node"] == ["A secretary needs an organisation."]
+        assert client.post(url, {"role": "secretary", "node": register.staff.nodes["east"].pk,
+                                 "is_active": "on"}).status_code == 302
+        with schema_context("alpha"):
+            viewer.refresh_from_db()
+            assert (viewer.role, viewer.scope.node_id) == ("secretary", register.staff.nodes["east"].pk)
+            assert AuditEvent.objects.filter(object_type="staff", object_id=str(viewer.pk)).exists()
+
+    def test_admins_cannot_demote_themselves(self, register):
+        admin = register.staff.admin
+        response = portal(register.staff).post(f"/registers/settings/staff/{admin.pk}/", {"role": "viewer",
+                                                                                         "is_active": "on"})
+        assert response.context["form"].non_field_errors() == ["You cannot demote or deactivate yourself."]

@@ -1,0 +1,108 @@
+"""The organisation tree pages: counts in one query, and the node forms with the services' errors inline."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django_tenants.utils import schema_context
+
+from care.registers.models import Node
+from care.services import members, nodes
+
+from . import test_portal_access as shared
+from .test_portal_access import portal
+
+# Fixtures shared by the portal tests.
+media, register = shared.media, shared.register
+
+
+def test_tree_shows_counts_per_node_and_subtree(register):
+    response = portal(register.staff).get("/registers/tree/")
+    body = response.content.decode()
+    east1 = register.staff.nodes["east1"]
+    assert f'id="node-{east1.pk}"' in body
+    by_pk = {}
+    for root in response.context["roots"]:
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            by_pk[node.pk] = node
+            stack.extend(node.kids)
+    assert (by_pk[east1.pk].members_here, by_pk[east1.pk].members_total) == (1, 1)
+    east = register.staff.nodes["east"]
+    assert (by_pk[east.pk].members_here, by_pk[east.pk].members_total) == (0, 1)
+    assert by_pk[register.staff.nodes["root"].pk].members_total == 2
+
+
+def test_tree_queries_do_not_grow_with_the_tree(alpha):
+    client = portal(alpha)
+    client.get("/registers/tree/")
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/registers/tree/").status_code == 200
+        return len(captured)
+
+    before = queries()
+    with schema_context("alpha"):
+        for index in range(8):
+            node = nodes.create_node(alpha.admin, parent=alpha.nodes["west1"], name=f"小组{index}")
+            members.create_member(alpha.admin, node=node, name=f"成员{index}", sex="m")
+    connection.set_schema_to_public()
+    assert queries() == before
+
+
+def test_secretary_sees_only_their_subtree_as_roots(register):
+    roots = portal(register.staff, register.staff.secretary).get("/registers/tree/").context["roots"]
+    assert [root.name for root in roots] == ["东区总支"]
+
+
+def test_add_a_node_with_an_inline_error_first(register):
+    client = portal(register.staff, register.staff.secretary)
+    east = register.staff.nodes["east"]
+    response = client.post(f"/registers/tree/{east.pk}/add/", {"name": " ", "kind": "branch"})
+    assert response.status_code == 200
+    assert "The organisation needs a name." in response.content.decode()
+    response = client.post(f"/registers/tree/{east.pk}/add/", {"name": "东三支部", "kind": "branch"})
+    assert response.status_code == 302
+    with schema_context("alpha"):
+        assert Node.objects.get(name="东三支部").parent_id == east.pk
+
+
+def test_only_admins_add_top_level_organisations(register):
+    assert portal(register.staff, register.staff.secretary).get("/registers/tree/add/").status_code == 403
+    response = portal(register.staff).post("/registers/tree/add/", {"name": "新党委", "kind": "committee"})
+    assert response.status_code == 302
+
+
+def test_edit_move_and_delete(register):
+    client = portal(register.staff)
+    node = register.node
+    assert client.post(f"/registers/tree/{node.pk}/", {"name": "改名小组", "kind": "branch",
+                                                       "secretary": "张书记"}).status_code == 302
+    west = register.staff.nodes["west"]
+    assert client.post(f"/registers/tree/{node.pk}/move/", {"parent": west.pk}).status_code == 302
+    with schema_context("alpha"):
+        moved = Node.objects.get(pk=node.pk)
+        assert (moved.name, moved.secretary, moved.parent_id) == ("改名小组", "张书记", west.pk)
+        assert moved.path.startswith(west.path)
+    assert client.post(f"/registers/tree/{node.pk}/delete/").status_code == 302
+    with schema_context("alpha"):
+        assert not Node.objects.filter(pk=node.pk).exists()
+
+
+def test_move_below_itself_is_not_offered(register):
+    client = portal(register.staff)
+    east = register.staff.nodes["east"]
+    page = client.get(f"/registers/tree/{east.pk}/")
+    offered = {node.pk for node in page.context["move_form"].fields["parent"].queryset}
+    assert register.staff.nodes["east1"].pk not in offered and register.staff.nodes["west"].pk in offered
+    response = client.post(f"/registers/tree/{east.pk}/move/", {"parent": register.staff.nodes["east1"].pk})
+    assert response.status_code == 200 and response.context["move_form"].errors["parent"]
+
+
+def test_deleting_a_node_with_members_shows_why_not(register):
+    east1 = register.staff.nodes["east1"]
+    response = portal(register.staff).post(f"/registers/tree/{east1.pk}/delete/")
+    assert response.status_code == 200
+    assert "Move its members and sub-organisations elsewhere first." in response.content.decode()
+    with schema_context("alpha"):
+        assert Node.objects.filter(pk=east1.pk).exists()
