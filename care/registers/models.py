@@ -102,37 +102,36 @@ class Member(models.Model):
         return self.name
 
 
-class StatusChange(models.Model):
+class MemberEvent(models.Model):
+    """What every entry of a member's history records: when it took effect, why, by whom and when noted."""
+
+    effective_on = models.DateField()
+    note = models.CharField(max_length=200, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-effective_on", "-at"]
+
+
+class StatusChange(MemberEvent):
     """History of a member's status (retired, away, deceased, ...)."""
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="status_changes")
     from_status = models.CharField(max_length=16, choices=MemberStatus.choices, blank=True)
     to_status = models.CharField(max_length=16, choices=MemberStatus.choices)
-    effective_on = models.DateField()
-    note = models.CharField(max_length=200, blank=True)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-effective_on", "-at"]
 
     def __str__(self):
         return f"{self.member_id}: {self.from_status} -> {self.to_status}"
 
 
-class Transfer(models.Model):
+class Transfer(MemberEvent):
     """A member's move between nodes of the tree."""
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="transfers")
     from_node = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
     to_node = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
-    effective_on = models.DateField()
-    note = models.CharField(max_length=200, blank=True)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-effective_on", "-at"]
 
     def __str__(self):
         return f"{self.member_id}: {self.from_node_id} -> {self.to_node_id}"
