@@ -47,6 +47,8 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "care.registers",
     "care.audit",
+    "care.programme",
+    "care.fund",
     "rest_framework.authtoken",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]

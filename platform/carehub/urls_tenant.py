@@ -10,6 +10,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("registers/", include("care.portal.urls")),
     path("imports/", include("care.imports.urls")),
+    path("programme/", include("care.programme.urls")),
+    path("fund/", include("care.fund.urls")),
     path("api/v1/imports/", include("care.imports.api_urls")),
+    path("api/v1/programme/", include("care.programme.api_urls")),
+    path("api/v1/fund/", include("care.fund.api_urls")),
     path("api/", include("care.api.urls")),
 ]
