@@ -2,7 +2,8 @@
 
 - Unit admin: everything, sensitive details included.
 - Secretary: reads and writes in their node's subtree.
-- Treasurer, viewer: read-only in their subtree (or the whole unit when their scope has no node).
+- Treasurer, viewer: read-only in their subtree (or the whole unit when their scope has no node). Treasurers keep
+  the books of the care funds in their subtree (rules of the fund: care.fund.access).
 - Sensitive hardship categories (illness, disability, distress) only for admins and staff whose scope allows it.
 Staff without a scope see nothing but admins, who need none.
 """

@@ -2,6 +2,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from care import access
+from care.fund import dashboard as fund_dashboard
+from care.programme.services import coverage as programme_coverage
 from care.registers.models import MemberStatus
 from care.services.hardship import due_for_review
 
@@ -18,4 +20,6 @@ def dashboard(request):
         "open": access.visible_hardship(request.user).filter(closed_on__isnull=True).count(),
         "reviews_due": due_for_review(request.user).count(),
     }
-    return render(request, "carehub/dashboard.html", {"counts": counts, "ledger": ledger})
+    return render(request, "carehub/dashboard.html", {"counts": counts, "ledger": ledger,
+                                                      "fund": fund_dashboard.tiles(request.user),
+                                                      "programme": programme_coverage.tiles(request.user)})

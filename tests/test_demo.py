@@ -12,6 +12,8 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from care import access
+from care.fund.models import AssistanceApplication, ClosedPeriod, Fund
+from care.fund.services import disclosure, ledger
 from care.registers.demo import generate_records
 from care.registers.demo_trees import GANJINGZI_STREETS, tree_for
 from care.registers.models import (
@@ -203,3 +205,55 @@ def test_generated_district_has_the_source_shares():
     places = Counter(r.node.names[0] for r in records)
     assert places["周水子街道"] > 2 * places["杨家街道"]  # old urban streets are the big ones
     assert len(tree_for("district").holders) == 184
+
+
+@pytest.mark.parametrize("slug", ["ganjingzi", "dlsz", "dlyy", "xinxing"])
+def test_care_funds_keep_consistent_books(demo, db, slug):
+    with schema_context(slug):
+        funds = list(Fund.objects.all())
+        assert funds and all(ledger.verify(fund) and ledger.balance(fund) >= 0 for fund in funds)
+        assert ClosedPeriod.objects.filter(kind="year").count() == len(funds)  # last year is closed
+        paid = AssistanceApplication.objects.filter(status="paid").prefetch_related("entries", "steps")
+        assert paid and AssistanceApplication.objects.filter(status="approved").exists()
+        for application in paid:
+            assert -sum(entry.amount for entry in application.entries.all()) == application.amount_paid
+            assert [step.action for step in application.steps.all()] == [
+                "created", "submitted", "verified", "approved", "paid"]
+            shares = sorted(-entry.amount for entry in application.entries.all())
+            if slug in ("dlsz", "dlyy"):  # the bureau's 30/70 between general branch and committee
+                assert len(shares) == 2 and shares[0] * 7 == shares[1] * 3
+            else:
+                assert len(shares) == 1
+
+
+def test_hongqi_fund_has_the_source_figures(demo, db):
+    """About 600,000 yuan a year for about 680 person-visits."""
+    with schema_context("ganjingzi"):
+        hongqi = Fund.objects.get(node__name="红旗街道")
+        year = disclosure.build(hongqi, timezone.localdate().year - 1)
+        assert 600_000 <= year.total_income <= 700_000 and 500_000 <= year.total_spending <= 700_000
+        visits = sum(int(purpose.split(" 人次")[0].rsplit(" ", 1)[1])
+                     for purpose in hongqi.entries.filter(booked_on__year=year.starts_on.year, amount__lt=0)
+                     .values_list("purpose", flat=True) if "人次" in purpose)
+        assert visits == 680
+    with schema_context("xinxing"):
+        (fund,) = Fund.objects.all()
+        assert disclosure.build(fund, timezone.localdate().year - 1).total_income == 9000
+
+
+def test_demo_units_run_their_care_programme(demo, db):
+    from care.programme.models import CareTask, Greeting, Pairing, Rule, Talk, Visit
+    from care.programme.presets import preset_rules
+
+    assert "care programme: 22 rules" in demo[0]
+    for slug, kind in (("ganjingzi", "district"), ("dlsz", "school")):
+        with schema_context(slug):
+            assert set(Rule.objects.values_list("key", flat=True)) == set(preset_rules(kind))
+            assert CareTask.objects.filter(status="open").exists() and Greeting.objects.exists()
+            assert Visit.objects.exists() and Talk.objects.exists()
+            paired = Pairing.objects.filter(ended_on__isnull=True)
+            in_ledger = HardshipEntry.objects.filter(closed_on__isnull=True).values("member").distinct().count()
+            assert 0 < paired.count() < in_ledger  # most are paired; the coverage view shows the rest
+            # Every partner may see the member they look after.
+            assert all(access.visible_members(pairing.partner).filter(pk=pairing.member_id).exists()
+                       for pairing in paired.select_related("partner"))

@@ -12,7 +12,7 @@ from care.registers.models import Node
 from carehub.accounts.models import User
 
 from .changes import change_rows
-from .common import page_of
+from .common import forget_built_fields, page_of
 
 # Readable names of the codes the services record; a code not listed (a later capability's) shows as it is.
 ACTIONS = {
@@ -49,6 +49,7 @@ class AuditFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        forget_built_fields(self)
         self.filters["action"].extra["choices"] = _occurring("action", ACTIONS)
         self.filters["object_type"].extra["choices"] = _occurring("object_type", OBJECT_TYPES)
         for name in ("date_from", "date_to"):  # `at__date` compares in the unit's time zone

@@ -44,3 +44,12 @@ def vary_on_htmx(response):
 
 def label_of(model, name: str) -> str:
     return capfirst(model._meta.get_field(name).verbose_name)
+
+
+def forget_built_fields(filterset) -> None:
+    """Drop form fields already built on the filterset's filters, so the per-request changes made after this
+    (choices and organisations within the user's scope, widgets) take effect. The filters are copies of the
+    class-level ones, and those may hold a field built elsewhere: the API schema generator builds them, and the
+    copies would then show every category and every organisation whatever the user's scope."""
+    for filter_ in filterset.filters.values():
+        filter_.__dict__.pop("_field", None)

@@ -23,7 +23,7 @@ from care.registers.models import Evidence, HardshipEntry, HardshipLevel, Review
 from care.services import hardship as service
 
 from .changes import change_rows
-from .common import label_of, page_of, show_errors
+from .common import forget_built_fields, label_of, page_of, show_errors
 from .member_forms import date_field, visible_categories
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
@@ -83,6 +83,7 @@ class LedgerFilter(HardshipFilter):
     def __init__(self, data, *, request):
         entries = access.visible_hardship(request.user).select_related("member", "member__node")
         super().__init__(data, queryset=entries, request=request)
+        forget_built_fields(self)
         self.filters["node"].queryset = access.visible_nodes(request.user)
         self.filters["node"].extra["empty_label"] = gettext_lazy("All organisations")
         self.filters["level"].extra["empty_label"] = gettext_lazy("Any")

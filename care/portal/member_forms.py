@@ -10,7 +10,7 @@ from care.filters import MemberFilter
 from care.registers.models import SENSITIVE_CATEGORIES, ExtraFieldKind, HardshipCategory, Member, MemberStatus, Sex
 from care.services.members import EDITABLE
 
-from .common import extra_name, label_of
+from .common import extra_name, forget_built_fields, label_of
 
 BLANK = [("", "—")]
 
@@ -119,6 +119,7 @@ class MemberListFilter(MemberFilter):
     def __init__(self, data, *, request):
         super().__init__(data, queryset=access.visible_members(request.user).select_related("node"),
                          request=request)
+        forget_built_fields(self)
         self.filters["node"].queryset = access.visible_nodes(request.user)
         self.filters["node"].extra["empty_label"] = _("All organisations")
         self.filters["sex"].extra["empty_label"] = _("Any")

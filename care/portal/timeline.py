@@ -1,5 +1,6 @@
 """A member's history, newest first: status changes, transfers, hardship entries and their reviews, and the
-audit trail's record of edits. Five queries whatever the length of the history."""
+audit trail's record of edits. Five queries whatever the length of the history; the care fund's applications and
+payments (care.fund.timeline) add three."""
 
 import datetime
 from dataclasses import dataclass, field
@@ -10,6 +11,8 @@ from django.utils.translation import gettext as _
 
 from care import access
 from care.audit.models import AuditEvent
+from care.fund import timeline as fund_timeline
+from care.programme import timeline as programme_timeline
 from care.registers.models import HardshipReview, Member, MemberStatus
 
 from .changes import Change, change_rows
@@ -72,4 +75,6 @@ def timeline_of(member: Member, user) -> list[Item]:
         changes = [] if event.action == "create" else change_rows(event.changes, "member")
         items.append(Item(timezone.localdate(event.at), event.at, "edit", title, by=event.actor_label,
                           changes=changes))
+    items += [Item(**fields) for fields in fund_timeline.items_for(member, user)]
+    items += [Item(**fields) for fields in programme_timeline.items_for(member, user)]
     return sorted(items, key=lambda item: (item.day, item.at), reverse=True)

@@ -6,3 +6,8 @@ class ProgrammeConfig(AppConfig):
     name = "care.programme"
     label = "programme"
     verbose_name = _("Care programme")
+
+    def ready(self):
+        from . import presets
+
+        presets.register()

@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Value
+from django.db.models import F, ProtectedError, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
@@ -88,4 +88,7 @@ def delete_node(actor, node: Node) -> None:
         raise ValidationError(_("Move its members and sub-organisations elsewhere first."))
     with transaction.atomic():
         record(actor, "delete", node, diff(snapshot(node, FIELDS), {}))
-        node.delete()
+        try:
+            node.delete()
+        except ProtectedError:  # other capabilities' records (a care fund) still belong to it
+            raise ValidationError(_("Records such as a care fund still belong to this organisation.")) from None

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from .env import env_bool, env_int, env_list, env_str
@@ -205,6 +206,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {"task": "carehub.accounts.tasks.fan_out_housekeeping", "schedule": 6 * 3600},
+    # Shortly after midnight in Asia/Shanghai (CELERY_TIMEZONE is UTC); each unit computes its own "today".
+    "care-programme-daily": {"task": "care.programme.tasks.fan_out_daily_run", "schedule": crontab(minute=10, hour=16)},
 }
 
 TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")

@@ -22,6 +22,8 @@ from django_tenants.utils import get_public_schema_name, schema_context
 
 from care.audit.models import Source
 from care.audit.services import source
+from care.fund import demo as fund_demo
+from care.programme import demo as programme_demo
 from care.registers.demo import EXTRA_FIELDS, GIVEN_NAMES, generate_records, years_before
 from care.registers.demo_trees import DemoTree, tree_for
 from care.registers.models import (
@@ -140,6 +142,12 @@ class Command(BaseCommand):
                 self.ensure_extra_fields(spec, admin)
                 self.lap("tree, staff and fields", started)
                 created = self.top_up(spec, tree, nodes, admin, staff, target, today)
+                programme_started = time.perf_counter()
+                programme_demo.ensure_programme(spec.kind, admin, staff, today)
+                self.lap("care programme", programme_started)
+                fund_started = time.perf_counter()
+                fund_demo.ensure_funds(spec.kind, nodes, admin, staff, today)
+                self.lap("care fund", fund_started)
                 rows.append(self.describe(unit, spec, nodes, today))
             if created:
                 laps = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in self.timings.items())
@@ -305,6 +313,8 @@ class Command(BaseCommand):
             "history": StatusChange.objects.count(),
             "extra": "、".join(ExtraField.objects.values_list("label", flat=True)),
             "scopes": scopes,
+            "programme": programme_demo.describe(today),
+            "fund": fund_demo.describe(),
         }
 
     def summary(self, rows) -> None:
@@ -340,3 +350,5 @@ class Command(BaseCommand):
                   f"{_count(row['in_ledger'], 'member')}, {row['open']} open, {row['due']} due for review today; "
                   f"{_count(row['reviews'], 'review')}")
             write(f"  extra fields: {row['extra']}")
+            write(f"  {row['programme']}")
+            write(f"  {row['fund']}")

@@ -1,0 +1,1 @@
+"""Portal pages of the care fund, under /fund/ (see care.fund.urls)."""

@@ -1,0 +1,164 @@
+"""Application pages: the inbox (waiting for me / all), applying for a member, and an application with its
+steps, evidence, payment plan and the forms of the actions the user may take."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from care import access as register_access
+from care.portal.common import page_of, show_errors
+from care.registers.models import Member
+
+from .. import access
+from ..filters import ApplicationFilter
+from ..models import ApplicationStatus, Attachment
+from ..services import applications, payments
+from .forms import ApplicationForm, ApproveForm, NoteForm, PayForm, RejectForm, UploadForm
+
+ACTION_FORMS = {"submit": NoteForm, "verify": NoteForm, "approve": ApproveForm, "reject": RejectForm, "pay": PayForm}
+DONE = {"submit": gettext_lazy("The application was submitted."), "verify": gettext_lazy("The facts are verified."),
+        "approve": gettext_lazy("The application was approved."),
+        "reject": gettext_lazy("The application was rejected."),
+        "pay": gettext_lazy("The payment was posted to the ledger.")}
+
+
+@login_required
+def inbox(request):
+    """Waiting for me (default), or every application in my organisations."""
+    box = "all" if request.GET.get("box") == "all" else "mine"
+    visible = access.visible_applications(request.user).select_related("member__node", "fund")
+    if box == "mine":
+        visible = access.awaiting(request.user, visible)
+    filterset = ApplicationFilter(request.GET, queryset=visible, request=request)
+    return render(request, "care/fund/applications.html", {
+        "box": box, "filter": filterset, "page": page_of(request, filterset.qs.order_by("-updated_at", "-pk")),
+        "sight": access.sight_of(request.user)})
+
+
+def _member_for(request):
+    """The member named by ?member=: one in the user's organisations, or the user's own."""
+    own = access.own_member_ids(request.user)
+    members = register_access.visible_members(request.user) | Member.objects.filter(pk__in=own)
+    return get_object_or_404(members.select_related("node").distinct(), pk=request.GET.get("member") or 0)
+
+
+@login_required
+def apply(request):
+    member = _member_for(request)
+    access.require(access.may_apply(request.user, member), _("You may not apply for this member."))
+    form = ApplicationForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            application = applications.create_application(request.user, member, submit="submit" in request.POST,
+                                                          **form.cleaned_data)
+        except ValidationError as exc:
+            show_errors(form, exc)
+        else:
+            drafted = application.status == ApplicationStatus.DRAFT
+            messages.success(request, _("The draft is saved.") if drafted else DONE["submit"])
+            return redirect("fund:application", pk=application.pk)
+    return render(request, "care/fund/apply.html", {"form": form, "member": member})
+
+
+def _visible(request, pk):
+    return get_object_or_404(access.visible_applications(request.user).select_related("member__node", "fund__node"),
+                             pk=pk)
+
+
+def _page(request, application, forms=None, status=200):
+    actions = applications.allowed_actions(request.user, application)
+    shown = applications.view_application(request.user, application)
+    plan, plan_error = [], ""
+    if application.status == ApplicationStatus.APPROVED:
+        try:
+            plan = payments.plan(application, application.amount_approved)
+        except ValidationError as exc:
+            plan_error = " ".join(exc.messages)
+    forms = forms or {}
+    initial = {"approve": {"amount": application.amount_approved or application.amount_requested}}
+    action_forms = {name: forms.get(name) or ACTION_FORMS[name](initial=initial.get(name), prefix=name)
+                    for name in actions if name in ACTION_FORMS}
+    return render(request, "care/fund/application.html", {
+        "application": application, "shown": shown, "actions": actions, "forms": action_forms,
+        "steps": application.steps.select_related("actor"),
+        "attachments": application.attachments.select_related("uploaded_by") if shown else [],
+        "upload_form": forms.get("attach") or UploadForm(prefix="attach"),
+        "plan": plan, "plan_error": plan_error,
+        "entries": application.entries.select_related("fund").order_by("pk"),
+    }, status=status)
+
+
+@login_required
+def detail(request, pk):
+    return _page(request, _visible(request, pk))
+
+
+def _take(user, application, name: str, data: dict):
+    if name == "submit":
+        return applications.submit(user, application, data["note"])
+    if name == "verify":
+        return applications.verify(user, application, data["note"])
+    if name == "approve":
+        return applications.approve(user, application, amount=data["amount"], note=data["note"])
+    if name == "reject":
+        return applications.reject(user, application, reason=data["reason"])
+    return payments.pay(user, application, amount=data["amount"], booked_on=data["paid_on"],
+                        reference=data["reference"], note=data["note"])
+
+
+@login_required
+@require_POST
+def act(request, pk, name):
+    if name not in ACTION_FORMS:
+        raise Http404
+    application = _visible(request, pk)
+    form = ACTION_FORMS[name](request.POST, prefix=name)
+    if form.is_valid():
+        try:
+            _take(request.user, application, name, form.cleaned_data)
+        except ValidationError as exc:
+            show_errors(form, exc)
+        else:
+            messages.success(request, DONE[name])
+            return redirect("fund:application", pk=application.pk)
+    application.refresh_from_db()
+    return _page(request, application, {name: form})
+
+
+@login_required
+@require_POST
+def add_evidence(request, pk):
+    application = _visible(request, pk)
+    form = UploadForm(request.POST, request.FILES, prefix="attach")
+    if form.is_valid():
+        try:
+            applications.attach_evidence(request.user, application, form.cleaned_data["file"],
+                                         form.cleaned_data["description"])
+        except ValidationError as exc:
+            show_errors(form, exc)
+        else:
+            messages.success(request, _("The file was attached."))
+            return redirect("fund:application", pk=application.pk)
+    return _page(request, application, {"attach": form})
+
+
+@login_required
+def attachment(request, pk):
+    """A receipt of a visible entry, or evidence of a visible application whose details the user may see.
+    Files are served only through here, never as public media."""
+    owned = Q(entry__in=access.visible_entries(request.user)) | Q(
+        application__in=access.visible_applications(request.user))
+    item = get_object_or_404(Attachment.objects.filter(owned).select_related("application"), pk=pk)
+    if item.application_id and not applications.view_application(request.user, item.application):
+        raise Http404
+    try:
+        handle = item.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=item.file.name.rsplit("/", 1)[-1])

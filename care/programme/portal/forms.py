@@ -1,0 +1,187 @@
+"""Forms of the programme pages. They collect values; the services validate them with the same rules the API
+applies, and their errors are shown next to the fields (care.portal.common.show_errors)."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from care import access
+from care.portal.member_forms import date_field, visible_categories
+from care.registers.models import MemberStatus
+from carehub.accounts.models import User
+
+from ..calendar import OCCASIONS
+from ..models import AnniversaryOf, Calendar, LifeEventKind, ProgrammeSettings, RuleVersion, TaskKind, Trigger
+from ..services.audience import ANY_HARDSHIP
+from ..services.records import TALK_COMPLETES, VISIT_COMPLETES
+from ..services.rules import CADENCES
+
+BLANK = [("", "—")]
+
+
+def label(name: str):
+    return RuleVersion._meta.get_field(name).verbose_name.capitalize()
+
+
+def staff_field(label_text, required=True):
+    return forms.ModelMultipleChoiceField(label=label_text, required=required, widget=forms.CheckboxSelectMultiple,
+                                          queryset=User.objects.filter(is_active=True).order_by("full_name", "pk"))
+
+
+def number_field(label_text, **kwargs):
+    return forms.IntegerField(label=label_text, required=False, **kwargs)
+
+
+class RuleForm(forms.Form):
+    name = forms.CharField(label=label("name"), max_length=100, required=False)
+    trigger = forms.ChoiceField(label=label("trigger"), choices=Trigger.choices, widget=forms.RadioSelect)
+    occasion = forms.ChoiceField(label=label("occasion"), required=False,
+                                 choices=[("", _("A date of my own"))] + [(o.key, o.label) for o in OCCASIONS])
+    calendar = forms.ChoiceField(label=label("calendar"), choices=Calendar.choices, required=False)
+    month = number_field(label("month"), min_value=1, max_value=12)
+    day = number_field(label("day"), min_value=1, max_value=31)
+    anniversary_of = forms.ChoiceField(label=label("anniversary_of"), required=False,
+                                       choices=BLANK + AnniversaryOf.choices)
+    prefer_lunar = forms.BooleanField(label=label("prefer_lunar"), required=False, initial=True)
+    round_every = number_field(label("round_every"), min_value=1)
+    round_years = forms.CharField(label=label("round_years"), required=False,
+                                  help_text=_("Such as “50 60 70”; empty: every year."))
+    every_months = forms.TypedChoiceField(label=label("every_months"), required=False, coerce=int, empty_value=None,
+                                          choices=BLANK + [(n, n) for n in CADENCES])
+    event_kind = forms.ChoiceField(label=label("event_kind"), required=False, choices=BLANK + LifeEventKind.choices)
+    task_kind = forms.ChoiceField(label=label("task_kind"), required=False,
+                                  choices=[("", _("No task"))] + TaskKind.choices)
+    lead_days = number_field(label("lead_days"), min_value=0, initial=0)
+    due_days = number_field(label("due_days"), min_value=0, initial=0)
+    greeting_template = forms.CharField(label=label("greeting_template"), max_length=40, required=False,
+                                        help_text=_("Empty: no greeting."))
+    age_min = number_field(_("Aged at least"))
+    age_max = number_field(_("Aged at most"))
+    years_min = number_field(_("Member for at least (years)"))
+    years_max = number_field(_("Member for at most (years)"))
+    statuses = forms.MultipleChoiceField(label=_("Status"), required=False, widget=forms.CheckboxSelectMultiple,
+                                         choices=[c for c in MemberStatus.choices if c[0] != MemberStatus.MOVED_OUT])
+    hardship = forms.MultipleChoiceField(label=_("In the hardship ledger"), required=False,
+                                         widget=forms.CheckboxSelectMultiple)
+    node = forms.ModelChoiceField(label=_("Organisation"), required=False, queryset=None,
+                                  empty_label=_("All organisations"))
+    uses_smartphone = forms.NullBooleanField(label=_("Uses a smartphone"), required=False,
+                                             widget=forms.Select(choices=[("unknown", _("Any")), ("true", _("Yes")),
+                                                                          ("false", _("No"))]))
+    extra = forms.CharField(label=_("Extra fields"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                            help_text=_("One filter a line: key=value, key__gte=value or key__lte=value."))
+
+    AUDIENCE = ["age_min", "age_max", "years_min", "years_max", "statuses", "hardship", "node", "uses_smartphone"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["node"].queryset = access.visible_nodes(user)
+        self.fields["hardship"].choices = [(ANY_HARDSHIP, _("Any category")), *visible_categories(user)]
+
+    @classmethod
+    def initial_for(cls, version: RuleVersion) -> dict:
+        initial = {name: getattr(version, name) for name in cls.base_fields if hasattr(version, name)}
+        initial["round_years"] = " ".join(str(year) for year in version.round_years)
+        initial.update({key: value for key, value in version.audience.items() if key != "extra"})
+        initial["extra"] = "\n".join(f"{item['key']}{item['op']}={item['value']}"
+                                     for item in version.audience.get("extra", []))
+        return initial
+
+    def service_data(self) -> dict:
+        data = {name: value for name, value in self.cleaned_data.items() if name not in [*self.AUDIENCE, "extra"]}
+        audience = {name: self.cleaned_data[name] for name in self.AUDIENCE
+                    if self.cleaned_data[name] not in (None, "", [])}
+        if audience.get("node"):
+            audience["node"] = audience["node"].pk
+        lines = [line.split("=", 1) for line in self.cleaned_data["extra"].splitlines() if "=" in line]
+        if lines:
+            audience["extra"] = {key.strip(): value.strip() for key, value in lines}
+        data["audience"] = audience
+        return data
+
+
+class SettingsForm(forms.ModelForm):
+    class Meta:
+        model = ProgrammeSettings
+        fields = ["horizon_days", "escalate_after_days"]
+
+
+def _task_field(member, kinds):
+    tasks = member.care_tasks.filter(status="open", kind__in=kinds).select_related("version").order_by("due_on")
+    return forms.ModelMultipleChoiceField(label=_("Completes these tasks"), required=False, queryset=tasks,
+                                          widget=forms.CheckboxSelectMultiple)
+
+
+class VisitForm(forms.Form):
+    visited_on = date_field(_("Date"))
+    occasion = forms.CharField(label=_("Occasion"), max_length=100, required=False)
+    visitors = staff_field(_("Visitors"), required=False)
+    other_visitors = forms.CharField(label=_("Other visitors"), max_length=200, required=False)
+    goods = forms.CharField(label=_("Goods given"), max_length=200, required=False,
+                            help_text=_("Money given is recorded in the care fund."))
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    photo = forms.ImageField(label=_("Photo"), required=False)
+
+    def __init__(self, *args, member, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tasks"] = _task_field(member, VISIT_COMPLETES)
+        self.fields["tasks"].label_from_instance = task_label
+
+
+class TalkForm(forms.Form):
+    held_on = date_field(_("Date"))
+    topic = forms.CharField(label=_("Topic"), max_length=100, required=False)
+    participants = staff_field(_("Talked with the member"), required=False)
+    summary = forms.CharField(label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    confidential_notes = forms.CharField(
+        label=_("Confidential notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Only staff allowed to see sensitive details and the people who held the talk can read them."))
+
+    def __init__(self, *args, member, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tasks"] = _task_field(member, TALK_COMPLETES)
+        self.fields["tasks"].label_from_instance = task_label
+
+
+def task_label(task) -> str:
+    return f"{task.get_kind_display()} · {task.version.name} · {task.due_on:%Y-%m-%d}"
+
+
+class LifeEventForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What happened"), choices=LifeEventKind.choices)
+    occurred_on = date_field(_("Date"))
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class PairingForm(forms.Form):
+    partner = forms.ModelChoiceField(label=_("Partner"), queryset=None)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args, member, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only staff whose scope includes the member can look after them (and see their tasks).
+        staff = User.objects.filter(is_active=True).select_related("scope__node").order_by("full_name", "pk")
+        allowed = [user.pk for user in staff if (path := access.root_path(user)) is not None
+                   and member.node.path.startswith(path)]
+        self.fields["partner"].queryset = User.objects.filter(pk__in=allowed).order_by("full_name", "pk")
+
+
+class SnoozeForm(forms.Form):
+    until = date_field(_("Postpone until"))
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+
+class CommendationForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=100, required=False)
+    year = forms.IntegerField(label=_("Year"), required=False)
+    awarded_on = date_field(_("Awarded on"), help_text=_("Empty: today."))
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args, nodes=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if nodes is not None:  # on the commendations page: awards to organisations
+            self.fields["node"] = forms.ModelChoiceField(label=_("Organisation"), queryset=nodes)
+            self.order_fields(["node"])

@@ -1,0 +1,93 @@
+"""Task lists (mine, an organisation's, the unit's; due, overdue, upcoming, done) and a task's page with its
+snooze and cancel forms."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from care import access
+from care.portal.common import page_of, show_errors
+
+from ..calendar import unit_today
+from ..models import TaskKind
+from ..services import tasks as service
+from .forms import CancelForm, SnoozeForm
+
+SCOPES = ("mine", "node", "unit")
+STATES = ("due", "overdue", "upcoming", "done", "cancelled")
+
+
+@login_required
+def task_list(request):
+    scope = request.GET.get("scope") if request.GET.get("scope") in SCOPES else "mine"
+    state = request.GET.get("state") if request.GET.get("state") in STATES else "due"
+    today = unit_today()
+    tasks = service.visible_tasks(request.user)
+    nodes = access.visible_nodes(request.user)
+    node = nodes.filter(pk=request.GET.get("node")).first() if request.GET.get("node", "").isdigit() else None
+    if scope == "mine":
+        tasks = service.mine(tasks, request.user)
+    elif scope == "node" and node is not None:
+        tasks = tasks.filter(member__node__path__startswith=node.path)
+    kind = request.GET.get("kind") if request.GET.get("kind") in TaskKind.values else ""
+    if kind:
+        tasks = tasks.filter(kind=kind)
+    tasks = service.in_state(tasks, state, today).select_related("member", "member__node", "version", "assignee",
+                                                                  "escalated_to")
+    order = ["-done_on", "-pk"] if state in ("done", "cancelled") else ["effective_due", "member__name", "pk"]
+    return render(request, "care/programme/tasks.html", {
+        "page": page_of(request, tasks.order_by(*order)), "scope": scope, "state": state, "kind": kind,
+        "node": node, "nodes": nodes, "kinds": TaskKind.choices, "today": today, "states": STATES,
+        "can_write": access.can_write(request.user)})
+
+
+def _task(request, pk):
+    tasks = service.with_effective_due(service.visible_tasks(request.user))
+    return get_object_or_404(tasks.select_related("member", "member__node", "version", "assignee", "escalated_to",
+                                                  "visit", "talk", "event"), pk=pk)
+
+
+def _task_page(request, task, snooze_form=None, cancel_form=None):
+    return render(request, "care/programme/task.html", {
+        "task": task, "today": unit_today(), "can_write": access.can_write(request.user),
+        "snooze_form": snooze_form or SnoozeForm(), "cancel_form": cancel_form or CancelForm()})
+
+
+@login_required
+def task_page(request, pk):
+    return _task_page(request, _task(request, pk))
+
+
+@login_required
+@require_POST
+def snooze(request, pk):
+    task = _task(request, pk)
+    form = SnoozeForm(request.POST)
+    if form.is_valid():
+        try:
+            service.snooze(request.user, task, **form.cleaned_data)
+        except ValidationError as exc:
+            show_errors(form, exc)
+        else:
+            messages.success(request, _("The task was postponed."))
+            return redirect("programme:task", pk=task.pk)
+    return _task_page(request, task, snooze_form=form)
+
+
+@login_required
+@require_POST
+def cancel(request, pk):
+    task = _task(request, pk)
+    form = CancelForm(request.POST)
+    if form.is_valid():
+        try:
+            service.cancel(request.user, task, **form.cleaned_data)
+        except ValidationError as exc:
+            show_errors(form, exc)
+        else:
+            messages.success(request, _("The task was cancelled."))
+            return redirect("programme:task", pk=task.pk)
+    return _task_page(request, task, cancel_form=form)

@@ -1,0 +1,38 @@
+"""Life events of members (hospitalised, bereavement, job change, ...), recorded from the member profile. The
+rules for the event's kind create their tasks at once, when the event commits; the daily job catches any that a
+failure left out. The death of a member also marks them deceased and cancels what no longer applies."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from care import access
+from care.audit.services import acting_user, diff, record, snapshot
+from care.registers.models import Member, MemberStatus
+from care.services import members
+
+from ..models import LifeEvent, LifeEventKind
+from .records import past_day
+from .runs import cancel_for_gone_members, generate_for_event, on_commit_in_unit
+
+
+def record_life_event(actor, member: Member, *, kind: str, occurred_on, note: str = "") -> LifeEvent:
+    access.require_write(actor, member.node)
+    errors: dict = {}
+    if kind not in LifeEventKind.values:
+        errors["kind"] = _("Choose what happened.")
+    occurred_on = past_day(occurred_on, "occurred_on", errors)
+    if kind != LifeEventKind.DEATH and member.status == MemberStatus.DECEASED:
+        errors["kind"] = _("The member has died.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        event = LifeEvent.objects.create(member=member, kind=kind, occurred_on=occurred_on, note=note.strip(),
+                                         recorded_by=acting_user(actor))
+        record(actor, "create", event, diff({}, snapshot(event, ["member", "kind", "occurred_on", "note"])))
+        if kind == LifeEventKind.DEATH and member.status != MemberStatus.DECEASED:
+            member = members.change_status(actor, member, MemberStatus.DECEASED, effective_on=occurred_on,
+                                           died_on=occurred_on, note=event.note)
+            cancel_for_gone_members(actor, [member])
+        on_commit_in_unit(generate_for_event, event.pk)
+    return event

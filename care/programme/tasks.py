@@ -1,0 +1,24 @@
+"""Workers of the care programme: the daily run of each unit (cancel what no longer applies, generate the
+horizon, escalate overdue tasks), fanned out by beat to every active unit. Idempotent, as acks_late requires."""
+
+from django.db import connection
+
+from care.audit.models import Source
+from care.audit.services import source
+from carehub.celery import app
+from carehub.tasks import PlatformTask, UnitTask, for_each_active_unit
+
+from .services.runs import run_daily
+
+
+@app.task(base=UnitTask)
+def daily_run():
+    with source(Source.TASK):
+        report = run_daily()
+    return {"unit": connection.schema_name, "today": str(report.today), "cancelled": report.cancelled,
+            "tasks": report.generated.tasks, "greetings": report.generated.greetings, "escalated": report.escalated}
+
+
+@app.task(base=PlatformTask)
+def fan_out_daily_run():
+    return len(for_each_active_unit(daily_run))

@@ -1,0 +1,20 @@
+"""`{% member_programme member %}`: the programme panel of a member's profile (partner, open tasks, buttons to
+record care work). A tag, so the registers' profile view needs no knowledge of the programme."""
+
+from django import template
+
+from care import access
+
+from ..calendar import unit_today
+from ..services.pairing import current_partner
+from ..services.tasks import with_effective_due
+
+register = template.Library()
+
+
+@register.inclusion_tag("care/programme/_member_panel.html", takes_context=True)
+def member_programme(context, member):
+    user = context["request"].user
+    tasks = with_effective_due(member.care_tasks.filter(status="open")).select_related("version")
+    return {"member": member, "partner": current_partner(member), "today": unit_today(),
+            "tasks": tasks.order_by("effective_due", "pk")[:20], "can_write": access.can_write(user)}

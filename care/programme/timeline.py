@@ -1,0 +1,43 @@
+"""A member's care for their profile's timeline (care.portal.timeline): life events, visits, talks (never their
+confidential notes), pairings and commendations. Given as the fields of timeline items, so that module needs no
+import of ours at load time. Six queries whatever the length of the history."""
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from .models import Commendation, LifeEvent, Pairing, Talk, Visit
+
+
+def _names(users) -> str:
+    return "、".join(user.get_full_name() for user in users)
+
+
+def items_for(member, user) -> list[dict]:
+    """`user` may see the member (the profile checked it); what is shown here is what any such user may see."""
+    items = []
+    for event in LifeEvent.objects.filter(member=member).select_related("recorded_by"):
+        items.append({"day": event.occurred_on, "at": event.created_at, "kind": "life-event",
+                      "title": _("Life event: %(kind)s") % {"kind": event.get_kind_display()}, "note": event.note,
+                      "by": event.recorded_by.get_full_name() if event.recorded_by else ""})
+    for visit in Visit.objects.filter(member=member).prefetch_related("visitors"):
+        note = " · ".join(part for part in (visit.goods, visit.notes) if part)
+        items.append({"day": visit.visited_on, "at": visit.created_at, "kind": "visit",
+                      "title": _("Visit: %(occasion)s") % {"occasion": visit.occasion}, "note": note,
+                      "by": _names(visit.visitors.all()), "url": reverse("programme:visit", args=[visit.pk])})
+    for talk in Talk.objects.filter(member=member).prefetch_related("participants"):
+        items.append({"day": talk.held_on, "at": talk.created_at, "kind": "talk",
+                      "title": _("Talk: %(topic)s") % {"topic": talk.topic}, "note": talk.summary,
+                      "by": _names(talk.participants.all()), "url": reverse("programme:talk", args=[talk.pk])})
+    for pairing in Pairing.objects.filter(member=member).select_related("partner"):
+        partner = pairing.partner.get_full_name()
+        items.append({"day": pairing.started_on, "at": pairing.created_at, "kind": "pairing",
+                      "title": _("Paired with %(partner)s") % {"partner": partner}, "note": pairing.note})
+        if pairing.ended_on:
+            items.append({"day": pairing.ended_on, "at": pairing.created_at, "kind": "pairing",
+                          "title": _("Pairing with %(partner)s ended") % {"partner": partner}})
+    for commendation in Commendation.objects.filter(member=member):
+        items.append({"day": commendation.awarded_on, "at": commendation.created_at, "kind": "commendation",
+                      "title": _("Commended: %(title)s (%(year)s)") % {"title": commendation.title,
+                                                                        "year": commendation.year},
+                      "note": commendation.note})
+    return items
