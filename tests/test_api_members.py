@@ -66,7 +66,7 @@ class TestCreate:
         api = session_api(alpha, language=None)  # no cookie: the unit's language, Simplified Chinese
         error = assert_error(api.post(MEMBERS, {"node": alpha.nodes["east1"].pk, "sex": "m", "phone": "12345"}), 400)
         assert error["message"] == "无效的输入。"
-        assert error["fields"]["name"] == ["此项为必填项。"]
+        assert error["fields"]["name"] == ["该字段是必填项。"]
 
 
 class TestChanges:
