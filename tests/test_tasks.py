@@ -22,15 +22,25 @@ from tenants.services import change_status
 from . import tasks
 
 
+def use_result_backend(url):
+    """Switch the result backend. Celery caches the backend object (per thread, or app-wide when thread-safe),
+    so a module that ran before with results disabled would otherwise leave it disabled."""
+    app.conf.update(result_backend=url, task_ignore_result=url is None)
+    app._backend_cache = None
+    vars(app._local).pop("backend", None)
+
+
 @pytest.fixture(scope="module")
 def worker(django_db_setup, django_db_blocker):
     """A worker thread on a queue of its own, so parallel test processes never take each other's tasks."""
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    app.conf.update(task_default_queue=queue, result_backend=settings.REDIS_URL, task_ignore_result=False)
+    app.conf.update(task_default_queue=queue)
+    use_result_backend(settings.REDIS_URL)
     with django_db_blocker.unblock(), start_worker(app, queues=[queue], perform_ping_check=False,
                                                    concurrency=1, pool="solo", loglevel="WARNING"):
         yield
-    app.conf.update(task_default_queue="celery", result_backend=None, task_ignore_result=True)
+    app.conf.update(task_default_queue="celery")
+    use_result_backend(None)
 
 
 def run_in(schema, task, *args):
