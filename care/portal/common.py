@@ -1,5 +1,6 @@
 """What the portal views share: service errors shown on form fields, pagination and HTMX fragments."""
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.utils.cache import patch_vary_headers
@@ -16,11 +17,11 @@ def show_errors(form, exc: ValidationError, names: dict | None = None) -> None:
     if not hasattr(exc, "error_dict"):
         form.add_error(None, exc.messages)
         return
-    for key, messages in exc.message_dict.items():
+    for key, errors in exc.message_dict.items():
         field = (names or {}).get(key, key)
         if field.startswith("extra."):
             field = extra_name(field.removeprefix("extra."))
-        form.add_error(field if field in form.fields else None, messages)
+        form.add_error(field if field in form.fields else None, errors)
 
 
 def extra_name(key: str) -> str:
@@ -53,3 +54,19 @@ def forget_built_fields(filterset) -> None:
     copies would then show every category and every organisation whatever the user's scope."""
     for filter_ in filterset.filters.values():
         filter_.__dict__.pop("_field", None)
+
+
+# What `attempt` returns when the service refused: the page is shown again with the errors in place.
+NOT_DONE = object()
+
+
+def attempt(request, form, action, success: str):
+    """Run a service call for a valid form. A ValidationError is shown next to the fields it names and NOT_DONE
+    is returned; otherwise `success` is flashed and the call's result returned (the caller redirects)."""
+    try:
+        result = action()
+    except ValidationError as exc:
+        show_errors(form, exc)
+        return NOT_DONE
+    messages.success(request, success)
+    return result

@@ -23,7 +23,7 @@ from care.registers.models import Evidence, HardshipEntry, HardshipLevel, Review
 from care.services import hardship as service
 
 from .changes import change_rows
-from .common import forget_built_fields, label_of, page_of, show_errors
+from .common import NOT_DONE, attempt, forget_built_fields, label_of, page_of
 from .member_forms import date_field, visible_categories
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
@@ -114,12 +114,10 @@ def open_entry(request, member_pk):
     access.require_write(request.user, member.node)
     form = EntryForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        try:
-            entry = service.open_entry(request.user, member, **form.cleaned_data)
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, _("The entry was added to the hardship ledger."))
+        entry = attempt(
+            request, form, lambda: service.open_entry(request.user, member, **form.cleaned_data),
+            _("The entry was added to the hardship ledger."))
+        if entry is not NOT_DONE:
             return redirect("portal:hardship_entry", pk=entry.pk)
     return render(request, "care/hardship/open.html", {"form": form, "member": member})
 
@@ -164,12 +162,10 @@ def review(request, pk):
     access.require_write(request.user, entry.member.node)
     form = ReviewForm(request.POST, user=request.user, entry=entry)
     if form.is_valid():
-        try:
-            service.review_entry(request.user, entry, **form.service_data())
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, _("The review was recorded."))
+        outcome = attempt(
+            request, form, lambda: service.review_entry(request.user, entry, **form.service_data()),
+            _("The review was recorded."))
+        if outcome is not NOT_DONE:
             return redirect("portal:hardship_entry", pk=entry.pk)
     return _entry_page(request, entry, review_form=form)
 

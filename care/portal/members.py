@@ -14,7 +14,7 @@ from care import access
 from care.registers.models import ExtraField
 from care.services import members as service
 
-from .common import page_of, show_errors, vary_on_htmx, wants_fragment
+from .common import NOT_DONE, attempt, page_of, show_errors, vary_on_htmx, wants_fragment
 from .member_forms import ExtraFilterForm, MemberForm, MemberListFilter, StatusForm, TransferForm
 from .timeline import timeline_of
 
@@ -108,12 +108,10 @@ def edit(request, pk):
     access.require_write(request.user, member.node)
     form = _member_form(request, member)
     if request.method == "POST" and form.is_valid():
-        try:
-            service.update_member(request.user, member, **form.service_data())
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
+        outcome = attempt(
+            request, form, lambda: service.update_member(request.user, member, **form.service_data()),
+            _("Saved."))
+        if outcome is not NOT_DONE:
             return redirect("portal:member_detail", pk=member.pk)
     return render(request, "care/members/form.html", {"form": form, "member": member})
 
@@ -140,12 +138,10 @@ def change_status(request, pk):
     access.require_write(request.user, member.node)
     form = StatusForm(request.POST or None, initial={"status": member.status})
     if request.method == "POST" and form.is_valid():
-        try:
-            service.change_status(request.user, member, **form.cleaned_data)
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, _("The status was changed."))
+        outcome = attempt(
+            request, form, lambda: service.change_status(request.user, member, **form.cleaned_data),
+            _("The status was changed."))
+        if outcome is not NOT_DONE:
             return redirect("portal:member_detail", pk=member.pk)
     return render(request, "care/members/action.html", {
         "form": form, "member": member, "title": _("Change the status"), "form_id": "status-form"})

@@ -1,7 +1,6 @@
 """Unit settings for admins: the member register's extra fields, and staff (invitations, roles, scopes)."""
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,7 +12,7 @@ from care.registers.models import ExtraField, ExtraFieldKind, Node, StaffScope
 from care.services import extra_fields, staff
 from carehub.accounts.models import Role, User
 
-from .common import label_of, show_errors
+from .common import NOT_DONE, attempt, label_of, show_errors
 
 
 class ExtraFieldForm(forms.Form):
@@ -74,12 +73,10 @@ def extra_field(request, pk=None):
     field = get_object_or_404(ExtraField, pk=pk) if pk else None
     form = ExtraFieldForm(request.POST or None, field=field)
     if request.method == "POST" and form.is_valid():
-        try:
-            extra_fields.save_extra_field(request.user, field, **form.service_data())
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
+        outcome = attempt(
+            request, form, lambda: extra_fields.save_extra_field(request.user, field, **form.service_data()),
+            _("Saved."))
+        if outcome is not NOT_DONE:
             return redirect("portal:settings")
     return render(request, "care/settings/extra_field.html", {"form": form, "field": field})
 
@@ -109,11 +106,9 @@ def staff_member(request, pk):
                "can_view_sensitive": bool(scope and scope.can_view_sensitive)}
     form = StaffChangeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            staff.update_staff(request.user, person, **form.cleaned_data)
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
+        outcome = attempt(
+            request, form, lambda: staff.update_staff(request.user, person, **form.cleaned_data),
+            _("Saved."))
+        if outcome is not NOT_DONE:
             return redirect("portal:settings")
     return render(request, "care/settings/staff.html", {"form": form, "person": person})

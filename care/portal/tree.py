@@ -15,7 +15,7 @@ from care.registers.models import MemberStatus, Node, NodeKind
 from care.services import nodes as service
 from carehub.accounts.models import Role
 
-from .common import label_of, show_errors
+from .common import NOT_DONE, attempt, label_of, show_errors
 
 
 class NodeForm(forms.Form):
@@ -107,12 +107,8 @@ def node_page(request, pk):
     access.require_write(request.user, node)
     form = NodeForm(request.POST)
     if form.is_valid():
-        try:
-            node = service.update_node(request.user, node, **form.cleaned_data)
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
+        node = attempt(request, form, lambda: service.update_node(request.user, node, **form.cleaned_data), _("Saved."))
+        if node is not NOT_DONE:
             return redirect("portal:tree_node", pk=node.pk)
     return _node_page(request, node, form=form)
 

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from care.portal.common import page_of, show_errors, vary_on_htmx, wants_fragment
+from care.portal.common import NOT_DONE, attempt, page_of, show_errors, vary_on_htmx, wants_fragment
 
 from .. import access
 from ..filters import EntryFilter
@@ -95,12 +95,10 @@ def transfer(request, pk):
     form = TransferForm(request.POST or None, user=request.user, fund=fund)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        try:
-            ledger.transfer(request.user, fund, data.pop("target"), **data)
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, _("Transferred."))
+        outcome = attempt(
+            request, form, lambda: ledger.transfer(request.user, fund, data.pop("target"), **data),
+            _("Transferred."))
+        if outcome is not NOT_DONE:
             return redirect("fund:fund", pk=fund.pk)
     return render(request, "care/fund/transfer.html", {"form": form, "fund": fund})
 
@@ -113,12 +111,10 @@ def period_list(request, pk):
     if request.method == "POST":
         access.require_bookkeeper(request.user, fund)
         if form.is_valid():
-            try:
-                periods.close_period(request.user, fund, **form.cleaned_data)
-            except ValidationError as exc:
-                show_errors(form, exc)
-            else:
-                messages.success(request, _("The period is closed."))
+            outcome = attempt(
+                request, form, lambda: periods.close_period(request.user, fund, **form.cleaned_data),
+                _("The period is closed."))
+            if outcome is not NOT_DONE:
                 return redirect("fund:periods", pk=fund.pk)
     return render(request, "care/fund/periods.html", {
         "fund": fund, "form": form, "keeps_books": keeps_books,
@@ -151,12 +147,10 @@ def reverse(request, pk):
     access.require_bookkeeper(request.user, entry.fund)
     form = ReverseForm(request.POST)
     if form.is_valid():
-        try:
-            ledger.reverse(request.user, entry, **form.cleaned_data)
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, _("The entry was reversed."))
+        outcome = attempt(
+            request, form, lambda: ledger.reverse(request.user, entry, **form.cleaned_data),
+            _("The entry was reversed."))
+        if outcome is not NOT_DONE:
             return redirect("fund:entry", pk=entry.pk)
     return _entry_page(request, entry, reverse_form=form)
 

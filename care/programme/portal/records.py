@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from care import access
-from care.portal.common import show_errors
+from care.portal.common import NOT_DONE, attempt, show_errors
 
 from ..calendar import unit_today
 from ..models import Talk, Visit, VisitPhoto
@@ -63,12 +63,10 @@ def talk_new(request, member_pk):
                **_initial_tasks(request, member)}
     form = TalkForm(request.POST or None, member=member, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            talk = records.record_talk(request.user, member, **form.cleaned_data)
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, _("The talk was recorded."))
+        talk = attempt(
+            request, form, lambda: records.record_talk(request.user, member, **form.cleaned_data),
+            _("The talk was recorded."))
+        if talk is not NOT_DONE:
             return redirect("programme:talk", pk=talk.pk)
     return render(request, "care/programme/record.html", {
         "form": form, "member": member, "title": _("Record a talk"), "form_id": "talk-form"})
@@ -79,12 +77,10 @@ def event_new(request, member_pk):
     member = _member(request, member_pk)
     form = LifeEventForm(request.POST or None, initial={"occurred_on": unit_today().isoformat()})
     if request.method == "POST" and form.is_valid():
-        try:
-            events.record_life_event(request.user, member, **form.cleaned_data)
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, _("The life event was recorded; the tasks it calls for were created."))
+        outcome = attempt(
+            request, form, lambda: events.record_life_event(request.user, member, **form.cleaned_data),
+            _("The life event was recorded; the tasks it calls for were created."))
+        if outcome is not NOT_DONE:
             return redirect("portal:member_detail", pk=member.pk)
     return render(request, "care/programme/record.html", {
         "form": form, "member": member, "title": _("Record a life event"), "form_id": "event-form"})
@@ -95,12 +91,10 @@ def commend(request, member_pk):
     member = _member(request, member_pk)
     form = CommendationForm(request.POST or None, initial={"year": unit_today().year})
     if request.method == "POST" and form.is_valid():
-        try:
-            commendations.record_commendation(request.user, member=member, **form.cleaned_data)
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, _("The commendation was recorded."))
+        outcome = attempt(
+            request, form, lambda: commendations.record_commendation(request.user, member=member, **form.cleaned_data),
+            _("The commendation was recorded."))
+        if outcome is not NOT_DONE:
             return redirect("portal:member_detail", pk=member.pk)
     return render(request, "care/programme/record.html", {
         "form": form, "member": member, "title": _("Commend"), "form_id": "commend-form"})
@@ -119,12 +113,12 @@ def member_pairing(request, member_pk):
             messages.success(request, _("The pairing ended."))
         return redirect("programme:pairing", member_pk=member.pk)
     if request.method == "POST" and form.is_valid():
-        try:
-            pairing.assign_partner(request.user, member, form.cleaned_data["partner"], note=form.cleaned_data["note"])
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, _("The partner was assigned; the member's open tasks follow."))
+        outcome = attempt(
+            request, form,
+            lambda: pairing.assign_partner(request.user, member, form.cleaned_data["partner"],
+                                           note=form.cleaned_data["note"]),
+            _("The partner was assigned; the member's open tasks follow."))
+        if outcome is not NOT_DONE:
             return redirect("programme:pairing", member_pk=member.pk)
     return render(request, "care/programme/pairing.html", {
         "member": member, "form": form, "current": pairing.current_partner(member),

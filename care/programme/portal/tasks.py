@@ -1,15 +1,13 @@
 """Task lists (mine, an organisation's, the unit's; due, overdue, upcoming, done) and a task's page with its
 snooze and cancel forms."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from care import access
-from care.portal.common import page_of, show_errors
+from care.portal.common import NOT_DONE, attempt, page_of
 
 from ..calendar import unit_today
 from ..models import TaskKind
@@ -67,12 +65,10 @@ def snooze(request, pk):
     task = _task(request, pk)
     form = SnoozeForm(request.POST)
     if form.is_valid():
-        try:
-            service.snooze(request.user, task, **form.cleaned_data)
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, _("The task was postponed."))
+        outcome = attempt(
+            request, form, lambda: service.snooze(request.user, task, **form.cleaned_data),
+            _("The task was postponed."))
+        if outcome is not NOT_DONE:
             return redirect("programme:task", pk=task.pk)
     return _task_page(request, task, snooze_form=form)
 
@@ -83,11 +79,9 @@ def cancel(request, pk):
     task = _task(request, pk)
     form = CancelForm(request.POST)
     if form.is_valid():
-        try:
-            service.cancel(request.user, task, **form.cleaned_data)
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, _("The task was cancelled."))
+        outcome = attempt(
+            request, form, lambda: service.cancel(request.user, task, **form.cleaned_data),
+            _("The task was cancelled."))
+        if outcome is not NOT_DONE:
             return redirect("programme:task", pk=task.pk)
     return _task_page(request, task, cancel_form=form)
