@@ -60,7 +60,7 @@ trap 'exit 143' TERM
 
 mkdir -p "$PIDS"
 start web "$BIN/carehub" runserver "0.0.0.0:$PORT"
-start worker "$BIN/celery" -A carehub worker --concurrency 2 -l info
+start worker "$BIN/celery" -A carehub worker -Q celery,sms,reports --concurrency 2 -l info
 start beat "$BIN/celery" -A carehub beat -l info --schedule "$RUN/celerybeat-schedule"
 
 # --- Local sandbox SMS gateway -------------------------------------------------------------------------

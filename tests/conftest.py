@@ -20,6 +20,8 @@ from carehub.accounts.models import Role, User
 from tenants.models import Unit
 from tenants.services import onboard_unit
 
+from .workers import worker  # noqa: F401 (a real Celery worker, for tests that import nothing else)
+
 PASSWORD = "Sufficiently-long-2026"
 
 

@@ -18,8 +18,6 @@ from care.registers.models import Member
 from care.services import members
 from carehub.tasks import for_each_active_unit
 
-from .test_tasks import worker  # noqa: F401 (fixture)
-
 pytestmark = pytest.mark.django_db
 PREFIX = "并发测试"
 
@@ -88,7 +86,7 @@ def test_two_workers_at_once_create_no_duplicates(committed_members):
     assert sum(outcome.greetings for outcome in outcomes) == greetings
 
 
-def test_daily_run_through_the_worker_stays_in_its_unit(worker, committed_members):  # noqa: F811
+def test_daily_run_through_the_worker_stays_in_its_unit(worker, committed_members):
     with schema_context("alpha"):
         alpha = tasks.daily_run.delay().get(timeout=60)
     with schema_context("beta"):
@@ -103,7 +101,7 @@ def test_daily_run_through_the_worker_stays_in_its_unit(worker, committed_member
         assert tasks.daily_run.delay().get(timeout=60)["tasks"] == 0
 
 
-def test_fan_out_reaches_every_active_unit(worker, alpha, beta):  # noqa: F811
+def test_fan_out_reaches_every_active_unit(worker, alpha, beta):
     results = [result.get(timeout=60) for result in for_each_active_unit(tasks.daily_run)]
     assert sorted(result["unit"] for result in results) == ["alpha", "beta"]
     assert tasks.fan_out_daily_run.apply().get() == 2

@@ -1,11 +1,8 @@
 """Tasks through the real Redis broker and a real worker: each runs in the unit it was sent from."""
 
-import uuid
 from datetime import timedelta
 
 import pytest
-from celery.contrib.testing.worker import start_worker
-from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.db import connection
@@ -14,33 +11,11 @@ from django_tenants.utils import schema_context
 
 from carehub.accounts import tasks as account_tasks
 from carehub.accounts.models import User
-from carehub.celery import app
 from carehub.tasks import PublicSchemaError, for_each_active_unit
 from tenants.models import UnitEvent
 from tenants.services import change_status
 
 from . import tasks
-
-
-def use_result_backend(url):
-    """Switch the result backend. Celery caches the backend object (per thread, or app-wide when thread-safe),
-    so a module that ran before with results disabled would otherwise leave it disabled."""
-    app.conf.update(result_backend=url, task_ignore_result=url is None)
-    app._backend_cache = None
-    vars(app._local).pop("backend", None)
-
-
-@pytest.fixture(scope="module")
-def worker(django_db_setup, django_db_blocker):
-    """A worker thread on a queue of its own, so parallel test processes never take each other's tasks."""
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    app.conf.update(task_default_queue=queue)
-    use_result_backend(settings.REDIS_URL)
-    with django_db_blocker.unblock(), start_worker(app, queues=[queue], perform_ping_check=False,
-                                                   concurrency=1, pool="solo", loglevel="WARNING"):
-        yield
-    app.conf.update(task_default_queue="celery")
-    use_result_backend(None)
 
 
 def run_in(schema, task, *args):

@@ -30,3 +30,15 @@ app.conf.update(
     worker_hijack_root_logger=False,
 )
 app.autodiscover_tasks()
+
+# Task name prefix -> kind of queue. SMS and report rendering get workers of their own; the rest goes to the
+# default queue. `carehub_queues` maps each kind to a queue name (tests point them all at a private queue).
+QUEUE_KINDS = {"notifications.": "sms", "care.reports.": "reports"}
+app.conf.carehub_queues = {"sms": "sms", "reports": "reports"}
+
+
+def route_by_app(name, args, kwargs, options, task=None, **kw):
+    for prefix, kind in QUEUE_KINDS.items():
+        if name.startswith(prefix):
+            return {"queue": app.conf.carehub_queues[kind]}
+    return None

@@ -29,6 +29,7 @@ SHARED_APPS = [
     "carehub",  # before django_tenants so that our `migrate` (which also migrates the template) wins
     "django_tenants",
     "tenants",
+    "billing",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "carehub.accounts",
@@ -50,6 +51,8 @@ TENANT_APPS = [
     "care.audit",
     "care.programme",
     "care.fund",
+    "care.reports",
+    "notifications",
     "rest_framework.authtoken",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -204,6 +207,8 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# Queues by kind of work, so each can have its own workers (see carehub.celery.route_by_app and the Helm chart).
+CELERY_TASK_ROUTES = ["carehub.celery.route_by_app"]
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {"task": "carehub.accounts.tasks.fan_out_housekeeping", "schedule": 6 * 3600},
     # Shortly after midnight in Asia/Shanghai (CELERY_TIMEZONE is UTC); each unit computes its own "today".

@@ -4,6 +4,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("tenants.urls")),
+    path("billing/", include("billing.urls")),
+    path("api/v1/platform/", include("tenants.api_urls")),
     path("accounts/", include("carehub.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
