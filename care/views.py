@@ -5,6 +5,7 @@ from care import access
 from care.fund import dashboard as fund_dashboard
 from care.programme.services import coverage as programme_coverage
 from care.registers.models import MemberStatus
+from care.reports import dashboard as reports_dashboard
 from care.services.hardship import due_for_review
 
 
@@ -22,4 +23,5 @@ def dashboard(request):
     }
     return render(request, "carehub/dashboard.html", {"counts": counts, "ledger": ledger,
                                                       "fund": fund_dashboard.tiles(request.user),
-                                                      "programme": programme_coverage.tiles(request.user)})
+                                                      "programme": programme_coverage.tiles(request.user),
+                                                      "reports": reports_dashboard.tiles(request.user)})

@@ -16,7 +16,7 @@ cd "$ROOT"
 source "$RUN/env"
 export DEBUG=1
 
-for name in web worker beat; do
+for name in web worker beat sms-gateway; do
     if [[ -s $PIDS/$name.pid ]] && kill -0 "$(<"$PIDS/$name.pid")" 2>/dev/null; then
         echo "error: $name is already running (PID $(<"$PIDS/$name.pid")); run \`make stop\` first" >&2
         exit 1
@@ -59,16 +59,22 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 mkdir -p "$PIDS"
+# Local sandbox SMS gateway (notifications/sandbox): a stand-in for Twilio that web and worker send to and that
+# calls their status webhooks back. It starts before them because they read TWILIO_API_BASE_URL at start-up.
+# Set TWILIO_API_BASE_URL yourself to send elsewhere (real Twilio) instead; the sandbox then stays off.
+sms_line=""
+if [[ -z ${TWILIO_API_BASE_URL:-} ]]; then
+    SMS_PORT="${CAREHUB_SMS_SANDBOX_PORT:-8025}"
+    # The development pair the sandbox itself falls back to (see `carehub sms_sandbox --help`).
+    export TWILIO_ACCOUNT_SID="${TWILIO_ACCOUNT_SID:-AC00000000000000000000000000000000}"
+    export TWILIO_AUTH_TOKEN="${TWILIO_AUTH_TOKEN:-sandbox-development-token}"
+    export TWILIO_API_BASE_URL="http://127.0.0.1:$SMS_PORT"
+    start sms-gateway "$BIN/carehub" sms_sandbox --port "$SMS_PORT"
+    sms_line="    SMS sandbox:       $TWILIO_API_BASE_URL/_sandbox/messages   (what each phone \"received\")"
+fi
 start web "$BIN/carehub" runserver "0.0.0.0:$PORT"
 start worker "$BIN/celery" -A carehub worker -Q celery,sms,reports --concurrency 2 -l info
 start beat "$BIN/celery" -A carehub beat -l info --schedule "$RUN/celerybeat-schedule"
-
-# --- Local sandbox SMS gateway -------------------------------------------------------------------------
-# A later issue adds a local stand-in for Twilio here, started the same way, e.g.:
-#   start sms-gateway "$BIN/carehub" sms_sandbox --port 8025
-#   export TWILIO_API_BASE_URL=http://127.0.0.1:8025   (must be exported before web and worker start)
-# stop_all above already stops a process recorded as "sms-gateway".
-# -------------------------------------------------------------------------------------------------------
 
 # Print the addresses once the web server accepts connections.
 domain="${CAREHUB_BASE_DOMAIN:-localhost}"
@@ -83,6 +89,7 @@ cat <<EOF
 
     Platform console:  http://$domain:$PORT/
     Units:             http://<slug>.$domain:$PORT/   (slugs and logins: see the \`carehub demo\` output above)
+$sms_line
 
 EOF
 

@@ -104,11 +104,11 @@ setup_venv() {
 
 # --- 2. System packages --------------------------------------------------------------------------------
 
-# fonts-wqy-zenhei: a CJK font, without it WeasyPrint renders Chinese as empty boxes.
-# gettext: msgfmt for `compilemessages`.
-# chromium: browser tests drive /usr/bin/chromium through Playwright (never `playwright install`).
-# libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0: WeasyPrint's runtime libraries on Debian 12.
-SYSTEM_PACKAGES=(fonts-wqy-zenhei gettext chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
+# The product's run-time packages come from deploy/system-packages.txt, the list deploy/Dockerfile installs too.
+# chromium (development and CI only): browser tests drive /usr/bin/chromium through Playwright (never
+# `playwright install`).
+mapfile -t SYSTEM_PACKAGES < <(grep -v '^#' "$ROOT/deploy/system-packages.txt" | xargs -n 1)
+SYSTEM_PACKAGES+=(chromium)
 
 setup_system_packages() {
     command -v dpkg-query >/dev/null || { warn "not a Debian system; make sure these are installed: ${SYSTEM_PACKAGES[*]}"; return 0; }

@@ -19,7 +19,8 @@ expected_cmd() {
         redis) echo redis-server ;;
         web) echo runserver ;;
         worker | beat) echo celery ;;
-        *) echo "" ;;  # e.g. a future sms-gateway: trust the pid file
+        sms-gateway) echo sms_sandbox ;;
+        *) echo "" ;;  # trust the pid file
     esac
 }
 

@@ -1,2 +1,21 @@
-# Filled in by its issue.
-urlpatterns = []
+"""The SMS API under /api/v1/sms/ (see notifications.api)."""
+
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
+
+from .api.sending import MessageViewSet, NoticeViewSet, OptOutViewSet, StatsView
+from .api.texts import SettingsView, TemplateViewSet
+
+app_name = "sms-api"
+
+router = SimpleRouter()
+router.register("templates", TemplateViewSet, basename="template")
+router.register("notices", NoticeViewSet, basename="notice")
+router.register("messages", MessageViewSet, basename="message")
+router.register("opt-outs", OptOutViewSet, basename="opt-out")
+
+urlpatterns = [
+    path("", include(router.urls)),
+    path("stats/", StatsView.as_view(), name="stats"),
+    path("settings/", SettingsView.as_view(), name="settings"),
+]

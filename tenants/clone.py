@@ -65,26 +65,22 @@ def clone_schema(template: str, target: str) -> None:
         indexes = [row[0].replace(f" ON {template}.", " ON ", 1) for row in _fetch(cursor, INDEXES, tables=oids)]
         identities = _fetch(cursor, IDENTITIES, tables=oids)
 
-        cursor.execute(f"CREATE SCHEMA {quote(target)}")
-        cursor.execute(f"SET LOCAL search_path = {quote(target)}")
-        for table in tables:
-            cursor.execute(f"CREATE TABLE {quote(table)} (LIKE {quote(template)}.{quote(table)} INCLUDING DEFAULTS "
-                           "INCLUDING IDENTITY INCLUDING GENERATED INCLUDING CONSTRAINTS INCLUDING STORAGE "
-                           "INCLUDING COMMENTS)")
-        for table, name, definition, is_foreign_key in constraints:
-            if not is_foreign_key:
-                cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
-        for definition in indexes:
-            cursor.execute(definition)
-        # Identifiers below come from the catalog and are quoted; no value is interpolated.
-        for table in tables:
-            cursor.execute(f"INSERT INTO {quote(table)} SELECT * FROM {quote(template)}.{quote(table)}")  # noqa: S608
-        for table, column in identities:
-            cursor.execute(f"SELECT setval(pg_get_serial_sequence(%s, %s), max({quote(column)})) "  # noqa: S608
-                           f"FROM {quote(table)} HAVING max({quote(column)}) IS NOT NULL",
-                           [f"{quote(target)}.{quote(table)}", column])
-        for table, name, definition, is_foreign_key in constraints:
-            if is_foreign_key:
-                cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
+        # One round trip for all the DDL and copies: hundreds of statements otherwise pay a round trip each.
+        # Identifiers come from the catalog and are quoted; no value is interpolated.
+        statements = [f"CREATE SCHEMA {quote(target)}", f"SET LOCAL search_path = {quote(target)}"]
+        statements += [f"CREATE TABLE {quote(table)} (LIKE {quote(template)}.{quote(table)} INCLUDING DEFAULTS "
+                       "INCLUDING IDENTITY INCLUDING GENERATED INCLUDING CONSTRAINTS INCLUDING STORAGE "
+                       "INCLUDING COMMENTS)" for table in tables]
+        statements += [f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}"
+                       for table, name, definition, is_foreign_key in constraints if not is_foreign_key]
+        statements += indexes
+        statements += [f"INSERT INTO {quote(table)} SELECT * FROM {quote(template)}.{quote(table)}"  # noqa: S608
+                       for table in tables]
+        statements += [f"SELECT setval(pg_get_serial_sequence('{quote(target)}.{quote(table)}', '{column}'), "  # noqa: S608
+                       f"max({quote(column)})) FROM {quote(table)} HAVING max({quote(column)}) IS NOT NULL"
+                       for table, column in identities]
+        statements += [f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}"
+                       for table, name, definition, is_foreign_key in constraints if is_foreign_key]
+        cursor.execute(";\n".join(statements))
     # The SET LOCALs above last until the caller's transaction ends; make django-tenants set its path again.
     connection.set_schema(connection.schema_name, include_public=connection.include_public_schema)

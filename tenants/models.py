@@ -21,6 +21,7 @@ class UnitStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     SUSPENDED = "suspended", _("Suspended")
     ARCHIVED = "archived", _("Archived")
+    DELETED = "deleted", _("Deleted")
 
 
 class UnitQuerySet(models.QuerySet):
@@ -44,6 +45,10 @@ class Unit(TenantMixin):
     status = models.CharField(_("status"), max_length=16, choices=UnitStatus.choices,
                               default=UnitStatus.ACTIVE)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Set when deletion was requested: the schema is dropped only after this moment and a second confirmation.
+    delete_after = models.DateTimeField(_("may be deleted after"), null=True, blank=True)
+    # Latest audit event or staff login, noted by the daily metering pass (billing.metering).
+    last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
 
     auto_create_schema = True
     auto_drop_schema = False
@@ -95,9 +100,17 @@ class UnitEvent(models.Model):
         SUSPENDED = "suspended", _("Suspended")
         RESUMED = "resumed", _("Resumed")
         ARCHIVED = "archived", _("Archived")
+        RESTORED = "restored", _("Restored read-only")
+        DELETION_REQUESTED = "deletion_requested", _("Deletion requested")
+        DELETION_CANCELLED = "deletion_cancelled", _("Deletion cancelled")
+        DELETED = "deleted", _("Deleted")
+        RENAMED = "renamed", _("Renamed")
+        EXPORTED = "exported", _("Data exported")
+        INVITATION_RESENT = "invitation_resent", _("Invitation resent")
+        SUPPORT_ENTERED = "support_entered", _("Support access")
 
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="events")
-    action = models.CharField(max_length=16, choices=Action.choices)
+    action = models.CharField(max_length=24, choices=Action.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     source = models.CharField(max_length=16, default="cli")
     note = models.TextField(blank=True)
@@ -108,3 +121,91 @@ class UnitEvent(models.Model):
 
     def __str__(self):
         return f"{self.unit_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class OperatorDevice(models.Model):
+    """An operator's TOTP secret. Confirmed once the operator typed a first valid code; `last_step` stops a
+    code from being used twice."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="totp_device")
+    secret = models.CharField(max_length=64)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_step = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"TOTP of {self.user_id}"
+
+
+class OperatorToken(models.Model):
+    """A key for the operator REST API; only its hash is stored, the key is shown once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="operator_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+
+class SupportConsent(models.Model):
+    """A unit admin's time-limited permission for platform support to enter the unit's portal."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="support_consents")
+    granted_by = models.CharField(max_length=254)  # the unit admin's email: their account lives in the unit
+    reason = models.CharField(max_length=200, blank=True)
+    granted_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-granted_at"]
+
+    def __str__(self):
+        return f"support consent {self.unit_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class SupportPass(models.Model):
+    """A one-time link taking one operator into a unit's portal under a consent; only its hash is stored."""
+
+    consent = models.ForeignKey(SupportConsent, on_delete=models.CASCADE, related_name="passes")
+    operator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Copied at issue: the link is spent inside the unit's schema, where a join to users finds the unit's own.
+    operator_email = models.EmailField()
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"support pass {self.pk}"
+
+
+class UnitExport(models.Model):
+    """A whole-unit data export, built by a background task into MEDIA storage."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="exports")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    file = models.CharField(max_length=300, blank=True)  # storage name of the zip
+    size = models.BigIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"export {self.pk} of {self.unit_id}"

@@ -114,11 +114,14 @@ _TRANSITIONS = {
     UnitEvent.Action.SUSPENDED: ({UnitStatus.ACTIVE}, UnitStatus.SUSPENDED),
     UnitEvent.Action.RESUMED: ({UnitStatus.SUSPENDED}, UnitStatus.ACTIVE),
     UnitEvent.Action.ARCHIVED: ({UnitStatus.ACTIVE, UnitStatus.SUSPENDED}, UnitStatus.ARCHIVED),
+    # An archived unit's data is kept untouched; restoring opens it again read-only, for reading and export.
+    UnitEvent.Action.RESTORED: ({UnitStatus.ARCHIVED}, UnitStatus.SUSPENDED),
 }
 
 
 def change_status(actor, unit: Unit, action: str, *, note: str = "", source: str = "cli") -> Unit:
-    """Suspend (read-only portal), resume, or archive (the portal answers 404) a unit."""
+    """Suspend (read-only portal), resume, archive (the portal answers 404, data kept) or restore an archived
+    unit read-only."""
     allowed_from, target = _TRANSITIONS[action]
     with transaction.atomic():
         unit = Unit.objects.select_for_update().get(pk=unit.pk)

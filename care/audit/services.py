@@ -30,7 +30,7 @@ def current_source() -> str:
 def _plain(value):
     if isinstance(value, models.Model):
         return value.pk
-    if isinstance(value, datetime.date | datetime.datetime | decimal.Decimal):
+    if isinstance(value, datetime.date | datetime.datetime | datetime.time | decimal.Decimal):
         return str(value)
     return value
 

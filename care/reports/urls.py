@@ -1,2 +1,13 @@
-# Filled in by its issue.
-urlpatterns = []
+"""The reports page under /reports/."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("", views.reports_page, name="page"),
+    path("<int:pk>/", views.run_row, name="run"),
+    path("<int:pk>/<str:fmt>/", views.download, name="download"),
+]

@@ -36,6 +36,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from billing.limits import check_member_limit
 from care import access
 from care.audit.models import Source
 from care.audit.services import acting_user, record, source
@@ -155,6 +156,8 @@ def commit_import(actor, file, kind: str, *, filename: str = "", batch: ImportBa
         report.filename = filename or name
         if not report.ok:
             return report
+        if kind == ImportKind.MEMBERS:
+            check_member_limit(connection.tenant, adding=len(new))
         report.created, report.committed = checker.save(new), True
         batch = batch or ImportBatch(kind=kind, filename=report.filename[:200], created_by=acting_user(actor))
         batch.status, batch.content, batch.created = ImportStatus.COMMITTED, b"", report.created

@@ -3,11 +3,12 @@
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
+from billing.limits import check_member_limit
 from care import access
 from care.audit.services import acting_user, diff, record, snapshot
 from care.registers.models import Member, MemberStatus, Node, Sex, StatusChange, Transfer
@@ -118,6 +119,7 @@ def create_member(actor, *, node: Node, **data) -> Member:
     access.require_write(actor, node)
     cleaned = clean_member(data)
     with transaction.atomic():
+        check_member_limit(connection.tenant)
         member = Member.objects.create(node=node, name_initials=initials(cleaned["name"]), **cleaned)
         StatusChange.objects.create(member=member, to_status=member.status, effective_on=timezone.localdate(),
                                     note=_("Registered"), by=acting_user(actor))

@@ -20,6 +20,11 @@ CAREHUB_TIME_ZONE = env_str("CAREHUB_TIME_ZONE", "Asia/Shanghai")
 CAREHUB_PUBLIC_SCHEME = env_str("CAREHUB_PUBLIC_SCHEME", "http" if DEBUG else "https")
 CAREHUB_PUBLIC_PORT = env_int("CAREHUB_PUBLIC_PORT", 8000 if DEBUG else 0)
 CAREHUB_INVITATION_DAYS = env_int("CAREHUB_INVITATION_DAYS", 7)
+# Platform operations (tenants, billing): days between a deletion request and the earliest deletion, lifetime
+# of a support consent, payment term of invoices.
+CAREHUB_DELETION_GRACE_DAYS = env_int("CAREHUB_DELETION_GRACE_DAYS", 30)
+CAREHUB_SUPPORT_CONSENT_HOURS = env_int("CAREHUB_SUPPORT_CONSENT_HOURS", 24)
+CAREHUB_INVOICE_DUE_DAYS = env_int("CAREHUB_INVOICE_DUE_DAYS", 30)
 # Name of the schema every new unit is cloned from; it is not a tenant row (see tenants.schema).
 CAREHUB_TEMPLATE_SCHEMA = "_template"
 
@@ -73,6 +78,13 @@ DATABASES = {
     )
 }
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# Many schemas, one database: django-tenants selects a unit with `SET search_path` on the connection, and keeps
+# that connection's path until the unit changes. Connections are per process and reused for
+# DATABASE_CONN_MAX_AGE seconds: count processes (gunicorn workers x web pods + Celery pool processes x worker pods
+# + migrate --jobs) against max_connections. In front of PostgreSQL, PgBouncer must use SESSION pooling (or none):
+# with transaction pooling the next transaction may run on a server connection whose search_path belongs to
+# another unit, so a query could read or write the wrong unit's tables. Schema count is bounded by the catalog, not
+# by connections: every unit adds ~50 tables and ~250 relations to pg_class (see README, "Scaling").
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 # Set the search path only when the schema changes, not before every query (halves the round trips).
 TENANT_LIMIT_SET_CALLS = True
@@ -93,6 +105,7 @@ MIDDLEWARE = [
     "django_tenants.middleware.main.TenantMainMiddleware",
     "carehub.middleware.UnitStatusMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "carehub.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "carehub.middleware.UnitLocaleMiddleware",
@@ -115,6 +128,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "carehub.context_processors.unit",
+                "billing.context_processors.subscription_notice",
             ],
         },
     }
@@ -136,6 +150,44 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG and CAREHUB_PUBLIC_SCHEME == "https"
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# --- Production: HTTPS behind an ingress ---------------------------------------------------------------------
+# The ingress terminates TLS and forwards the original scheme and host. Django must believe them, or
+# request.is_secure() is False, absolute URLs (invitation links, fund disclosure links) say http://internal-host,
+# and Twilio's webhook signatures, computed over the public URL, never match (notifications.signatures). Turn it
+# off (CAREHUB_BEHIND_PROXY=0) when clients reach gunicorn directly, as in deploy/compose.yaml.
+CAREHUB_BEHIND_PROXY = env_bool("CAREHUB_BEHIND_PROXY", not DEBUG)
+if CAREHUB_BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = True
+# Plain HTTP requests are redirected by the ingress, or by Django with CAREHUB_SSL_REDIRECT=1 (the Helm chart sets
+# it); /healthz and /readyz answer before this (HealthCheckMiddleware), so probes by pod IP still work.
+SECURE_SSL_REDIRECT = env_bool("CAREHUB_SSL_REDIRECT", False)
+# HSTS for the base domain and every unit below it, once served over HTTPS.
+SECURE_HSTS_SECONDS = env_int("CAREHUB_HSTS_SECONDS", 31536000 if SESSION_COOKIE_SECURE else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = env_bool("CAREHUB_HSTS_PRELOAD", False)
+# Preloading binds the domain and all its subdomains to HTTPS in browsers for months, hard to undo: the operator
+# decides per domain, so `check --deploy` does not nag about it.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# Content-Security-Policy (carehub.csp). Pico, HTMX and Swagger UI are vendored, so nothing loads from another
+# origin. 'unsafe-inline' stays for inline style attributes and a few inline confirm() handlers in templates;
+# forms may land on the console or any unit host (redirects between them).
+_PUBLIC_PORT = f":{CAREHUB_PUBLIC_PORT}" if CAREHUB_PUBLIC_PORT else ""
+_OUR_HOSTS = (f"{CAREHUB_PUBLIC_SCHEME}://{CAREHUB_BASE_DOMAIN}{_PUBLIC_PORT} "
+              f"{CAREHUB_PUBLIC_SCHEME}://*.{CAREHUB_BASE_DOMAIN}{_PUBLIC_PORT}")
+CAREHUB_CSP = env_str("CAREHUB_CSP", "; ".join([
+    "default-src 'self'",
+    "script-src 'self' 'unsafe-inline'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "frame-ancestors 'none'",
+    f"form-action 'self' {_OUR_HOSTS}",
+]))
+
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [PROJECT_DIR / "locale"]
@@ -153,6 +205,23 @@ STORAGES = {
 # Uploaded files (hardship evidence, import files). Never served as public media: views check access first.
 MEDIA_ROOT = Path(env_str("CAREHUB_MEDIA_ROOT", str(BASE_DIR / ".run" / "media")))
 MEDIA_URL = "/media/"
+# With several pods, uploads go to S3-compatible object storage (AWS S3, Aliyun OSS, MinIO...) when a bucket is
+# set. Objects stay private: views stream them through the storage after the access check, never by public URL.
+CAREHUB_S3_BUCKET = env_str("CAREHUB_S3_BUCKET")
+if CAREHUB_S3_BUCKET:
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": CAREHUB_S3_BUCKET,
+        "endpoint_url": env_str("CAREHUB_S3_ENDPOINT_URL") or None,
+        "region_name": env_str("CAREHUB_S3_REGION") or None,
+        # Without keys boto3 uses its default chain (e.g. the pod's cloud IAM role).
+        "access_key": env_str("CAREHUB_S3_ACCESS_KEY_ID") or None,
+        "secret_key": env_str("CAREHUB_S3_SECRET_ACCESS_KEY") or None,
+        "location": env_str("CAREHUB_S3_PREFIX"),
+        "addressing_style": env_str("CAREHUB_S3_ADDRESSING_STYLE") or None,  # "virtual" for Aliyun OSS
+        "default_acl": "private",
+        "querystring_auth": True,
+        "file_overwrite": False,
+    }}
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
@@ -213,11 +282,30 @@ CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {"task": "carehub.accounts.tasks.fan_out_housekeeping", "schedule": 6 * 3600},
     # Shortly after midnight in Asia/Shanghai (CELERY_TIMEZONE is UTC); each unit computes its own "today".
     "care-programme-daily": {"task": "care.programme.tasks.fan_out_daily_run", "schedule": crontab(minute=10, hour=16)},
+    # Billing: members counted daily (after the programme run), invoices drafted on the 1st (Shanghai time).
+    "billing-metering-daily": {"task": "billing.tasks.fan_out_metering", "schedule": crontab(minute=40, hour=16)},
+    "billing-draft-invoices": {"task": "billing.tasks.draft_monthly_invoices",
+                               "schedule": crontab(minute=0, hour=17, day_of_month=1)},
+    # Staff digest SMS: hourly, each unit queues it once a day at the start of its own sending window.
+    "sms-staff-digests": {"task": "notifications.reminders.fan_out_digests", "schedule": crontab(minute=5)},
+    # The SMS relay: every unit's due outbox rows, lost dispatches and expired claims (on-commit dispatch is
+    # only the fast path; this finds whatever it missed).
+    "sms-relay": {"task": "notifications.tasks.fan_out_relay", "schedule": 30},
 }
 
 TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
 TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
 TWILIO_API_BASE_URL = env_str("TWILIO_API_BASE_URL", "https://api.twilio.com")
+TWILIO_TIMEOUT_SECONDS = env_int("TWILIO_TIMEOUT_SECONDS", 10)  # connect and read timeout of each API call
+# Public origin Twilio signs webhook URLs with (e.g. https://carehub.example.org), when the request's own
+# scheme and host cannot be trusted to match it; empty: build it from the request (see notifications.signatures).
+TWILIO_WEBHOOK_BASE_URL = env_str("TWILIO_WEBHOOK_BASE_URL")
+# The platform's default sender, for units without their own Messaging Service or number.
+TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID")
+SMS_SEND_THREADS = env_int("SMS_SEND_THREADS", 32)  # concurrent provider requests per relay task
+SMS_RELAY_PARALLEL = env_int("SMS_RELAY_PARALLEL", 2)  # relay tasks dispatched when messages are queued
+SMS_CLAIM_LEASE_SECONDS = env_int("SMS_CLAIM_LEASE_SECONDS", 300)  # a claim older than this was abandoned
+SMS_UNKNOWN_SETTLE_SECONDS = env_int("SMS_UNKNOWN_SETTLE_SECONDS", 120)  # wait before looking up a lost answer
 
 SENTRY_DSN = env_str("SENTRY_DSN")
 SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "development" if DEBUG else "production")
@@ -227,9 +315,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"tenant": {"()": "carehub.observability.TenantLogFilter"}},
     "formatters": {"json": {"()": "carehub.observability.JsonFormatter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["tenant"]}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json",
+                             "filters": ["tenant"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"},
+                # WeasyPrint logs every step of every page at INFO; its warnings (refused resources) still show.
+                "weasyprint": {"level": "WARNING"}},
 }
 
 if SENTRY_DSN:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("fund/", include("care.fund.urls")),
     path("sms/", include("notifications.urls")),
     path("reports/", include("care.reports.urls")),
+    path("support/", include("tenants.portal_urls")),
     path("hooks/twilio/", include("notifications.webhook_urls")),
     path("api/v1/sms/", include("notifications.api_urls")),
     path("api/v1/reports/", include("care.reports.api_urls")),

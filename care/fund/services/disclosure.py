@@ -86,8 +86,14 @@ class Disclosure:
 
 def build(fund: Fund, year: int, month: int | None = None) -> Disclosure:
     """The disclosure of `fund` for the year (or month), up to today if it has not ended. Three queries."""
-    starts_on, ends_on = bounds(year, month)
-    entries = fund.entries.all()
+    return build_between(fund, *bounds(year, month))
+
+
+def build_between(fund: Fund, starts_on: datetime.date, ends_on: datetime.date, *,
+                  as_of: datetime.datetime | None = None) -> Disclosure:
+    """The disclosure of any span of days (reports use quarters and custom dates). With `as_of`, only entries
+    posted by then count, so a report shows the books as they stood when it was asked for."""
+    entries = fund.entries.all() if as_of is None else fund.entries.filter(created_at__lte=as_of)
     opening = entries.filter(booked_on__lt=starts_on).aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
     period = entries.filter(booked_on__gte=starts_on, booked_on__lte=ends_on)
     by_kind = dict(period.values_list("kind").annotate(Sum("amount")))

@@ -30,6 +30,8 @@ class TaskKind(models.TextChoices):
     TALK = "talk", _("Heart-to-heart talk")
     REVIEW = "hardship_review", _("Hardship review")
     DEATH_CARE = "death_care", _("Death care")
+    # Made by the SMS engine when a member's number is undeliverable: reach them by phone or in person.
+    REACH = "reach", _("Reach the member another way")
 
 
 class Rule(models.Model):

@@ -9,6 +9,7 @@ from care import access
 from care.audit.services import acting_user, record
 from care.registers.models import Member, MemberStatus, Node, StaffScope
 from carehub.accounts.models import Role, User
+from notifications.reminders import notify_assigned
 
 from ..calendar import unit_today
 from ..models import CareTask, Pairing, TaskStatus
@@ -28,7 +29,9 @@ def current_partner(member: Member) -> Pairing | None:
 
 
 def _reassign(member: Member, assignee: User | None) -> int:
-    return CareTask.objects.filter(member=member, status=TaskStatus.OPEN).update(assignee=assignee)
+    moved = CareTask.objects.filter(member=member, status=TaskStatus.OPEN).update(assignee=assignee)
+    notify_assigned(CareTask.objects.filter(member=member, event__isnull=False))  # life events: SMS at once
+    return moved
 
 
 def assign_partner(actor, member: Member, partner: User, *, started_on=None, note: str = "") -> Pairing:

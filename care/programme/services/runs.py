@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 
 from care import access
 from care.registers.models import Member, MemberStatus
+from notifications.reminders import notify_assigned
+from notifications.services.greetings import queue_due_greetings
 
 from ..calendar import unit_today
 from ..models import CareTask, Greeting, GreetingStatus, LifeEvent, ProgrammeSettings, Rule, TaskKind, TaskStatus
@@ -67,6 +69,7 @@ def generate_for_event(event_id: int) -> Outcome:
         for rule in rules.select_related("current").order_by("pk"):
             outcome.add(rule, generate_version(rule.current, window, event_id=event.pk)[0], 0)
         _audit(event.recorded_by, outcome, {"event": [None, event.pk]})
+        notify_assigned(CareTask.objects.filter(event=event))  # the assignees hear of it at once, by SMS
     return outcome
 
 
@@ -111,5 +114,6 @@ def run_daily(today=None, horizon=None) -> DailyReport:
     today = today or unit_today()
     cancelled = cancel_for_gone_members(None)
     generated = generate(None, today=today, horizon=horizon)
+    queue_due_greetings(None, today)  # today's SMS greetings into the outbox, each marked sent in the same step
     escalated = escalate_overdue(None, today)
     return DailyReport(today, cancelled, generated, escalated)

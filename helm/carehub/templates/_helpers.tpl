@@ -32,6 +32,7 @@ app.kubernetes.io/component: {{ .component }}
 {{- define "carehub.labels" -}}
 helm.sh/chart: {{ include "carehub.chart" .ctx }}
 {{ include "carehub.selectorLabels" . }}
+app.kubernetes.io/part-of: carehub
 app.kubernetes.io/version: {{ .ctx.Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .ctx.Release.Service }}
 {{- end }}
@@ -40,34 +41,36 @@ app.kubernetes.io/managed-by: {{ .ctx.Release.Service }}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
 {{- end }}
 
-{{/*
-Environment shared by web, worker, beat and the migrate job: settings from values here, secrets (SECRET_KEY,
-DATABASE_URL, REDIS_URL, SENTRY_DSN, TWILIO_*) through carehub.envFrom. Rendered inline in each pod rather
-than from a ConfigMap because the migrate hook runs before the chart's own resources exist.
-*/}}
-{{- define "carehub.envVars" -}}
-- name: DEBUG
-  value: "0"
-- name: CAREHUB_BASE_DOMAIN
-  value: {{ required "baseDomain is required (e.g. --set baseDomain=carehub.example.org)" .Values.baseDomain | quote }}
-- name: CAREHUB_PUBLIC_SCHEME
-  value: {{ .Values.publicScheme | quote }}
-- name: CAREHUB_PUBLIC_PORT
-  value: {{ .Values.publicPort | quote }}
-{{- range $name, $value := .Values.env }}
-- name: {{ $name }}
-  value: {{ $value | quote }}
-{{- end }}
+{{- define "carehub.secretName" -}}
+{{- default (printf "%s-secrets" (include "carehub.fullname" .)) .Values.existingSecret }}
 {{- end }}
 
-{{/* Every key of the existing Secret becomes an environment variable. */}}
+{{/*
+Settings reach every container from the ConfigMap and the Secret. Both are hooks created before the migrate hook
+(which runs before the chart's ordinary resources exist); the checksum restarts pods when the settings change.
+*/}}
 {{- define "carehub.envFrom" -}}
+- configMapRef:
+    name: {{ include "carehub.fullname" . }}-config
 - secretRef:
-    name: {{ required "existingSecret is required: a Secret with SECRET_KEY, DATABASE_URL and REDIS_URL" .Values.existingSecret }}
+    name: {{ include "carehub.secretName" . }}
+{{- end }}
+
+{{/* Pod template metadata: labels, the settings checksum, extra annotations. Call with (dict "ctx" $ "component" "web"). */}}
+{{- define "carehub.podMetadata" -}}
+labels:
+  {{- include "carehub.selectorLabels" . | nindent 2 }}
+annotations:
+  checksum/config: {{ include (print .ctx.Template.BasePath "/config.yaml") .ctx | sha256sum }}
+  {{- with .ctx.Values.podAnnotations }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
 {{- end }}
 
 {{/* Pod-level settings shared by every workload. */}}
 {{- define "carehub.podSettings" -}}
+# The application never talks to the Kubernetes API.
+automountServiceAccountToken: false
 securityContext:
   {{- toYaml .Values.podSecurityContext | nindent 2 }}
 {{- with .Values.imagePullSecrets }}
@@ -86,4 +89,32 @@ affinity:
 tolerations:
   {{- toYaml . | nindent 2 }}
 {{- end }}
+{{- end }}
+
+{{/* Container fields shared by every workload: image, settings, security context, writable mounts. */}}
+{{- define "carehub.containerCommon" -}}
+image: {{ include "carehub.image" . }}
+imagePullPolicy: {{ .Values.image.pullPolicy }}
+envFrom:
+  {{- include "carehub.envFrom" . | nindent 2 }}
+securityContext:
+  {{- toYaml .Values.securityContext | nindent 2 }}
+volumeMounts:
+  - name: tmp
+    mountPath: /tmp
+  - name: media
+    mountPath: {{ .Values.media.mountPath }}
+{{- end }}
+
+{{/* The volumes behind carehub.containerCommon's mounts. */}}
+{{- define "carehub.volumes" -}}
+- name: tmp
+  emptyDir: {}
+- name: media
+  {{- if .Values.media.existingClaim }}
+  persistentVolumeClaim:
+    claimName: {{ .Values.media.existingClaim }}
+  {{- else }}
+  emptyDir: {}
+  {{- end }}
 {{- end }}

@@ -1,0 +1,30 @@
+import zoneinfo
+from datetime import timedelta
+
+from django.db import connection
+from django.utils import timezone
+
+from carehub.celery import app
+from carehub.tasks import PlatformTask, UnitTask, for_each_active_unit
+from tenants.models import Unit
+
+from . import invoices, metering
+
+
+@app.task(base=UnitTask)
+def meter_unit():
+    """Today's count in the unit's own time zone, so each unit's day is its own."""
+    unit = Unit.objects.get(schema_name=connection.schema_name)
+    return metering.meter_current_unit(unit, timezone.localdate(timezone=zoneinfo.ZoneInfo(unit.time_zone)))
+
+
+@app.task(base=PlatformTask)
+def fan_out_metering():
+    return len(for_each_active_unit(meter_unit))
+
+
+@app.task(base=PlatformTask)
+def draft_monthly_invoices():
+    """On the 1st: drafts for the month that just ended, for an operator to review and issue."""
+    last_month = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
+    return len(invoices.draft_invoices(last_month))

@@ -1,0 +1,35 @@
+"""Usage records: counted once per source event, whoever reports it and however often."""
+
+from datetime import date
+
+from django.db import connection
+
+from .models import Metric
+
+INSERT = """
+    INSERT INTO public.billing_usagerecord (unit_id, metric, quantity, source_key, day, recorded_at)
+    VALUES (%s, %s, %s, %s, %s, now())
+    ON CONFLICT (unit_id, metric, source_key) DO NOTHING
+"""
+
+
+def unit_id(unit) -> int:
+    """The id of a Unit, of a unit id, or of a schema's placeholder tenant (django-tenants' schema_context)."""
+    if isinstance(unit, int):
+        return unit
+    if getattr(unit, "pk", None) is not None:
+        return unit.pk
+    from tenants.models import Unit
+
+    return Unit.objects.values_list("pk", flat=True).get(schema_name=unit.schema_name)
+
+
+def record_usage(unit, metric: str, quantity: int, *, source_key: str, day: date) -> bool:
+    """Record `quantity` of `metric` for the unit (a Unit or its id); True when new, False when this source
+    event was recorded before. One statement, so concurrent workers cannot both count it; it names the public
+    table, so it works from inside a unit's schema as well."""
+    if metric not in Metric.values:
+        raise ValueError(f"Unknown usage metric {metric!r}")
+    with connection.cursor() as cursor:
+        cursor.execute(INSERT, [unit_id(unit), metric, quantity, source_key, day])
+        return cursor.rowcount == 1

@@ -1,0 +1,37 @@
+"""The reports page: ask for a report, watch it render (HTMX polling), download it."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from care.portal.common import NOT_DONE, attempt
+
+from . import services
+from .downloads import download_response
+from .forms import ReportForm
+
+RECENT = 25
+
+
+@login_required
+def reports_page(request):
+    form = ReportForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        run = attempt(request, form, lambda: services.request_report(request.user, **form.service_arguments()),
+                      _("The report is on its way. It appears below when it is ready."))
+        if run is not NOT_DONE:
+            return redirect("reports:page")
+    runs = services.visible_runs(request.user)[:RECENT]
+    return render(request, "reports/page.html", {"form": form, "runs": runs})
+
+
+@login_required
+def run_row(request, pk):
+    """One run's row, polled by HTMX while it is queued or rendering."""
+    run = get_object_or_404(services.visible_runs(request.user), pk=pk)
+    return render(request, "reports/_run.html", {"run": run})
+
+
+@login_required
+def download(request, pk, fmt):
+    return download_response(request.user, get_object_or_404(services.visible_runs(request.user), pk=pk), fmt)

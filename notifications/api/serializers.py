@@ -1,0 +1,207 @@
+"""Shapes of the SMS API. Request serializers check types only; notifications.services judges the values, and
+their errors reach the client in the common error format (care.api.errors)."""
+
+from django.conf import settings
+from django.db.models import Count
+from rest_framework import serializers
+
+from care import access
+from care.api.base import ScopedPrimaryKeyField
+from care.api.serializers import MemberRefSerializer
+from care.fund.api.serializers import named_choice
+from care.programme.api.serializers import StaffRefSerializer
+
+from ..models import Category, Message, Notice, OptOut, OptOutScope, OptOutSource, SmsSettings, Status
+
+CategoryField = named_choice(Category.choices, "SmsCategory")
+StatusField = named_choice(Status.choices, "SmsStatus")
+ScopeField = named_choice(OptOutScope.choices, "OptOutScope")
+SourceField = named_choice(OptOutSource.choices, "OptOutSource")
+LanguageField = named_choice(settings.LANGUAGES, "SmsLanguage")
+
+
+# Templates
+
+
+class TemplateSerializer(serializers.Serializer):
+    id = serializers.IntegerField(allow_null=True, help_text="Null for a built-in default the unit has not "
+                                                             "replaced.")
+    key = serializers.CharField()
+    language = LanguageField()
+    category = CategoryField()
+    body = serializers.CharField()
+    is_default = serializers.BooleanField(help_text="True: the built-in text; saving one makes it the unit's own.")
+    updated_at = serializers.DateTimeField(allow_null=True)
+
+    @staticmethod
+    def row(template) -> dict:
+        """A Template (the unit's own) as the list's rows look."""
+        return {"id": template.pk, "key": template.key, "language": template.language, "category": template.category,
+                "body": template.body, "is_default": False, "updated_at": template.updated_at}
+
+
+class TemplateWriteSerializer(serializers.Serializer):
+    key = serializers.CharField(max_length=40, help_text='What the text is for: "visit_notice", "birthday", ...')
+    language = LanguageField()
+    category = CategoryField()
+    body = serializers.CharField(help_text="Text with {variables}; refused over the unit's maximum of segments.")
+
+
+class TemplateUpdateSerializer(serializers.Serializer):
+    category = CategoryField(required=False)
+    body = serializers.CharField()
+
+
+class TextPreviewRequestSerializer(serializers.Serializer):
+    body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    context = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False,
+                                    help_text="Values of the variables; sample values when left out.")
+
+
+class TextPreviewSerializer(serializers.Serializer):
+    text = serializers.CharField(help_text="As it would be sent: variables filled in, look-alikes replaced.")
+    encoding = serializers.ChoiceField(["GSM-7", "UCS-2"])
+    characters = serializers.IntegerField(help_text="GSM-7 septets (extension characters count 2) or UCS-2 units.")
+    segments = serializers.IntegerField()
+    max_segments = serializers.IntegerField(help_text="The unit's limit; longer templates are refused.")
+    unknown_variables = serializers.ListField(child=serializers.CharField())
+
+
+# Notices
+
+
+class NoticeRequestSerializer(serializers.Serializer):
+    filters = serializers.DictField(required=False, help_text=(
+        "The member list's filters: node (a subtree), status (list), uses_smartphone, age_min, age_max, "
+        "years_min, sex, hardship (list), q, extra.<key>."))
+    body = serializers.CharField(required=False, allow_blank=True, help_text="The text; {member_name} and "
+                                                                             "{unit_name} are filled in.")
+    template = serializers.CharField(required=False, allow_blank=True, max_length=40,
+                                     help_text="Use this template's text when no body is given.")
+
+
+class NoticeSendSerializer(NoticeRequestSerializer):
+    expected = serializers.IntegerField(min_value=1, help_text="The `recipients` that prepare answered: the send "
+                                                               "is refused if the count changed meanwhile.")
+
+
+class ExcludedSerializer(serializers.Serializer):
+    gone = serializers.IntegerField(help_text="Deceased or moved away.")
+    no_phone = serializers.IntegerField(help_text="Neither their own nor a proxy phone.")
+    opted_out = serializers.IntegerField()
+
+
+class AudienceSerializer(serializers.Serializer):
+    members = serializers.IntegerField(help_text="Members the filter matched, within your scope.")
+    recipients = serializers.IntegerField(help_text="Messages that would go out: one per phone.")
+    segments = serializers.IntegerField(help_text="What they cost, in SMS segments.")
+    shared = serializers.IntegerField(help_text="Members who share a phone and get one message together.")
+    excluded = ExcludedSerializer()
+    sample = serializers.CharField(help_text="The first message as it will be sent.")
+    encoding = serializers.CharField(allow_null=True)
+    characters = serializers.IntegerField(allow_null=True)
+
+    @staticmethod
+    def of(audience) -> dict:
+        count = audience.count
+        return {"members": audience.members, "recipients": audience.recipients, "segments": audience.segments,
+                "shared": audience.shared, "sample": audience.sample,
+                "excluded": {reason: audience.excluded[reason] for reason in ("gone", "no_phone", "opted_out")},
+                "encoding": count.encoding if count else None, "characters": count.characters if count else None}
+
+
+class NoticeSerializer(serializers.ModelSerializer):
+    created_by = StaffRefSerializer(read_only=True)
+    statuses = serializers.SerializerMethodField(help_text="Messages per status, e.g. {\"delivered\": 12}.")
+
+    class Meta:
+        model = Notice
+        fields = ["id", "template_key", "body", "filters", "recipients", "segments", "created_by", "created_at",
+                  "statuses"]
+        read_only_fields = fields
+
+    def get_statuses(self, notice) -> dict[str, int]:
+        return dict(notice.messages.values_list("status").order_by().annotate(n=Count("pk")))
+
+
+# The outbox
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    member = MemberRefSerializer(read_only=True)
+    user = StaffRefSerializer(read_only=True)
+    status = StatusField()
+    category = CategoryField()
+
+    class Meta:
+        model = Message
+        fields = ["id", "idempotency_key", "category", "member", "user", "notice", "to", "body", "segments",
+                  "status", "error_code", "error_message", "not_before", "attempts", "sent_at", "status_changed_at",
+                  "created_at"]
+        read_only_fields = fields
+
+
+# Opt-outs
+
+
+class OptOutSerializer(serializers.ModelSerializer):
+    member = MemberRefSerializer(read_only=True)
+    created_by = StaffRefSerializer(read_only=True)
+    scope = ScopeField()
+    source = SourceField()
+
+    class Meta:
+        model = OptOut
+        fields = ["id", "phone", "member", "scope", "source", "note", "created_by", "created_at", "ended_at"]
+        read_only_fields = fields
+
+
+class OptOutCreateSerializer(serializers.Serializer):
+    phone = serializers.CharField(max_length=30, allow_blank=True, required=False,
+                                  help_text="Default: the member's proxy phone, else their own.")
+    member = ScopedPrimaryKeyField(access.visible_members, required=False, allow_null=True)
+    scope = ScopeField(help_text="greetings: greetings only, notices still arrive; all: every message.")
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True,
+                                 help_text="How it was given, e.g. by phone to the branch secretary.")
+
+
+# Statistics and settings
+
+
+class MonthSerializer(serializers.Serializer):
+    month = serializers.DateField(help_text="The first day of the month (unit time).")
+    sent = serializers.IntegerField(help_text="Handed to the provider.")
+    delivered = serializers.IntegerField()
+    undelivered = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    cancelled = serializers.IntegerField(help_text="Not sent: opted out, no valid phone, deceased, ...")
+    waiting = serializers.IntegerField(help_text="Still to be sent.")
+    segments = serializers.IntegerField(help_text="Segments of the messages handed over (billed).")
+
+
+class SmsSettingsSerializer(serializers.ModelSerializer):
+    has_own_account = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SmsSettings
+        fields = ["messaging_service_sid", "from_number", "account_sid", "has_own_account", "quiet_start",
+                  "quiet_end", "max_segments", "daily_cap_per_recipient", "rate_per_second", "updated_at"]
+        read_only_fields = fields
+
+    def get_has_own_account(self, sms) -> bool:
+        return bool(sms.account_sid and sms.auth_token_encrypted)
+
+
+class SmsSettingsWriteSerializer(serializers.Serializer):
+    messaging_service_sid = serializers.CharField(required=False, allow_blank=True, max_length=34)
+    from_number = serializers.CharField(required=False, allow_blank=True, max_length=30)
+    quiet_start = serializers.TimeField(required=False, help_text="Messages go out from this local time...")
+    quiet_end = serializers.TimeField(required=False, help_text="...until this one (may be past midnight).")
+    max_segments = serializers.IntegerField(required=False)
+    daily_cap_per_recipient = serializers.IntegerField(required=False)
+    rate_per_second = serializers.IntegerField(required=False)
+    account_sid = serializers.CharField(required=False, allow_blank=True, max_length=34,
+                                        help_text="The unit's own Twilio (sub)account; empty: the platform's.")
+    auth_token = serializers.CharField(required=False, allow_blank=True, write_only=True,
+                                       style={"input_type": "password"},
+                                       help_text="Write-only: stored encrypted and never shown again.")

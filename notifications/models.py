@@ -1,0 +1,197 @@
+"""SMS inside one unit's schema: the unit's sending settings, templates, opt-outs, notices and the outbox.
+
+The outbox (`Message`) is the single source of truth: every message is a row written in the same transaction as
+the business change that causes it, and the relay sends rows, never anything else. The README section
+"SMS delivery guarantee" says what happens when Twilio's answer is lost."""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from care.registers.models import Member
+
+
+class SmsSettings(models.Model):
+    """One row per unit (pk=1): sender, own Twilio subaccount, quiet hours and limits."""
+
+    messaging_service_sid = models.CharField(_("Messaging Service SID"), max_length=34, blank=True)
+    from_number = models.CharField(_("sender number"), max_length=20, blank=True)
+    # Empty: the platform's account (settings.TWILIO_ACCOUNT_SID). The token is Fernet-encrypted.
+    account_sid = models.CharField(_("own Twilio account SID"), max_length=34, blank=True)
+    auth_token_encrypted = models.TextField(blank=True, editable=False)
+    quiet_start = models.TimeField(_("send from"), default=datetime.time(9, 0))
+    quiet_end = models.TimeField(_("send until"), default=datetime.time(20, 0))
+    max_segments = models.PositiveSmallIntegerField(_("maximum segments per message"), default=3)
+    daily_cap_per_recipient = models.PositiveSmallIntegerField(_("messages per recipient per day"), default=3)
+    rate_per_second = models.PositiveSmallIntegerField(_("messages per second from this sender"), default=10)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("SMS settings")
+        verbose_name_plural = _("SMS settings")
+
+    def __str__(self):
+        return self.messaging_service_sid or self.from_number or "-"
+
+
+class Category(models.TextChoices):
+    GREETING = "greeting", _("Greeting")
+    NOTICE = "notice", _("Notice")
+    STAFF = "staff", _("Staff reminder")
+
+
+class Template(models.Model):
+    """A message text with {variables}, per purpose (`key`, e.g. "birthday", "double_ninth", "visit_notice",
+    "staff_digest", "task_assigned") and language."""
+
+    key = models.SlugField(_("template"), max_length=40)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    category = models.CharField(_("kind"), max_length=10, choices=Category.choices)
+    body = models.TextField(_("text"))
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["key", "language"]
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
+        constraints = [models.UniqueConstraint(fields=["key", "language"], name="template_once_per_language")]
+
+    def __str__(self):
+        return f"{self.key} ({self.language})"
+
+
+class OptOutScope(models.TextChoices):
+    GREETINGS = "greetings", _("Greetings only")
+    ALL = "all", _("All messages")
+
+
+class OptOutSource(models.TextChoices):
+    STAFF = "staff", _("Recorded by staff")
+    REPLY = "reply", _("SMS reply")
+    PROVIDER = "provider", _("Reported by the carrier")
+
+
+class OptOut(models.Model):
+    """A recipient's refusal, by phone number (the member's own or their proxy's). Ended rows stay as history."""
+
+    phone = models.CharField(_("phone"), max_length=20)
+    member = models.ForeignKey(Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="sms_opt_outs",
+                               verbose_name=_("member"))
+    scope = models.CharField(_("declines"), max_length=10, choices=OptOutScope.choices)
+    source = models.CharField(_("source"), max_length=10, choices=OptOutSource.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("opt-out")
+        verbose_name_plural = _("opt-outs")
+        constraints = [models.UniqueConstraint(fields=["phone"], condition=Q(ended_at__isnull=True),
+                                               name="one_current_opt_out_per_phone")]
+
+    def __str__(self):
+        return f"{self.phone}: {self.scope}"
+
+
+class Notice(models.Model):
+    """A message composed by staff for a filtered set of members (a branch meeting, a visit notice)."""
+
+    template_key = models.SlugField(_("template"), max_length=40, blank=True)
+    body = models.TextField(_("text"))
+    filters = models.JSONField(_("recipients"), default=dict)
+    recipients = models.PositiveIntegerField(_("messages"), default=0)
+    segments = models.PositiveIntegerField(_("segments"), default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+
+    def __str__(self):
+        return self.body[:30]
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", _("Waiting to send")
+    SENDING = "sending", _("Sending")
+    UNKNOWN = "unknown", _("Outcome unknown")
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    UNDELIVERED = "undelivered", _("Undelivered")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Not sent")
+
+
+# Status callbacks only move a message forward: a late "sent" never overwrites "delivered".
+STATUS_RANK = {Status.PENDING: 0, Status.SENDING: 1, Status.UNKNOWN: 2, Status.SENT: 3,
+               Status.DELIVERED: 4, Status.UNDELIVERED: 4, Status.FAILED: 4, Status.CANCELLED: 4}
+
+
+class Message(models.Model):
+    """One SMS in the outbox. `idempotency_key` says what caused it (e.g. "greeting:<occasion>:<date>:<phone>",
+    "notice:<id>:<phone>", "digest:<user>:<date>", "assigned:<task>"); the unique constraint makes queuing the
+    same thing twice impossible."""
+
+    idempotency_key = models.CharField(max_length=120, unique=True)
+    category = models.CharField(_("kind"), max_length=10, choices=Category.choices)
+    member = models.ForeignKey(Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="sms_messages",
+                               verbose_name=_("member"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="sms_messages", verbose_name=_("staff"))
+    notice = models.ForeignKey(Notice, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
+    to = models.CharField(_("to"), max_length=20)
+    body = models.TextField(_("text"))
+    segments = models.PositiveSmallIntegerField(_("segments"), default=1)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    not_before = models.DateTimeField(_("send from"))
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True)
+    # Set (committed) just before the provider is called: a claim that expires with it set may have reached
+    # Twilio and becomes UNKNOWN; without it the request never started and the row is simply claimed again.
+    started_at = models.DateTimeField(null=True, blank=True)
+    sid = models.CharField(max_length=34, null=True, blank=True, unique=True)
+    account_sid = models.CharField(max_length=34, blank=True)
+    error_code = models.CharField(_("error code"), max_length=20, blank=True)
+    error_message = models.CharField(_("error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        indexes = [
+            models.Index(fields=["status", "not_before"]),
+            models.Index(fields=["to", "sent_at"]),
+            models.Index(fields=["created_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.idempotency_key} → {self.status}"
+
+
+class SendWindow(models.Model):
+    """A member's own sending window (e.g. a night-shift worker), replacing the unit's for their messages."""
+
+    member = models.OneToOneField(Member, on_delete=models.CASCADE, related_name="sms_window",
+                                  verbose_name=_("member"))
+    send_from = models.TimeField(_("send from"))
+    send_until = models.TimeField(_("send until"))
+
+    class Meta:
+        verbose_name = _("sending window")
+        verbose_name_plural = _("sending windows")
+
+    def __str__(self):
+        return f"{self.member_id}: {self.send_from:%H:%M}-{self.send_until:%H:%M}"

@@ -1,0 +1,78 @@
+"""Forms of the SMS pages. They collect values; notifications.services validates them with the rules the API
+applies, and their errors are shown next to the fields (care.portal.common.show_errors)."""
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from ..models import Category, OptOut, OptOutScope, SmsSettings, Status, Template
+from ..services.settings import EDITABLE
+
+BLANK = [("", "—")]
+TEXT_ATTRS = {"rows": 4, "hx-trigger": "input changed delay:300ms, load", "hx-target": "#text-preview",
+              "hx-swap": "innerHTML"}
+
+
+def body_field(preview_url: str, required: bool = True) -> forms.CharField:
+    """The text of a message, with its live preview (characters, segments, encoding) as one types."""
+    return forms.CharField(label=Template._meta.get_field("body").verbose_name.capitalize(), required=required,
+                           strip=False, widget=forms.Textarea(attrs={**TEXT_ATTRS, "hx-post": preview_url}))
+
+
+class TemplateForm(forms.Form):
+    key = forms.CharField(label=_("Purpose"), max_length=40,
+                          help_text=_("For example visit_notice, birthday, double_ninth, staff_digest."))
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    category = forms.ChoiceField(label=_("Kind"), choices=Category.choices)
+
+    def __init__(self, *args, preview_url: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"] = body_field(preview_url)
+
+
+class ComposeForm(forms.Form):
+    template = forms.ChoiceField(label=_("Start from a template"), required=False,
+                                 help_text=_("Used when the text below is left empty."))
+
+    def __init__(self, *args, preview_url: str, template_keys, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].choices = BLANK + [(key, key) for key in template_keys]
+        self.fields["body"] = body_field(preview_url, required=False)
+
+
+class OptOutForm(forms.Form):
+    phone = forms.CharField(label=OptOut._meta.get_field("phone").verbose_name.capitalize(), max_length=30)
+    scope = forms.ChoiceField(label=_("Declines"), choices=OptOutScope.choices, widget=forms.RadioSelect,
+                              initial=OptOutScope.GREETINGS)
+    note = forms.CharField(label=_("How it was given"), max_length=200, required=False,
+                           help_text=_("For example: by phone to the branch secretary, 3 May."))
+    member = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class OutboxFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=[("", _("Any status"))] + Status.choices, required=False)
+    category = forms.ChoiceField(label=_("Kind"), choices=[("", _("Any kind"))] + Category.choices, required=False)
+    date = forms.DateField(label=_("Queued on"), required=False,
+                           widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    q = forms.CharField(label=_("Search"), required=False,
+                        widget=forms.TextInput(attrs={"placeholder": _("Member name or phone digits")}))
+    notice = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+def time_input():
+    return forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+class SettingsForm(forms.ModelForm):
+    class Meta:
+        model = SmsSettings
+        fields = EDITABLE
+        widgets = {"quiet_start": time_input(), "quiet_end": time_input()}
+
+
+class AccountForm(forms.Form):
+    account_sid = forms.CharField(label=_("Own Twilio account SID"), max_length=34, required=False,
+                                  help_text=_("Leave empty to send through the platform's account."))
+    auth_token = forms.CharField(label=_("Auth token"), required=False,
+                                 widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+                                 help_text=_("Stored encrypted and never shown again."))

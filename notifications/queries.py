@@ -1,0 +1,59 @@
+"""What each member of staff may see of the SMS records, and the monthly delivery statistics. Unit admins see
+everything; others see what concerns members of their subtree and what was sent to themselves."""
+
+from django.db.models import Count, DateField, Q, Sum
+from django.db.models.functions import Coalesce, TruncMonth
+
+from care import access
+from carehub.accounts.models import Role
+
+from .models import Message, Notice, OptOut, Status
+from .services.windows import zone
+
+# Messages that left us: the provider took them (what it bills), whatever their fate since.
+HANDED_OVER = (Status.SENT, Status.DELIVERED, Status.UNDELIVERED, Status.UNKNOWN)
+
+
+def _is_admin(user) -> bool:
+    return getattr(user, "role", None) == Role.ADMIN
+
+
+def visible_messages(user):
+    if not getattr(user, "is_authenticated", False):
+        return Message.objects.none()
+    if _is_admin(user):
+        return Message.objects.all()
+    if access.root_path(user) is None:
+        return Message.objects.filter(user=user)
+    return Message.objects.filter(Q(member__in=access.visible_members(user)) | Q(user=user))
+
+
+def visible_notices(user):
+    if not getattr(user, "is_authenticated", False):
+        return Notice.objects.none()
+    if _is_admin(user):
+        return Notice.objects.all()
+    reached = Message.objects.filter(member__in=access.visible_members(user)).values("notice_id")
+    return Notice.objects.filter(Q(created_by=user) | Q(pk__in=reached))
+
+
+def visible_opt_outs(user):
+    """Opt-outs of members in scope, and those recorded by phone number alone (anyone may need to check one)."""
+    if _is_admin(user):
+        return OptOut.objects.all()
+    return OptOut.objects.filter(Q(member__in=access.visible_members(user)) | Q(member__isnull=True))
+
+
+def monthly_stats(messages) -> list[dict]:
+    """Per month (unit time, latest first): messages handed to the provider, delivered, undelivered, failed,
+    not sent (refused or cancelled) and the segments billed."""
+    month = TruncMonth(Coalesce("sent_at", "created_at"), output_field=DateField(), tzinfo=zone())
+    return list(messages.order_by().annotate(month=month).values("month").annotate(
+        sent=Count("pk", filter=Q(status__in=HANDED_OVER)),
+        delivered=Count("pk", filter=Q(status=Status.DELIVERED)),
+        undelivered=Count("pk", filter=Q(status=Status.UNDELIVERED)),
+        failed=Count("pk", filter=Q(status=Status.FAILED)),
+        cancelled=Count("pk", filter=Q(status=Status.CANCELLED)),
+        waiting=Count("pk", filter=Q(status__in=(Status.PENDING, Status.SENDING))),
+        segments=Coalesce(Sum("segments", filter=Q(status__in=HANDED_OVER)), 0),
+    ).order_by("-month"))

@@ -1,0 +1,120 @@
+"""Greetings from the care programme into the outbox.
+
+The programme materialises Greeting rows ahead of time (its horizon); on the day, `queue_due_greetings` turns
+the pending SMS greetings due today into outbox rows and marks them sent ("handed to SMS") in ONE transaction,
+so a greeting is either still pending or in the outbox, never both or neither. It runs in the daily run after
+generation and again at every relay run (cheap: one indexed query), so greetings created during the day by a
+new rule go out the same day. Greetings more than STALE_AFTER_DAYS late (the system was down) are cancelled:
+a Spring Festival greeting a week late does more harm than none.
+
+Recipient: the member's proxy phone when one is recorded (the proxy receives SMS on the member's behalf),
+else their own phone. Shared phones: for a calendar occasion (Double Ninth, Spring Festival) members sharing a
+phone get ONE message per occasion addressed to all of them (key "greeting:<template>:<date>:<phone>"); for a
+personal anniversary (birthday, political birthday) each member gets their own (the key adds the member).
+"""
+
+import datetime
+
+from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce, NullIf
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from care.programme.calendar import OCCASIONS_BY_KEY, unit_today
+from care.programme.models import Greeting, GreetingStatus, Trigger
+from care.programme.services.audit import record_bulk
+from care.registers.models import MemberStatus
+
+from ..models import Category
+from ..rendering import render
+from .outbox import Row, queue_many
+from .settings import current_unit
+from .templates import template_text
+from .windows import zone
+
+STALE_AFTER_DAYS = 2
+# Batches are ordered by recipient so that members sharing a phone are always in the same batch.
+PHONE = Coalesce(NullIf("member__proxy_phone", Value("")), "member__phone")
+BATCH = 5000  # greetings per transaction: a day of 14,000 Double Ninth greetings commits in a few steps
+
+
+def recipient(member) -> str:
+    return member.proxy_phone or member.phone
+
+
+def _years(greeting, anniversary_of: str) -> str:
+    member = greeting.member
+    since = member.joined_on if anniversary_of == "political_birthday" else member.birth_date
+    return str(greeting.send_on.year - since.year) if since else ""
+
+
+def _occasion(version) -> str:
+    occasion = OCCASIONS_BY_KEY.get(version.occasion)
+    return str(occasion.label) if occasion else version.name
+
+
+def _rows(greetings, unit, tz) -> tuple[list[Row], list[int], list[int]]:
+    """(outbox rows, greetings handed over, greetings cancelled)."""
+    groups: dict[str, list] = {}
+    cancelled = []
+    for greeting in greetings:
+        member, version = greeting.member, greeting.version
+        phone = recipient(member)
+        personal = version.trigger == Trigger.ANNIVERSARY or member.status == MemberStatus.DECEASED or not phone
+        key = f"greeting:{greeting.template}:{greeting.send_on}:{phone or 'none'}"
+        if personal:
+            key += f":{member.pk}"
+        groups.setdefault(key, []).append(greeting)
+        if member.status == MemberStatus.DECEASED:
+            cancelled.append(greeting.pk)
+    rows, texts = [], {}
+    separator = _("、")
+    for key, members in groups.items():
+        first = members[0]
+        context = {"member_name": separator.join(greeting.member.name for greeting in members),
+                   "occasion": _occasion(first.version),
+                   "date": formats.date_format(first.send_on, "MONTH_DAY_FORMAT"),
+                   "years": _years(first, first.version.anniversary_of), "unit_name": unit.name, "visitor": ""}
+        if first.template not in texts:
+            texts[first.template] = template_text(first.template, unit.language)
+        body = render(texts[first.template], context)
+        due = datetime.datetime.combine(first.send_on, datetime.time(), tzinfo=tz)
+        rows.append(Row(key=key, category=Category.GREETING, to=recipient(first.member), body=body,
+                        member_id=first.member_id, due_at=due))
+    handed = [greeting.pk for members in groups.values() for greeting in members if greeting.pk not in cancelled]
+    return rows, handed, cancelled
+
+
+def queue_due_greetings(actor, today: datetime.date | None = None, *, now=None) -> int:
+    """Queue today's pending SMS greetings; returns how many greetings were handed to the outbox."""
+    today = today or unit_today()
+    now = now or timezone.now()
+    unit, tz = current_unit(), zone()
+    due = Greeting.objects.filter(status=GreetingStatus.PENDING, via_sms=True, send_on__lte=today)
+    handed_total = 0
+    with translation.override(unit.language):
+        stale = due.filter(send_on__lt=today - datetime.timedelta(days=STALE_AFTER_DAYS))
+        with transaction.atomic():
+            _set_status(actor, list(stale.select_for_update().values_list("pk", flat=True)),
+                        GreetingStatus.CANCELLED)
+        while True:
+            with transaction.atomic():
+                batch = list(due.select_for_update(of=("self",), skip_locked=True)
+                             .select_related("member", "version").order_by("send_on", "template", PHONE, "pk")[:BATCH])
+                if not batch:
+                    return handed_total
+                rows, handed, cancelled = _rows(batch, unit, tz)
+                queue_many(actor, rows, now=now)
+                _set_status(actor, handed, GreetingStatus.SENT)
+                _set_status(actor, cancelled, GreetingStatus.CANCELLED)
+                handed_total += len(handed)
+
+
+def _set_status(actor, pks: list[int], status: str) -> None:
+    if not pks:
+        return
+    Greeting.objects.filter(pk__in=pks).update(status=status)
+    record_bulk(actor, "queue_sms" if status == GreetingStatus.SENT else "cancel", "greeting", [
+        (pks[0], _("%(count)d greetings") % {"count": len(pks)},
+         {"status": ["pending", status], "greetings": [None, len(pks)]})])

@@ -1,0 +1,141 @@
+"""Notices: a text staff send to a filtered set of members (a branch meeting, a visit round).
+
+Two steps, so nobody sends blind: `prepare` answers how many messages would go out and what they cost in
+segments, after removing members who died or moved away, members without a phone and phones that opted out,
+and collapsing members who share a phone into one message; `send_notice` does the same again inside its
+transaction and refuses if the count is no longer the one the sender confirmed. Secretaries reach only members
+of their subtree (the filter starts from what they may see), viewers nobody."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from care import access
+from care.audit.services import record
+from care.filters import MemberFilter
+from care.portal.common import forget_built_fields
+from care.registers.models import MemberStatus
+
+from .. import rendering, segments
+from ..models import Category, Notice
+from ..segments import Count
+from .optouts import covers, current_opt_outs
+from .outbox import Row, queue_many
+from .settings import current_unit, get_settings
+from .templates import template_text
+
+GONE = (MemberStatus.DECEASED, MemberStatus.MOVED_OUT)
+
+
+class NoticeFilter(MemberFilter):
+    """The member list's filter (care.filters), limited to the members and organisations `actor` may see."""
+
+    def __init__(self, data, *, actor):
+        super().__init__(data, queryset=access.visible_members(actor), request=SimpleNamespace(user=actor))
+        forget_built_fields(self)
+        self.filters["node"].queryset = access.visible_nodes(actor)
+
+
+@dataclass
+class Audience:
+    members: int = 0  # members the filter matched
+    recipients: int = 0  # messages that would go out: one per phone
+    segments: int = 0  # their cost
+    excluded: Counter = field(default_factory=Counter)  # why members get nothing: gone, no_phone, opted_out
+    shared: int = 0  # members reached through a phone they share with another member of the notice
+    sample: str = ""  # the first message as it will be sent
+    count: Count | None = None  # the first message's encoding, length and segments
+    rows: list = field(default_factory=list, repr=False)  # (phone, [members]) per message
+
+
+def _filtered(actor, filters: dict):
+    filterset = NoticeFilter(filters or {}, actor=actor)
+    if not filterset.is_valid():
+        raise ValidationError({f"filters.{name}": errors for name, errors in filterset.errors.items()})
+    return filterset.qs.select_related("node").order_by("pk")
+
+
+def text_of(body: str, template_key: str = "") -> str:
+    """The notice's text: the one typed, else the unit's template `template_key`."""
+    body = (body or "").strip()
+    if not body and template_key:
+        body = template_text(template_key, current_unit().language)
+    return body
+
+
+def _check_body(body: str) -> None:
+    if not body:
+        raise ValidationError({"body": _("Write the text of the notice.")})
+    if unknown := rendering.unknown_variables(body):
+        raise ValidationError({"body": _("Unknown variables: %(names)s. Use only: %(known)s.") % {
+            "names": ", ".join(f"{{{name}}}" for name in unknown),
+            "known": ", ".join(f"{{{name}}}" for name in rendering.MEMBER_VARIABLES)}})
+
+
+def _render(body: str, members: list, unit) -> str:
+    names = _("、").join(member.name for member in members)
+    return segments.normalise(rendering.render(body, {"member_name": names, "unit_name": unit.name}))
+
+
+def prepare(actor, *, filters: dict, body: str) -> Audience:
+    """Who would receive `body` and at what cost; nothing is saved."""
+    access.require_write(actor)
+    _check_body(body)
+    unit, limit = current_unit(), get_settings().max_segments
+    audience = Audience()
+    by_phone: dict[str, list] = {}
+    for member in _filtered(actor, filters):
+        audience.members += 1
+        phone = member.proxy_phone or member.phone
+        if member.status in GONE:
+            audience.excluded["gone"] += 1
+        elif not phone:
+            audience.excluded["no_phone"] += 1
+        else:
+            by_phone.setdefault(phone, []).append(member)
+    opted_out = current_opt_outs(by_phone)
+    with translation.override(unit.language):
+        for phone, members in by_phone.items():
+            if phone in opted_out and covers(*opted_out[phone], Category.NOTICE):
+                audience.excluded["opted_out"] += len(members)
+                continue
+            text = _render(body, members, unit)
+            count = segments.count(text)
+            if count.segments > limit:
+                raise ValidationError({"body": _(
+                    "The message to %(names)s needs %(segments)d SMS segments; the unit allows at most "
+                    "%(limit)d. Shorten the text.") % {"names": _render("{member_name}", members, unit),
+                                                       "segments": count.segments, "limit": limit}})
+            audience.rows.append((phone, members, text, count.segments))
+            audience.recipients += 1
+            audience.segments += count.segments
+            audience.shared += len(members) if len(members) > 1 else 0
+            if audience.count is None:
+                audience.sample, audience.count = text, count
+    return audience
+
+
+def send_notice(actor, *, filters: dict, body: str, expected: int, template_key: str = "") -> Notice:
+    """Queue the notice's messages, provided `expected` is still the number `prepare` announced."""
+    with transaction.atomic():
+        audience = prepare(actor, filters=filters, body=body)
+        if not audience.recipients:
+            raise ValidationError(_("Nobody would receive this notice."))
+        if audience.recipients != expected:
+            raise ValidationError({"expected": _(
+                "The recipients changed since you checked: %(count)d messages now. Check again and confirm.")
+                % {"count": audience.recipients}})
+        notice = Notice.objects.create(template_key=template_key, body=body, filters=filters or {},
+                                       recipients=audience.recipients, segments=audience.segments,
+                                       created_by=actor)
+        queue_many(actor, [Row(key=f"notice:{notice.pk}:{phone}", category=Category.NOTICE, to=phone, body=text,
+                               member_id=members[0].pk, notice_id=notice.pk)
+                           for phone, members, text, _segments in audience.rows])
+        record(actor, "send", notice, {"recipients": [None, audience.recipients],
+                                       "segments": [None, audience.segments], "filters": [None, filters or {}]})
+    return notice

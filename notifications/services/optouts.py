@@ -1,0 +1,84 @@
+"""Opt-outs by phone number: recorded by staff (given by phone or in person), by an SMS reply (STOP/退订) or
+reported by the carrier (Twilio 21610). A phone has at most one current opt-out; ending one keeps it as history.
+
+What an opt-out covers: "greetings" only greetings; "all" greetings and notices. Reminders to staff are not
+covered by a member's opt-out recorded by staff (a staff phone may be a member's proxy phone too), but a STOP
+reply or a carrier block covers everything sent to that phone: the person asked the channel itself."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from care import access
+from care.audit.services import record
+from carehub.phones import normalise_phone
+
+from ..models import Category, Message, OptOut, OptOutScope, OptOutSource, Status
+
+CHANNEL_SOURCES = {OptOutSource.REPLY, OptOutSource.PROVIDER}
+
+
+def covers(scope: str, source: str, category: str) -> bool:
+    if category == Category.STAFF:
+        return scope == OptOutScope.ALL and source in CHANNEL_SOURCES
+    return scope == OptOutScope.ALL or category == Category.GREETING
+
+
+def current_opt_outs(phones) -> dict[str, tuple[str, str]]:
+    """phone -> (scope, source) of the current opt-outs among `phones`."""
+    rows = OptOut.objects.filter(phone__in=set(phones), ended_at__isnull=True).values_list("phone", "scope", "source")
+    return {phone: (scope, source) for phone, scope, source in rows}
+
+
+def is_opted_out(phone: str, category: str) -> bool:
+    current = current_opt_outs([phone]).get(phone)
+    return bool(current) and covers(*current, category)
+
+
+def cancel_covered(opt_out: OptOut) -> int:
+    """Cancel the messages to the phone still waiting that the opt-out covers (the relay re-checks anyway)."""
+    categories = [category for category in Category.values if covers(opt_out.scope, opt_out.source, category)]
+    return Message.objects.filter(to=opt_out.phone, status=Status.PENDING, category__in=categories).update(
+        status=Status.CANCELLED, error_code="opted-out", error_message=_("The recipient opted out."),
+        status_changed_at=timezone.now())
+
+
+def record_opt_out(actor, *, phone: str, scope: str, source: str, member=None, note: str = "") -> OptOut:
+    """Record that `phone` declines `scope`; replaces the phone's current opt-out when the scope differs."""
+    if source == OptOutSource.STAFF:
+        access.require_write(actor, member.node if member else None)
+    if scope not in OptOutScope.values:
+        raise ValidationError({"scope": _("Choose what the recipient declines.")})
+    phone = normalise_phone(phone)
+    if not phone:
+        raise ValidationError({"phone": _("Enter the phone number that opts out.")})
+    with transaction.atomic():
+        current = OptOut.objects.select_for_update().filter(phone=phone, ended_at__isnull=True).first()
+        if current and current.scope == scope:
+            return current
+        if current:
+            _end(actor, current)
+        opt_out = OptOut.objects.create(phone=phone, scope=scope, source=source, member=member, note=note[:200],
+                                        created_by=actor if getattr(actor, "pk", None) else None)
+        cancelled = cancel_covered(opt_out)
+        record(actor, "create", opt_out, {"phone": [None, phone], "scope": [None, scope], "source": [None, source],
+                                          "cancelled_messages": [None, cancelled]})
+    return opt_out
+
+
+def _end(actor, opt_out: OptOut) -> None:
+    opt_out.ended_at = timezone.now()
+    opt_out.save(update_fields=["ended_at"])
+    record(actor, "end", opt_out, {"ended_at": [None, str(opt_out.ended_at)]})
+
+
+def end_opt_out(actor, opt_out: OptOut) -> OptOut:
+    """The recipient accepts messages again (from now on: cancelled messages stay cancelled)."""
+    if actor is not None:
+        access.require_write(actor, opt_out.member.node if opt_out.member else None)
+    with transaction.atomic():
+        opt_out = OptOut.objects.select_for_update().get(pk=opt_out.pk)
+        if opt_out.ended_at is None:
+            _end(actor, opt_out)
+    return opt_out

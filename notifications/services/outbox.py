@@ -1,0 +1,175 @@
+# ruff: noqa: S608 - table names come from model metadata; every value is a bound parameter.
+"""The outbox: queuing messages in the caller's transaction, each under an idempotency key.
+
+`queue_many` writes all rows in one INSERT ... ON CONFLICT (idempotency_key) DO NOTHING, so a key queued before
+(by a retry, a rerun, a concurrent worker) creates nothing, and the caller's business change and its messages
+commit or roll back together. What must not be sent is written too, as a CANCELLED row with its reason, so the
+outbox shows why a member got nothing: no phone, an invalid number, a deceased member, an opt-out.
+
+Each accepted row gets `not_before`: its due time moved into the recipient's sending window, and to a later day
+when the recipient already has the daily cap of messages that day (carriers reject repeats). The relay checks
+opt-outs, deaths, windows and the cap again when it sends, since any of them can change in between.
+"""
+
+import collections
+import datetime
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from care.programme.services.audit import record_bulk
+from care.registers.models import Member, MemberStatus
+from carehub.phones import normalise_phone
+
+from .. import segments
+from ..models import Message, Status
+from . import windows
+from .optouts import covers, current_opt_outs
+from .settings import get_settings
+
+MAX_DAYS_AHEAD = 31  # how far the daily cap may push a message before it is queued anyway
+
+
+def reasons() -> dict[str, str]:
+    return {"no-phone": _("The recipient has no phone number."),
+            "invalid-number": _("The phone number is not valid."),
+            "deceased": _("The member has died."),
+            "opted-out": _("The recipient opted out.")}
+
+
+@dataclass
+class Row:
+    key: str
+    category: str
+    to: str
+    body: str
+    member_id: int | None = None
+    user_id: int | None = None
+    notice_id: int | None = None
+    due_at: datetime.datetime | None = None
+
+
+@dataclass
+class Queued:
+    created: list[int] = field(default_factory=list)  # ids of the new rows, pending or cancelled
+    pending: int = 0
+    refused: collections.Counter = field(default_factory=collections.Counter)  # reason code -> rows
+    duplicates: int = 0  # rows whose key was queued before
+
+
+def _phone(raw: str) -> tuple[str, str]:
+    """(E.164 phone, refusal code or "")."""
+    try:
+        phone = normalise_phone(raw)
+    except ValidationError:
+        return (raw or "")[:20], "invalid-number"
+    return phone, "" if phone else "no-phone"
+
+
+class _Schedule:
+    """Assigns each accepted row its not_before: in its window, on a day the recipient still has room."""
+
+    def __init__(self, phones, cap: int, tz, now):
+        self.cap, self.tz, self.now = cap, tz, now
+        self.counts = collections.Counter()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT \"to\", (not_before AT TIME ZONE %s)::date, count(*) FROM {Message._meta.db_table} "
+                "WHERE \"to\" = ANY(%s) AND not_before >= %s AND status NOT IN ('cancelled', 'failed') "
+                "GROUP BY 1, 2", [str(tz), list(phones), windows.day_start(now, tz)])
+            for phone, day, count in cursor.fetchall():
+                self.counts[phone, day] = count
+
+    def slot(self, phone: str, window, due: datetime.datetime | None) -> datetime.datetime:
+        at = windows.next_open(window, max(due or self.now, self.now), self.tz)
+        for _day in range(MAX_DAYS_AHEAD):
+            day = at.astimezone(self.tz).date()
+            if self.counts[phone, day] < self.cap:
+                break
+            next_day = windows.day_start(at, self.tz) + datetime.timedelta(days=1)
+            at = windows.next_open(window, next_day, self.tz)
+        self.counts[phone, at.astimezone(self.tz).date()] += 1
+        return at
+
+
+INSERT = """
+INSERT INTO {table} (idempotency_key, category, member_id, user_id, notice_id, "to", body, segments, status,
+                     not_before, error_code, error_message, status_changed_at, attempts, claim_token, account_sid,
+                     created_at)
+SELECT *, 0, '', '', now() FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::bigint[], %s::bigint[], %s::text[],
+                                       %s::text[], %s::int[], %s::text[], %s::timestamptz[], %s::text[], %s::text[],
+                                       %s::timestamptz[])
+ORDER BY 1
+ON CONFLICT (idempotency_key) DO NOTHING
+RETURNING id, status, error_code
+"""
+
+
+def queue_many(actor, rows: list[Row], *, now: datetime.datetime | None = None) -> Queued:
+    """Queue `rows` (inside the caller's transaction); keys already queued are skipped. One audit event."""
+    now = now or timezone.now()
+    sms, tz = get_settings(), windows.zone()
+    unit_window = (sms.quiet_start, sms.quiet_end)
+    phones = [_phone(row.to) for row in rows]
+    member_ids = {row.member_id for row in rows if row.member_id}
+    deceased = set(Member.objects.filter(pk__in=member_ids, status=MemberStatus.DECEASED).values_list("pk", flat=True))
+    opt_outs = current_opt_outs(phone for phone, refusal in phones if not refusal)
+    own_windows = windows.member_windows(member_ids)
+    schedule = _Schedule({phone for phone, refusal in phones if not refusal}, sms.daily_cap_per_recipient, tz, now)
+    texts = reasons()
+    columns = [[] for _column in range(13)]
+    for row, (phone, refusal) in zip(rows, phones, strict=True):
+        if not refusal and row.member_id in deceased:
+            refusal = "deceased"
+        if not refusal and phone in opt_outs and covers(*opt_outs[phone], row.category):
+            refusal = "opted-out"
+        body = segments.normalise(row.body)
+        window = own_windows.get(row.member_id, unit_window)
+        not_before = now if refusal else schedule.slot(phone, window, row.due_at)
+        values = [row.key, row.category, row.member_id, row.user_id, row.notice_id, phone, body,
+                  segments.count(body).segments, Status.CANCELLED if refusal else Status.PENDING, not_before,
+                  refusal, texts.get(refusal, ""), now if refusal else None]
+        for column, value in zip(columns, values, strict=True):
+            column.append(value)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(INSERT.format(table=Message._meta.db_table), columns)
+        inserted = cursor.fetchall()
+        result = Queued(created=[pk for pk, _status, _code in inserted], duplicates=len(rows) - len(inserted))
+        result.pending = sum(status == Status.PENDING for _pk, status, _code in inserted)
+        result.refused.update(code for _pk, _status, code in inserted if code)
+        if inserted:
+            label = rows[0].key if len(inserted) == 1 else _("%(count)d messages") % {"count": len(inserted)}
+            record_bulk(actor, "queue", "message", [(inserted[0][0], label, {
+                "messages": [None, len(inserted)], "pending": [None, result.pending],
+                "refused": [None, dict(result.refused)]})])
+        if result.pending and any(at <= now for at, status in zip(columns[9], columns[8], strict=True)
+                                  if status == Status.PENDING):
+            request_relay()
+    return result
+
+
+def queue(actor, *, key: str, category: str, to: str, body: str, member=None, user=None, notice=None,
+          due_at: datetime.datetime | None = None) -> Message | None:
+    """Queue one message; None when `key` was queued before. A refused message is returned CANCELLED."""
+    row = Row(key=key, category=category, to=to, body=body, member_id=getattr(member, "pk", None),
+              user_id=getattr(user, "pk", None), notice_id=getattr(notice, "pk", None), due_at=due_at)
+    created = queue_many(actor, [row]).created
+    return Message.objects.get(pk=created[0]) if created else None
+
+
+def request_relay() -> None:
+    """Ask a worker to send this unit's due messages once the transaction commits. If the task message is lost
+    (broker down, worker killed), the periodic relay finds the rows anyway: this only makes sending prompt."""
+    schema = connection.schema_name
+
+    def send():
+        from ..tasks import relay_unit
+
+        for _copy in range(settings.SMS_RELAY_PARALLEL):  # a big batch is drained by several workers at once
+            relay_unit.apply_async(headers={"_schema_name": schema})
+
+    transaction.on_commit(send)

@@ -1,0 +1,12 @@
+"""Account URLs at the base domain: the operators' two-step login in place of the plain one."""
+
+from django.urls import path
+
+from . import operator_views
+from .urls import urlpatterns as account_urls
+
+urlpatterns = [
+    path("login/", operator_views.login_view, name="login"),
+    path("two-factor/", operator_views.two_factor_view, name="two_factor"),
+    *[pattern for pattern in account_urls if pattern.name != "login"],
+]

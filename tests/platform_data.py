@@ -1,0 +1,23 @@
+"""Helpers for platform tests: the console's host and an operator signed in there."""
+
+from django.conf import settings
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from carehub.accounts.models import User
+
+CONSOLE = settings.CAREHUB_BASE_DOMAIN
+
+
+def operator() -> User:
+    with schema_context("public"):  # a request before may have left the connection in a unit's schema
+        return User.objects.get(email="operator@carehub.test")
+
+
+def console_client() -> Client:
+    """An operator signed in at the console (the two-factor step is tested on its own)."""
+    client = Client(HTTP_HOST=CONSOLE)
+    with schema_context("public"):  # the session lives in the public schema
+        client.force_login(operator())
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
