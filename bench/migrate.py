@@ -30,7 +30,7 @@ PROBE = '''from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [("registers", "{previous}")]
-    operations = [migrations.AddField("member", "{column}", models.IntegerField(null=True))]
+    operations = [migrations.AddField("member", "bench_{column}", models.IntegerField(null=True))]
 '''
 
 
@@ -51,12 +51,14 @@ def probe_settings(folder: Path, columns: list[str]) -> str:
     return name
 
 
-def timed(env: dict, *command: str) -> float:
+def timed(label: str, env: dict, *command: str) -> float:
+    """Run a command to completion; print and return its wall time (printed at once: the runs are long)."""
     started = time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=BASE_DIR)  # noqa: S603
     elapsed = time.perf_counter() - started
     if done.returncode:
         sys.exit(f"{' '.join(command)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    print(f"{label}: {elapsed:.1f} s", flush=True)
     return elapsed
 
 
@@ -78,10 +80,12 @@ def run(units: int, jobs: int) -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench_migrate_"))
     try:
         base = {**os.environ, "PYTHONPATH": os.pathsep.join([str(BASE_DIR / "platform"), str(BASE_DIR), str(folder)])}
-        figures = {"no-op": (timed(base, *ours), timed(base, *plain))}
+        figures = {"no-op": (timed("no-op, carehub migrate", base, *ours),
+                             timed("no-op, migrate_schemas", base, *plain))}
         first = {**base, "DJANGO_SETTINGS_MODULE": probe_settings(folder, ["a"])}
         second = {**base, "DJANGO_SETTINGS_MODULE": probe_settings(folder, ["a", "b"])}
-        figures["one column"] = (timed(first, *ours), timed(second, *plain))
+        figures["one column"] = (timed("one column, carehub migrate", first, *ours),
+                                 timed("one column, migrate_schemas", second, *plain))
     finally:
         shutil.rmtree(folder)
 

@@ -1,4 +1,5 @@
-"""Platform operations with many small units: the console's unit list, one metering pass, invoice drafting.
+"""Platform operations with many small units: the console's unit list, one metering pass, invoice drafting,
+issuing and an invoice's PDF.
 
     .venv/bin/python bench/platform.py [--units 1000]      (in a scratch database, then dropped)
 
@@ -7,9 +8,11 @@ SMS usage and a member count, so the list's figures, the metering pass and the i
 """
 
 import argparse
+import contextlib
 import datetime
 import os
 import sys
+import tempfile
 import time
 
 # This file's name shadows the standard library's `platform` for anything importing it from this folder (uuid,
@@ -41,9 +44,10 @@ def run(units: int) -> None:
     from django.conf import settings
     from django.db import connection
     from django.test import Client
+    from django.test.utils import override_settings
     from django_tenants.utils import schema_context
 
-    from billing import invoices, subscriptions
+    from billing import documents, invoices, subscriptions
     from billing.metering import meter_current_unit
     from billing.models import Subscription
     from billing.usage import record_usage
@@ -86,8 +90,29 @@ def run(units: int) -> None:
     print(f"invoice drafting again (idempotent, nothing new): {elapsed * 1000:.0f} ms, {queries} queries")
 
     sample = drafted[:100]
-    _issued, elapsed, queries = _queries(lambda: [invoices.issue(None, invoice) for invoice in sample])
+    with _throwaway_queues():  # issuing queues each PDF's render; no worker here, and none elsewhere may take them
+        _issued, elapsed, queries = _queries(lambda: [invoices.issue(None, invoice) for invoice in sample])
     print(f"issuing {len(sample)} invoices: {elapsed * 1000:.0f} ms, {queries} queries")
+
+    with tempfile.TemporaryDirectory() as media, override_settings(MEDIA_ROOT=media):  # not the real MEDIA
+        _pdf, elapsed, queries = _queries(lambda: documents.stored_pdf(sample[0].pk))
+        print(f"invoice PDF, rendered and stored (the task's work): {elapsed * 1000:.0f} ms, {queries} queries")
+        _pdf, elapsed, queries = _queries(lambda: documents.stored_pdf(sample[0].pk))
+        print(f"invoice PDF, stored, downloaded again: {elapsed * 1000:.1f} ms, {queries} queries")
+
+
+@contextlib.contextmanager
+def _throwaway_queues():
+    from carehub.celery import app
+
+    queue, kinds = f"bench-platform-{os.getpid()}", dict(app.conf.carehub_queues)
+    app.conf.update(task_default_queue=queue, carehub_queues={kind: queue for kind in kinds})
+    try:
+        yield
+    finally:
+        app.conf.update(task_default_queue="celery", carehub_queues=kinds)
+        with app.connection_for_write() as connection:
+            connection.default_channel.queue_purge(queue)
 
 
 def main() -> None:

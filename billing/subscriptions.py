@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tenants.models import UnitEvent, UnitStatus
-from tenants.services import _operator, change_status
+from tenants.services import change_status, operator_actor
 
 from .models import Feature, Plan, Subscription, SubscriptionChange, SubscriptionStatus
 
@@ -111,7 +111,7 @@ def subscribe(actor, unit, plan: Plan, *, status: str = SubscriptionStatus.TRIAL
             subscription.trial_ends_on = trial_ends_on
         subscription.save()
         SubscriptionChange.objects.create(subscription=subscription, plan=plan, status=status,
-                                          actor=_operator(actor), note=note)
+                                          actor=operator_actor(actor), note=note)
         _follow_unit(actor, unit, status)
     return subscription
 

@@ -11,6 +11,13 @@ INSERT = """
     VALUES (%s, %s, %s, %s, %s, now())
     ON CONFLICT (unit_id, metric, source_key) DO NOTHING
 """
+# Many events of one unit and metric in one statement; a key repeated within the batch also counts once.
+INSERT_MANY = """
+    INSERT INTO public.billing_usagerecord (unit_id, metric, quantity, source_key, day, recorded_at)
+    SELECT %s, %s, quantity, source_key, day, now()
+      FROM unnest(%s::int[], %s::text[], %s::date[]) AS event(quantity, source_key, day)
+    ON CONFLICT (unit_id, metric, source_key) DO NOTHING
+"""
 
 
 def unit_id(unit) -> int:
@@ -24,12 +31,29 @@ def unit_id(unit) -> int:
     return Unit.objects.values_list("pk", flat=True).get(schema_name=unit.schema_name)
 
 
+def _check(metric: str) -> None:
+    if metric not in Metric.values:
+        raise ValueError(f"Unknown usage metric {metric!r}")
+
+
 def record_usage(unit, metric: str, quantity: int, *, source_key: str, day: date) -> bool:
     """Record `quantity` of `metric` for the unit (a Unit or its id); True when new, False when this source
     event was recorded before. One statement, so concurrent workers cannot both count it; it names the public
     table, so it works from inside a unit's schema as well."""
-    if metric not in Metric.values:
-        raise ValueError(f"Unknown usage metric {metric!r}")
+    _check(metric)
     with connection.cursor() as cursor:
         cursor.execute(INSERT, [unit_id(unit), metric, quantity, source_key, day])
         return cursor.rowcount == 1
+
+
+def record_usage_many(unit, metric: str, rows) -> int:
+    """record_usage for many events at once: `rows` are (quantity, source_key, day). Returns how many were new.
+    One statement and one round trip whatever the number of rows (the SMS relay meters a batch per call)."""
+    _check(metric)
+    rows = list(rows)
+    if not rows:
+        return 0
+    quantities, keys, days = (list(column) for column in zip(*rows, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(INSERT_MANY, [unit_id(unit), metric, quantities, keys, days])
+        return cursor.rowcount

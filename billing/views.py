@@ -12,11 +12,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from care.portal.common import show_errors
 from tenants.models import Unit
-from tenants.views import operator_required
+from tenants.views import flash_error, operator_required
 
+from . import documents, subscriptions
 from . import invoices as service
-from . import subscriptions
 from .models import Feature, Invoice, InvoiceStatus, Plan
 
 
@@ -34,10 +35,6 @@ class PlanForm(forms.Form):
                                          widget=forms.CheckboxSelectMultiple)
 
 
-def _flash_errors(request, exc: ValidationError):
-    messages.error(request, " ".join(exc.messages))
-
-
 @operator_required
 def plans(request):
     form = PlanForm(request.POST or None)
@@ -45,8 +42,7 @@ def plans(request):
         try:
             subscriptions.save_plan(request.user, **form.cleaned_data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            show_errors(form, exc)
         else:
             return redirect("billing:plans")
     return render(request, "billing/plans.html", {"plans": Plan.objects.all(), "form": form})
@@ -61,7 +57,7 @@ def subscribe(request, slug):
         subscriptions.subscribe(request.user, unit, plan, status=request.POST.get("status", ""),
                                 note=request.POST.get("note", ""))
     except ValidationError as exc:
-        _flash_errors(request, exc)
+        flash_error(request, exc)
     return redirect("unit_detail", unit.slug)
 
 
@@ -104,7 +100,7 @@ def invoice_detail(request, pk):
             elif action == "void":
                 service.void(request.user, invoice, reason=request.POST.get("void_reason", ""))
         except ValidationError as exc:
-            _flash_errors(request, exc)
+            flash_error(request, exc)
         return redirect("billing:invoice", invoice.pk)
     return render(request, "billing/invoice.html", {"invoice": invoice, "lines": invoice.lines.all()})
 
@@ -112,7 +108,6 @@ def invoice_detail(request, pk):
 @operator_required
 def invoice_pdf(request, pk):
     invoice = get_object_or_404(Invoice.objects.select_related("unit", "plan"), pk=pk)
-    response = HttpResponse(service.invoice_pdf(invoice, by=request.user.get_full_name()),
-                            content_type="application/pdf")
+    response = HttpResponse(documents.pdf_of(invoice), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="invoice-{invoice.number or invoice.pk}.pdf"'
     return response

@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from .api.sending import MessageViewSet, NoticeViewSet, OptOutViewSet, StatsView
 from .api.texts import SettingsView, TemplateViewSet
+from .api.windows import SendWindowViewSet
 
 app_name = "sms-api"
 
@@ -13,6 +14,7 @@ router.register("templates", TemplateViewSet, basename="template")
 router.register("notices", NoticeViewSet, basename="notice")
 router.register("messages", MessageViewSet, basename="message")
 router.register("opt-outs", OptOutViewSet, basename="opt-out")
+router.register("windows", SendWindowViewSet, basename="window")
 
 urlpatterns = [
     path("", include(router.urls)),

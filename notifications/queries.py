@@ -7,7 +7,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from care import access
 from carehub.accounts.models import Role
 
-from .models import Message, Notice, OptOut, Status
+from .models import Message, Notice, OptOut, SendWindow, Status
 from .services.windows import zone
 
 # Messages that left us: the provider took them (what it bills), whatever their fate since.
@@ -42,6 +42,11 @@ def visible_opt_outs(user):
     if _is_admin(user):
         return OptOut.objects.all()
     return OptOut.objects.filter(Q(member__in=access.visible_members(user)) | Q(member__isnull=True))
+
+
+def visible_windows(user):
+    """Members' own sending windows, of members in scope."""
+    return SendWindow.objects.filter(member__in=access.visible_members(user))
 
 
 def monthly_stats(messages) -> list[dict]:

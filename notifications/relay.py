@@ -43,7 +43,7 @@ from tenants.services import base_url
 
 from . import ratelimit
 from .models import Message, Status
-from .providers import ProviderError, SendResult, backoff_seconds, provider_for
+from .providers import ProviderError, ProviderMessage, SendResult, backoff_seconds, provider_for
 from .providers.base import INVALID_NUMBER, NOT_MOBILE
 from .services import delivery, windows
 from .services.greetings import queue_due_greetings
@@ -349,16 +349,13 @@ def _failed(ctx: Context, row: dict, error: ProviderError, now) -> None:
 
 # --- reconciling unknown outcomes ----------------------------------------------------------------------------
 
-def _lookup(ctx: Context, message: Message):
-    """The provider's message matching `message` (same recipient and body, created after we started and not
-    already ours), or None when there is certainly none. Raises ProviderError when the lookup failed."""
-    since = message.started_at - datetime.timedelta(minutes=5)
-    listing = ctx.provider._call(lambda: ctx.provider.client.messages.list(to=message.to, limit=100))
+def _lookup(ctx: Context, message: Message) -> ProviderMessage | None:
+    """The provider's message matching `message` (same recipient and body, created after we started, allowing
+    for clock skew, and not already ours), or None when there is certainly none. Raises ProviderError when the
+    lookup failed."""
+    listing = ctx.provider.recent_messages(message.to, since=message.started_at - datetime.timedelta(minutes=5))
     known = set(Message.objects.filter(sid__in=[item.sid for item in listing]).values_list("sid", flat=True))
-    for item in listing:
-        if item.sid not in known and item.body == message.body and (item.date_created or since) >= since:
-            return item
-    return None
+    return next((item for item in listing if item.sid not in known and item.body == message.body), None)
 
 
 def reconcile_unknown(ctx: Context, now, limit: int = 100) -> None:

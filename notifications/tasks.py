@@ -10,6 +10,12 @@ from carehub.tasks import PlatformTask, UnitTask, for_each_active_unit
 
 from .relay import relay
 
+# The staff reminders' tasks live next to their logic (notifications.reminders). Imported here, they are
+# registered wherever autodiscovery imports this module (every worker), not only where care code imports them.
+from .reminders import daily_digests, fan_out_digests
+
+__all__ = ["daily_digests", "fan_out_digests", "fan_out_relay", "relay_unit"]
+
 
 @app.task(base=UnitTask)
 def relay_unit():

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .portal import sending, texts
+from .portal import sending, texts, windows
 
 app_name = "sms"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("notices/send/", sending.send, name="send"),
     path("opt-outs/", sending.opt_outs, name="opt_outs"),
     path("opt-outs/<int:pk>/end/", sending.opt_out_end, name="opt_out_end"),
+    path("windows/", windows.window_page, name="windows"),
     path("stats/", sending.stats, name="stats"),
     path("templates/", texts.template_list, name="templates"),
     path("templates/edit/", texts.template_edit, name="template_edit"),

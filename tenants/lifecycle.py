@@ -15,15 +15,7 @@ from carehub.accounts.models import Invitation, Role, User
 from carehub.accounts.services import IssuedInvitation, hash_token
 
 from .models import Domain, Unit, UnitEvent, UnitStatus
-from .services import _operator, base_url, domain_for, validate_slug
-
-
-def _event(actor, unit, action, note="", source="console"):
-    UnitEvent.objects.create(unit=unit, action=action, actor=_operator(actor), source=source, note=note)
-
-
-def _locked(unit) -> Unit:
-    return Unit.objects.select_for_update().get(pk=unit.pk)
+from .services import base_url, domain_for, locked, record_event, validate_slug
 
 
 def rename(actor, unit: Unit, name: str, *, source: str = "console") -> Unit:
@@ -31,10 +23,10 @@ def rename(actor, unit: Unit, name: str, *, source: str = "console") -> Unit:
     if not name:
         raise ValidationError({"name": _("The unit needs a name.")})
     with transaction.atomic():
-        unit = _locked(unit)
+        unit = locked(unit)
         before, unit.name = unit.name, name
         unit.save(update_fields=["name"])
-        _event(actor, unit, UnitEvent.Action.RENAMED, f"name: {before} -> {name}", source)
+        record_event(actor, unit, UnitEvent.Action.RENAMED, f"name: {before} -> {name}", source)
     return unit
 
 
@@ -43,7 +35,7 @@ def change_address(actor, unit: Unit, slug: str, *, source: str = "console") -> 
     sessions are per schema and per host, so other units' sessions are untouched (the unit's own staff sign
     in again at the new address, since browsers keep cookies per host)."""
     with transaction.atomic():
-        unit = _locked(unit)
+        unit = locked(unit)
         if slug == unit.slug:
             return unit
         slug = validate_slug(slug)
@@ -51,7 +43,7 @@ def change_address(actor, unit: Unit, slug: str, *, source: str = "console") -> 
         unit.save(update_fields=["slug"])
         Domain.objects.filter(tenant=unit).delete()
         Domain.objects.create(domain=domain_for(slug), tenant=unit, is_primary=True)
-        _event(actor, unit, UnitEvent.Action.RENAMED, f"address: {before} -> {slug}", source)
+        record_event(actor, unit, UnitEvent.Action.RENAMED, f"address: {before} -> {slug}", source)
     return unit
 
 
@@ -70,31 +62,31 @@ def resend_invitation(actor, unit: Unit, *, source: str = "console") -> str:
             user=admin, token_hash=hash_token(token),
             expires_at=timezone.now() + timedelta(days=settings.CAREHUB_INVITATION_DAYS))
         email = admin.email
-    _event(actor, unit, UnitEvent.Action.INVITATION_RESENT, f"admin={email}", source)
+    record_event(actor, unit, UnitEvent.Action.INVITATION_RESENT, f"admin={email}", source)
     return base_url(unit.domains.get(is_primary=True).domain) + IssuedInvitation(invitation, token).path
 
 
 def request_deletion(actor, unit: Unit, *, source: str = "console") -> Unit:
     """Only an archived unit can be deleted, and not before the grace period has passed."""
     with transaction.atomic():
-        unit = _locked(unit)
+        unit = locked(unit)
         if unit.status != UnitStatus.ARCHIVED:
             raise ValidationError(_("Archive the unit before deleting it."))
         if unit.delete_after is None:
             unit.delete_after = timezone.now() + timedelta(days=settings.CAREHUB_DELETION_GRACE_DAYS)
             unit.save(update_fields=["delete_after"])
-            _event(actor, unit, UnitEvent.Action.DELETION_REQUESTED, f"after={unit.delete_after:%Y-%m-%d %H:%M}",
+            record_event(actor, unit, UnitEvent.Action.DELETION_REQUESTED, f"after={unit.delete_after:%Y-%m-%d %H:%M}",
                    source)
     return unit
 
 
 def cancel_deletion(actor, unit: Unit, *, source: str = "console") -> Unit:
     with transaction.atomic():
-        unit = _locked(unit)
+        unit = locked(unit)
         if unit.delete_after is not None and unit.status == UnitStatus.ARCHIVED:
             unit.delete_after = None
             unit.save(update_fields=["delete_after"])
-            _event(actor, unit, UnitEvent.Action.DELETION_CANCELLED, "", source)
+            record_event(actor, unit, UnitEvent.Action.DELETION_CANCELLED, "", source)
     return unit
 
 
@@ -103,7 +95,7 @@ def delete_unit(actor, unit: Unit, *, confirm_slug: str, now=None, source: str =
     The Unit row stays (status deleted) for invoices and the lifecycle record; its domains go."""
     now = now or timezone.now()
     with transaction.atomic():
-        unit = _locked(unit)
+        unit = locked(unit)
         if unit.status != UnitStatus.ARCHIVED or unit.delete_after is None:
             raise ValidationError(_("Request the deletion of an archived unit first."))
         if now < unit.delete_after:
@@ -119,5 +111,5 @@ def delete_unit(actor, unit: Unit, *, confirm_slug: str, now=None, source: str =
         # Not unit.save(): django-tenants recreates a saved tenant's missing schema.
         Unit.objects.filter(pk=unit.pk).update(status=UnitStatus.DELETED)
         unit.status = UnitStatus.DELETED
-        _event(actor, unit, UnitEvent.Action.DELETED, f"schema {unit.schema_name} dropped", source)
+        record_event(actor, unit, UnitEvent.Action.DELETED, f"schema {unit.schema_name} dropped", source)
     return unit

@@ -101,8 +101,7 @@ def onboard_unit(actor, *, slug: str, name: str, kind: str, admin_email: str, ad
             with schema_context(unit.schema_name):
                 issued = invite_user(actor, email=admin_email, role=Role.ADMIN, phone=admin_phone)
                 applied = presets.apply_presets(unit)
-            UnitEvent.objects.create(unit=unit, action=UnitEvent.Action.CREATED, actor=_operator(actor),
-                                     source=source, note=f"admin={issued.invitation.user.email}")
+            record_event(actor, unit, UnitEvent.Action.CREATED, f"admin={issued.invitation.user.email}", source)
     except IntegrityError:
         raise ValidationError({"slug": _("A unit with the slug “%(slug)s” already exists.") % {"slug": slug}}) \
             from None
@@ -124,16 +123,25 @@ def change_status(actor, unit: Unit, action: str, *, note: str = "", source: str
     unit read-only."""
     allowed_from, target = _TRANSITIONS[action]
     with transaction.atomic():
-        unit = Unit.objects.select_for_update().get(pk=unit.pk)
+        unit = locked(unit)
         if unit.status not in allowed_from:
             raise ValidationError(_("A unit that is %(status)s cannot be %(action)s.")
                                   % {"status": unit.get_status_display(), "action": UnitEvent.Action(action).label})
         unit.status = target
         unit.save(update_fields=["status"])
-        UnitEvent.objects.create(unit=unit, action=action, actor=_operator(actor), source=source, note=note)
+        record_event(actor, unit, action, note, source)
     return unit
 
 
-def _operator(actor):
+def operator_actor(actor):
     """Only public-schema accounts (operators) are stored as actors of platform events."""
     return actor if actor is not None and getattr(actor, "is_staff", False) else None
+
+
+def locked(unit: Unit) -> Unit:
+    """The unit's row, re-read and locked until the transaction ends: lifecycle changes go one at a time."""
+    return Unit.objects.select_for_update().get(pk=unit.pk)
+
+
+def record_event(actor, unit: Unit, action: str, note: str = "", source: str = "console") -> UnitEvent:
+    return UnitEvent.objects.create(unit=unit, action=action, actor=operator_actor(actor), source=source, note=note)

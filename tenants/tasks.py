@@ -5,6 +5,7 @@ from carehub.tasks import PlatformTask
 
 from .export import build_export
 from .models import UnitExport
+from .services import operator_actor
 
 
 @app.task(base=PlatformTask)
@@ -24,6 +25,6 @@ def export_unit(export_id: int):
 
 def request_export(actor, unit) -> UnitExport:
     """Queue an export of the unit; the task starts once this transaction commits."""
-    export = UnitExport.objects.create(unit=unit, requested_by=actor if getattr(actor, "is_staff", False) else None)
+    export = UnitExport.objects.create(unit=unit, requested_by=operator_actor(actor))
     transaction.on_commit(lambda: export_unit.delay(export.pk))
     return export

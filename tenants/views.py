@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from billing.models import Plan, SubscriptionStatus
+from care.portal.common import show_errors
 
 from . import console as read
 from . import lifecycle, services, support, tokens
@@ -58,12 +59,14 @@ def onboard(request):
         try:
             result = services.onboard_unit(request.user, source="console", **form.cleaned_data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                field = SERVICE_FIELDS.get(field, field)
-                form.add_error(field if field in form.fields else None, errors)
+            show_errors(form, exc, SERVICE_FIELDS)
         else:
             return render(request, "tenants/onboarded.html", {"result": result})
     return render(request, "tenants/onboard.html", {"form": form})
+
+
+def flash_error(request, exc: ValidationError) -> None:
+    messages.error(request, " ".join(exc.messages))
 
 
 def _unit(slug) -> Unit:
@@ -79,19 +82,22 @@ def change_status(request, slug, action):
     try:
         services.change_status(request.user, unit, action, note=request.POST.get("note", ""), source="console")
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        flash_error(request, exc)
     return redirect(request.POST.get("back") or "home")
 
 
 @operator_required
 def unit_detail(request, slug):
     unit = _unit(slug)
+    subscription = getattr(unit, "subscription", None)
     return render(request, "tenants/unit.html", {
         "target": unit, "url": services.unit_url(unit),  # not "unit": that names the current unit
         "health": unit_health(unit) if unit.status != "archived" else None,
         "events": unit.events.select_related("actor")[:30], "usage": read.monthly_usage(unit),
         "exports": unit.exports.all()[:5], "consent": support.active_consent(unit),
-        "subscription": getattr(unit, "subscription", None), "plans": Plan.objects.filter(is_active=True),
+        "subscription": subscription, "plans": Plan.objects.filter(is_active=True),
+        "subscription_changes": subscription.changes.select_related("plan", "actor").reverse()[:10]
+        if subscription else [],
         "invoices": unit.invoices.all()[:12], "status_choices": SubscriptionStatus.choices,
     })
 
@@ -102,7 +108,7 @@ def _action(request, slug, function, success):
     try:
         outcome = function(unit)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        flash_error(request, exc)
     else:
         messages.success(request, success(outcome) if callable(success) else success)
     unit.refresh_from_db()
@@ -165,7 +171,7 @@ def enter_support(request, slug):
     try:
         link = support.issue_pass(request.user, unit)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        flash_error(request, exc)
         return redirect("unit_detail", unit.slug)
     return redirect(link)
 
@@ -186,6 +192,6 @@ def api_tokens(request):
             try:
                 _token, created_key = tokens.create_token(request.user, request.POST.get("name", ""))
             except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
+                flash_error(request, exc)
     return render(request, "tenants/tokens.html", {
         "tokens": OperatorToken.objects.filter(user=request.user), "created_key": created_key})

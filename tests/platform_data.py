@@ -1,10 +1,12 @@
-"""Helpers for platform tests: the console's host and an operator signed in there."""
+"""Helpers for platform tests: the console's host, an operator signed in there, and a unit of one's own."""
 
+import pytest
 from django.conf import settings
 from django.test import Client
 from django_tenants.utils import schema_context
 
 from carehub.accounts.models import User
+from tenants.services import onboard_unit
 
 CONSOLE = settings.CAREHUB_BASE_DOMAIN
 
@@ -21,3 +23,9 @@ def console_client() -> Client:
         client.force_login(operator())
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
+
+
+@pytest.fixture(name="gamma")
+def gamma_fixture(db):
+    """A fresh unit that a test may suspend, move or delete (alpha and beta are shared)."""
+    return onboard_unit(None, slug="gamma", name="Gamma", kind="other", admin_email="first@gamma.test").unit

@@ -7,17 +7,16 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.utils import timezone, translation
 from django_tenants.utils import schema_context
 
 from billing import invoices
 from billing.metering import meter_current_unit
-from billing.models import Invoice, InvoiceCounter, InvoiceLine, Plan, Subscription, SubscriptionChange, UsageRecord
+from billing.models import Invoice, InvoiceCounter, UsageRecord
 from billing.usage import record_usage
 from tenants.models import Unit
 
-from .billing_data import subscribed
+from .billing_data import committed, discarded_tasks, in_thread, purge_committed, subscribed
 from .platform_data import console_client
 
 pytestmark = pytest.mark.django_db
@@ -101,13 +100,6 @@ def test_metering_counts_members_once_a_day(alpha):
 
 # Gapless numbering: committed invoices issued from several threads at once.
 
-def _thread(function, *args):
-    try:
-        return function(*args)
-    finally:
-        connection.close()
-
-
 @pytest.fixture
 def drafts(django_db_setup):
     units = [django_db_setup["alpha"].unit, django_db_setup["beta"].unit]
@@ -121,22 +113,11 @@ def drafts(django_db_setup):
                                                             period=datetime.date(2025, month, 1)).pk)
         return plan.pk, invoices_made
 
-    with ThreadPoolExecutor(1) as pool:
-        plan_id, ids = pool.submit(_thread, create).result()
+    plan_id, ids = committed(create)
     year = timezone.localdate().year
     before = InvoiceCounter.objects.filter(year=year).values_list("last", flat=True).first() or 0
     yield ids, before
-
-    def purge():
-        InvoiceLine.objects.filter(invoice_id__in=ids).delete()
-        Invoice.objects.filter(pk__in=ids).delete()
-        InvoiceCounter.objects.filter(year=year).update(last=before)
-        SubscriptionChange.objects.filter(plan_id=plan_id).delete()
-        Subscription.objects.filter(plan_id=plan_id).delete()
-        Plan.objects.filter(pk=plan_id).delete()
-
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(_thread, purge).result()
+    committed(purge_committed, plan_id, ids, (year, before))
 
 
 def test_concurrent_issuing_numbers_without_gaps(drafts):
@@ -155,8 +136,8 @@ def test_concurrent_issuing_numbers_without_gaps(drafts):
                 return None
         return invoices.issue(None, invoice).number
 
-    with ThreadPoolExecutor(6) as pool:
-        numbers = [number for number in pool.map(lambda pk: _thread(issue, pk), ids) if number]
+    with discarded_tasks(), ThreadPoolExecutor(6) as pool:
+        numbers = [number for number in pool.map(lambda pk: in_thread(issue, pk), ids) if number]
     sequence = sorted(int(number.split("-")[1]) for number in numbers)
     assert sequence == list(range(before + 1, before + 1 + len(numbers)))  # no gaps, no duplicates
 

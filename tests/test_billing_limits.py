@@ -6,15 +6,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.utils import translation
 from django_tenants.utils import schema_context
 
 from billing.limits import counted_members, release_sms_segments, reserve_sms_segments, reserved_sms_segments
-from billing.models import Plan, SmsQuota, Subscription, SubscriptionChange
+from billing.models import Plan, SmsQuota
 from care.services import imports, members
 
-from .billing_data import plan, subscribed
+from .billing_data import committed, in_thread, plan, purge_committed, subscribed
 from .conftest import logged_in
 
 pytestmark = pytest.mark.django_db
@@ -81,18 +80,6 @@ def test_member_import_over_the_limit_writes_nothing(in_alpha):
 
 # Concurrency: committed rows, one connection per thread.
 
-def in_thread(function, *args):
-    try:
-        return function(*args)
-    finally:
-        connection.close()
-
-
-def committed(function, *args):
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(in_thread, function, *args).result()
-
-
 @pytest.fixture
 def committed_plan(django_db_setup):
     unit = django_db_setup["alpha"].unit
@@ -107,9 +94,7 @@ def committed_plan(django_db_setup):
 
 def _purge(unit_id, plan_id):
     SmsQuota.objects.filter(unit_id=unit_id).delete()
-    SubscriptionChange.objects.filter(subscription__unit_id=unit_id).delete()
-    Subscription.objects.filter(unit_id=unit_id).delete()
-    Plan.objects.filter(pk=plan_id).delete()
+    purge_committed(plan_id)
 
 
 def test_concurrent_reservations_never_exceed_a_stop_plan(committed_plan):

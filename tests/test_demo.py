@@ -2,6 +2,7 @@
 
 import datetime
 from collections import Counter
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -257,3 +258,28 @@ def test_demo_units_run_their_care_programme(demo, db):
             # Every partner may see the member they look after.
             assert all(access.visible_members(pairing.partner).filter(pk=pairing.member_id).exists()
                        for pairing in paired.select_related("partner"))
+
+
+def test_operator_login_and_billing(demo, db):
+    from billing.models import Invoice, Plan, Subscription, UsageRecord
+
+    assert "Two-factor login" in demo[0] and "pyotp.TOTP('<key>').now()" in demo[0]
+    plans = list(Plan.objects.filter(code__in=["basic", "standard", "professional"]).order_by("monthly_price"))
+    assert [(plan.name, plan.monthly_price) for plan in plans] == [
+        ("基础版", Decimal("980.00")), ("标准版", Decimal("2980.00")), ("专业版", Decimal("8800.00"))]
+    assert "基础版 (basic): ¥980.00 a month, 300 members, 2,000 SMS segments, then SMS stop\n" in demo[0]
+    subscriptions = dict(Subscription.objects.values_list("unit__slug", "status"))
+    assert subscriptions == {"ganjingzi": "active", "dlsz": "active", "dlyy": "past_due", "xinxing": "trial"}
+    assert set(Unit.objects.units().values_list("status", flat=True)) == {"active"}  # past due is only a banner
+    last_month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    hospital = list(Invoice.objects.filter(unit__slug="dlyy").order_by("period"))
+    assert [(invoice.status, bool(invoice.number)) for invoice in hospital] == [("issued", True), ("draft", False)]
+    assert hospital[1].period == last_month and hospital[1].total == Decimal("3035.80")  # 1,240 × ¥0.045 over
+    assert list(Invoice.objects.filter(unit__slug="ganjingzi").values_list("status", flat=True)
+                .order_by("period")) == ["paid", "draft"]
+    assert not Invoice.objects.filter(unit__slug="xinxing").exists()  # a trial is not billed
+    sms = UsageRecord.objects.filter(unit__slug="dlyy", metric="sms_segments", day__gte=last_month,
+                                     day__lt=timezone.localdate().replace(day=1))
+    assert sum(sms.values_list("quantity", flat=True)) == 11240
+    assert UsageRecord.objects.filter(unit__slug="dlsz", metric="active_members").exists()
+    assert "billing: 标准版 (past due); SMS segments this month:" in demo[0]

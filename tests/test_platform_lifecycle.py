@@ -16,11 +16,11 @@ from django_tenants.utils import schema_context, schema_exists
 from care.services import members
 from tenants import lifecycle
 from tenants.models import Domain, Unit, UnitEvent, UnitExport
-from tenants.services import change_status, onboard_unit
+from tenants.services import change_status
 from tenants.tasks import export_unit, request_export
 
 from .conftest import client_for, logged_in
-from .platform_data import console_client, operator
+from .platform_data import console_client, gamma_fixture, operator  # noqa: F401 (the gamma fixture)
 
 pytestmark = pytest.mark.django_db
 A = UnitEvent.Action
@@ -30,11 +30,6 @@ A = UnitEvent.Action
 def english():
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def gamma(db):
-    return onboard_unit(None, slug="gamma", name="Gamma", kind="other", admin_email="first@gamma.test").unit
 
 
 def test_status_transitions(gamma):

@@ -2,6 +2,7 @@
 
 import pyotp
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import translation
 
@@ -23,12 +24,19 @@ def clean_lockout():
     cache.delete(two_factor._key(EMAIL))
 
 
+def console():
+    """The console's login in English: the messages below are matched in English."""
+    client = client_for(CONSOLE)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
 def password_step(client, password=PASSWORD):
     return client.post("/accounts/login/", {"username": EMAIL, "password": password})
 
 
 def test_enrolment_then_login_with_a_code(db):
-    client = client_for(CONSOLE)
+    client = console()
     response = password_step(client)
     assert response.status_code == 302 and response["Location"] == "/accounts/two-factor/"
     assert client.get("/").status_code == 302  # not signed in yet: the password alone is not enough
@@ -43,7 +51,7 @@ def test_enrolment_then_login_with_a_code(db):
     device.refresh_from_db()
     assert device.confirmed_at is not None
 
-    again = client_for(CONSOLE)
+    again = console()
     password_step(again)
     assert b"<svg" not in again.get("/accounts/two-factor/").content  # enrolled: no QR code any more
     assert again.post("/accounts/two-factor/", {"code": code}).status_code == 200  # a code works only once
@@ -51,7 +59,7 @@ def test_enrolment_then_login_with_a_code(db):
 
 
 def test_wrong_passwords_lock_the_account_out(db):
-    client = client_for(CONSOLE)
+    client = console()
     for _ in range(two_factor.MAX_FAILURES):
         assert password_step(client, "wrong-password-123").status_code == 200
     response = password_step(client)  # even the right password is refused now
@@ -60,7 +68,7 @@ def test_wrong_passwords_lock_the_account_out(db):
 
 
 def test_wrong_codes_lock_the_account_out(db):
-    client = client_for(CONSOLE)
+    client = console()
     password_step(client)
     device = OperatorDevice.objects.get_or_create(user=operator(), defaults={"secret": pyotp.random_base32()})[0]
     for _ in range(two_factor.MAX_FAILURES):
@@ -71,7 +79,7 @@ def test_wrong_codes_lock_the_account_out(db):
 
 
 def test_unit_staff_cannot_sign_in_at_the_console(alpha):
-    client = client_for(CONSOLE)
+    client = console()
     response = client.post("/accounts/login/", {"username": alpha.admin.email, "password": PASSWORD})
     assert response.status_code == 200 and "operator_2fa_pending" not in client.session
     # A unit's session means nothing at the console, nor does its login page ask for a code.

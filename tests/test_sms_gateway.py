@@ -1,6 +1,7 @@
 """The sandbox gateway speaks Twilio's protocol to the official twilio client, signs its webhooks as Twilio does,
 injects failures on demand, and keeps up with the throughput the SMS relay needs."""
 
+import itertools
 import json
 import socket
 import subprocess
@@ -264,7 +265,9 @@ def test_command_serves_the_given_accounts():
     command = [str(carehub), "sms_sandbox", "--port", str(port), "--account", "ACcmd:tok"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
-        assert "SMS sandbox gateway at" in process.stdout.readline()
+        # Logs are JSON lines on stdout too (settings.LOGGING): wait for the readiness line among them.
+        lines = iter(process.stdout.readline, "")
+        assert any(line.startswith("SMS sandbox gateway at") for line in itertools.islice(lines, 20))
         client = Client("ACcmd", "tok")
         client.api.base_url = f"http://127.0.0.1:{port}"
         assert client.messages.create(to=TO, from_=FROM, body="x").status == "queued"

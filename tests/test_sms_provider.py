@@ -1,5 +1,6 @@
 """TwilioProvider against the sandbox gateway: what it sends, and how every kind of failure is classified."""
 
+import datetime
 import socket
 
 import pytest
@@ -105,6 +106,9 @@ def test_read_timeout_is_ambiguous_and_the_message_exists(gateway):
     assert [(m.body, m.to, m.status in ("queued", "sent", "delivered")) for m in found] == [
         ("next", TO, True), ("hello", TO, True)]
     assert found[1].sid == gateway.messages(to=TO)[0]["sid"] and found[1].date_created is not None
+    created = found[1].date_created
+    assert provider.recent_messages(TO, since=created - datetime.timedelta(minutes=5)) == found
+    assert provider.recent_messages(TO, since=created + datetime.timedelta(minutes=5)) == []
 
 
 def test_connection_refused_is_retryable_and_not_ambiguous():

@@ -2,16 +2,24 @@
 cap, digest time) and the immediate SMS when a life-event task is assigned, queued in the same transaction."""
 
 import datetime
+import importlib
+import json
+import pkgutil
+import subprocess
+import sys
 
 import pytest
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+import notifications
 from care.programme.calendar import unit_time_zone, unit_today
 from care.programme.models import CareTask, TaskStatus
 from care.programme.services import events, pairing, runs, tasks
 from care.services import members
+from carehub.celery import app
 from notifications import reminders
 from notifications.models import Category, Message, Status
 from notifications.services import outbox
@@ -180,6 +188,37 @@ class TestAssignment:
             raise RuntimeError("rolled back")
         assert not staff_messages("assigned:").exists()
 
+    def test_the_nightly_catch_up_announces_what_it_creates_once(self, in_alpha):
+        """The event's own run was lost (its on-commit hook never ran): the daily run creates the task and
+        announces it in its transaction; later runs and a late event run announce nothing more."""
+        give_phone(in_alpha.secretary)
+        member = members.create_member(in_alpha.admin, node=in_alpha.nodes["east1"], name="甲", sex="m",
+                                       birth_date="1950-01-01")
+        event = events.record_life_event(in_alpha.admin, member, kind="hospitalised", occurred_on=days(-1))
+        assert not CareTask.objects.filter(event=event).exists()  # on commit, which a test never reaches
+        with pytest.raises(RuntimeError), transaction.atomic():
+            runs.run_daily()
+            assert staff_messages("assigned:").count() == 1
+            raise RuntimeError("the nightly run fails later")
+        assert not staff_messages("assigned:").exists()  # the same transaction as the task
+        runs.run_daily()
+        task = CareTask.objects.get(event=event)
+        assert staff_messages("assigned:").get().idempotency_key == f"assigned:{task.pk}:{in_alpha.secretary.pk}"
+        runs.run_daily()
+        runs.generate_for_event(event.pk)
+        assert staff_messages("assigned:").count() == 1
+
+    def test_bulk_rules_announce_nothing_and_do_no_per_task_work(self, in_alpha):
+        give_phone(in_alpha.secretary)
+        for index in range(3):
+            members.create_member(in_alpha.admin, node=in_alpha.nodes["east1"], name=f"成员{index}", sex="f",
+                                  birth_date="1950-01-01", joined_on="2000-01-01")
+        with CaptureQueriesContext(connection) as captured:
+            outcome = runs.generate(None, horizon=366)
+        assert outcome.tasks > 0 and outcome.event_tasks == []
+        assert not staff_messages("assigned:").exists()
+        assert not [query for query in captured if Message._meta.db_table in query["sql"]]
+
     def test_only_open_life_event_tasks_are_announced(self, in_alpha):
         task = hospitalised(in_alpha, "甲", 0)
         tasks.cancel(in_alpha.admin, task, reason="已出院")
@@ -187,3 +226,19 @@ class TestAssignment:
         pairing.assign_partner(in_alpha.admin, task.member, in_alpha.admin)
         assert not staff_messages("assigned:").exists()
         assert CareTask.objects.get(pk=task.pk).status == TaskStatus.CANCELLED
+
+
+def test_a_fresh_worker_registers_every_sms_task():
+    """What `celery -A carehub inspect registered` shows of a worker that just started: every notifications.*
+    task, found by autodiscovery alone (a fresh process; here every module of the package is imported)."""
+    for module in pkgutil.walk_packages(notifications.__path__, "notifications."):
+        if ".migrations" not in module.name:
+            importlib.import_module(module.name)
+    defined = sorted(name for name in app.tasks if name.startswith("notifications."))
+    assert {"notifications.reminders.daily_digests", "notifications.tasks.relay_unit"} <= set(defined)
+    script = ("import json; from carehub.celery import app; import django; django.setup(); "
+              "app.loader.import_default_modules(); "  # what a worker does at start: autodiscovery
+              "print(json.dumps(sorted(name for name in app.tasks if name.startswith('notifications.'))))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == defined

@@ -47,17 +47,28 @@ def test_missing_signature_is_refused():
 PUBLIC = f"https://alpha.carehub.example{PATH}"
 
 
-@override_settings(SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"), USE_X_FORWARDED_HOST=True,
-                   ALLOWED_HOSTS=[".carehub.example", ".localhost"])
+# What CAREHUB_BEHIND_PROXY sets (on by default in production, off in development): each case says which it is
+# rather than depending on how the test settings were made.
+BEHIND_PROXY = {"SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"), "USE_X_FORWARDED_HOST": True}
+DIRECTLY = {"SECURE_PROXY_SSL_HEADER": None, "USE_X_FORWARDED_HOST": False}
+
+
+@override_settings(**BEHIND_PROXY, ALLOWED_HOSTS=[".carehub.example", ".localhost"])
 def test_behind_a_tls_proxy_the_public_url_is_checked():
     # Twilio signed https://public-host/...; Django sees plain HTTP from the proxy with forwarded headers.
     request = post(url=PUBLIC, HTTP_X_FORWARDED_PROTO="https", HTTP_X_FORWARDED_HOST="alpha.carehub.example")
     assert is_valid_twilio_request(request, TOKEN)
 
 
+@override_settings(**DIRECTLY, ALLOWED_HOSTS=[".carehub.example", ".localhost"])
 def test_forwarded_headers_are_not_trusted_unless_configured():
+    # Anyone can send X-Forwarded-*: without a proxy that sets them, a signature for the URL they claim is
+    # checked against the URL really requested, and fails.
     request = post(url=PUBLIC.replace("carehub.example", "localhost"), HTTP_X_FORWARDED_PROTO="https")
     assert not is_valid_twilio_request(request, TOKEN)
+    request = post(url=PUBLIC, HTTP_X_FORWARDED_PROTO="https", HTTP_X_FORWARDED_HOST="alpha.carehub.example")
+    assert not is_valid_twilio_request(request, TOKEN)
+    assert is_valid_twilio_request(post(HTTP_X_FORWARDED_PROTO="https"), TOKEN)  # signed for what was requested
 
 
 @override_settings(TWILIO_WEBHOOK_BASE_URL="https://alpha.carehub.example/")
@@ -67,7 +78,7 @@ def test_explicit_public_base_url():
 
 
 @pytest.mark.parametrize("port", ["", ":443"])
-@override_settings(SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"))
+@override_settings(**BEHIND_PROXY)
 def test_twilio_may_sign_with_or_without_the_default_port(port):
     url = f"https://alpha.localhost{port}{PATH}"
     assert is_valid_twilio_request(post(url=url, HTTP_X_FORWARDED_PROTO="https"), TOKEN)

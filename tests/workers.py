@@ -16,6 +16,11 @@ def use_result_backend(url):
     app.conf.update(result_backend=url, task_ignore_result=url is None)
     app._backend_cache = None
     vars(app._local).pop("backend", None)
+    # A task copies task_ignore_result when it is first bound, so one bound earlier in this process keeps
+    # the old value: set it on every task of ours.
+    for name, task in app.tasks.items():
+        if not name.startswith("celery."):
+            task.ignore_result = url is None
 
 
 def private_queues(queue):

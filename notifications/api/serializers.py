@@ -11,7 +11,7 @@ from care.api.serializers import MemberRefSerializer
 from care.fund.api.serializers import named_choice
 from care.programme.api.serializers import StaffRefSerializer
 
-from ..models import Category, Message, Notice, OptOut, OptOutScope, OptOutSource, SmsSettings, Status
+from ..models import Category, Message, Notice, OptOut, OptOutScope, OptOutSource, SendWindow, SmsSettings, Status
 
 CategoryField = named_choice(Category.choices, "SmsCategory")
 StatusField = named_choice(Status.choices, "SmsStatus")
@@ -163,6 +163,29 @@ class OptOutCreateSerializer(serializers.Serializer):
     scope = ScopeField(help_text="greetings: greetings only, notices still arrive; all: every message.")
     note = serializers.CharField(max_length=200, required=False, allow_blank=True,
                                  help_text="How it was given, e.g. by phone to the branch secretary.")
+
+
+# Members' own sending windows
+
+
+class SendWindowSerializer(serializers.ModelSerializer):
+    member = MemberRefSerializer(read_only=True)
+
+    class Meta:
+        model = SendWindow
+        fields = ["id", "member", "send_from", "send_until"]
+        read_only_fields = fields
+
+
+class SendWindowWriteSerializer(serializers.Serializer):
+    member = ScopedPrimaryKeyField(access.visible_members)
+    send_from = serializers.TimeField(help_text="The member's messages go out from this local time...")
+    send_until = serializers.TimeField(help_text="...until this one (may be past midnight, e.g. 21:00-07:00).")
+
+
+class SendWindowUpdateSerializer(serializers.Serializer):
+    send_from = serializers.TimeField(required=False)
+    send_until = serializers.TimeField(required=False)
 
 
 # Statistics and settings

@@ -5,7 +5,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Category, OptOut, OptOutScope, SmsSettings, Status, Template
+from ..models import Category, OptOut, OptOutScope, SendWindow, SmsSettings, Status, Template
 from ..services.settings import EDITABLE
 
 BLANK = [("", "—")]
@@ -61,6 +61,13 @@ class OutboxFilterForm(forms.Form):
 
 def time_input():
     return forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+class WindowForm(forms.ModelForm):
+    class Meta:
+        model = SendWindow
+        fields = ["send_from", "send_until"]
+        widgets = {"send_from": time_input(), "send_until": time_input()}
 
 
 class SettingsForm(forms.ModelForm):

@@ -7,6 +7,7 @@ per provider keeps connections alive: at 200 messages/s a TLS handshake per mess
 
 import functools
 import threading
+from datetime import datetime
 
 import requests
 from django.conf import settings
@@ -78,10 +79,13 @@ class TwilioProvider:
         """The message's current status ("queued", "sent", "delivered", "undelivered", "failed", ...)."""
         return self._call(lambda: self.client.messages(sid).fetch()).status
 
-    def recent_messages(self, to: str, limit: int = 100) -> list[ProviderMessage]:
-        """The account's latest messages to `to`, newest first (one page of `limit`)."""
+    def recent_messages(self, to: str, *, since: datetime | None = None, limit: int = 100) -> list[ProviderMessage]:
+        """The account's latest messages to `to`, newest first (one page of `limit`); with `since`, only those
+        created then or later (or whose creation time the provider does not say). Filtered here, not by Twilio's
+        DateSent filter: a message still queued has no date_sent yet and would be missed."""
         listing = self._call(lambda: self.client.messages.list(to=to, limit=limit, page_size=limit))
-        return [ProviderMessage(m.sid, m.to, m.body, m.status, m.date_created) for m in listing]
+        return [ProviderMessage(m.sid, m.to, m.body, m.status, m.date_created) for m in listing
+                if since is None or m.date_created is None or m.date_created >= since]
 
     def _call(self, call):
         try:

@@ -11,8 +11,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing import usage
 from billing.models import Metric
+from billing.usage import record_usage_many
 from care.audit.services import record
 from care.programme.calendar import unit_today
 from care.programme.models import CareTask, Rule, RuleVersion, TaskKind, TaskStatus, Trigger
@@ -92,8 +92,6 @@ def advance(messages, status: str, **fields) -> int:
 
 def meter(unit, rows) -> None:
     """Count sent segments for billing: `rows` are (message id, segments); once per message however often
-    (billing.usage's insert ignores a source key it has). One pipelined round trip for all rows."""
-    day, unit_pk, schema = unit_today(), usage.unit_id(unit), connection.schema_name
-    with connection.cursor() as cursor:
-        cursor.executemany(usage.INSERT, [(unit_pk, Metric.SMS_SEGMENTS, segments, f"sms:{schema}:{pk}", day)
-                                          for pk, segments in rows])
+    (billing.usage ignores a source key it has). One statement for all rows."""
+    day, schema = unit_today(), connection.schema_name
+    record_usage_many(unit, Metric.SMS_SEGMENTS, [(segments, f"sms:{schema}:{pk}", day) for pk, segments in rows])

@@ -7,6 +7,7 @@ reply or a carrier block covers everything sent to that phone: the person asked 
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +30,15 @@ def current_opt_outs(phones) -> dict[str, tuple[str, str]]:
     """phone -> (scope, source) of the current opt-outs among `phones`."""
     rows = OptOut.objects.filter(phone__in=set(phones), ended_at__isnull=True).values_list("phone", "scope", "source")
     return {phone: (scope, source) for phone, scope, source in rows}
+
+
+def member_opt_out(member) -> OptOut | None:
+    """The opt-out in force on the phone the member's messages go to (their proxy's, else their own), else one
+    recorded for the member on another phone."""
+    phone = member.proxy_phone or member.phone
+    current = OptOut.objects.filter(Q(member=member) | Q(phone=phone) if phone else Q(member=member),
+                                    ended_at__isnull=True)
+    return min(current, key=lambda opt_out: opt_out.phone != phone, default=None)
 
 
 def is_opted_out(phone: str, category: str) -> bool:

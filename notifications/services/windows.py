@@ -1,15 +1,25 @@
 """Sending windows ("quiet hours" are the time outside them) in the unit's time zone.
 
 A window is [start, end) in local time; start > end means it runs across midnight (21:00-07:00 is valid). A
-member's own window (SendWindow) replaces the unit's. A message due outside its window waits for the next
-start."""
+member's own window (SendWindow, set by staff who may change the member) replaces the unit's. A message due
+outside its window waits for the next start; the relay checks the window again when it sends."""
 
 import datetime
 import zoneinfo
 
-from care.programme.calendar import unit_time_zone
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
 
-from ..models import SendWindow
+from care import access
+from care.audit.services import diff, record, snapshot
+from care.programme.calendar import unit_time_zone
+from care.registers.models import Member
+
+from ..models import SendWindow, SmsSettings
+from .settings import parse_time
+
+FIELDS = ["send_from", "send_until"]
 
 Window = tuple[datetime.time, datetime.time]
 
@@ -48,3 +58,41 @@ def member_windows(member_ids) -> dict[int, Window]:
         return {}
     rows = SendWindow.objects.filter(member_id__in=ids).values_list("member_id", "send_from", "send_until")
     return {pk: (start, end) for pk, start, end in rows}
+
+
+def window_of(member) -> tuple[Window, SendWindow | None]:
+    """The window the member's messages go out in, and their own SendWindow (None: the unit's window)."""
+    own = SendWindow.objects.filter(member=member).first()
+    if own:
+        return (own.send_from, own.send_until), own
+    sms = SmsSettings.objects.filter(pk=1).first() or SmsSettings()  # reading a page creates nothing
+    return (sms.quiet_start, sms.quiet_end), None
+
+
+def set_window(actor, member, *, send_from, send_until) -> SendWindow:
+    """Give the member a sending window of their own (replacing any), e.g. a night-shift worker's afternoon."""
+    access.require_write(actor, member.node)
+    errors = {}
+    start, end = parse_time(send_from, "send_from", errors), parse_time(send_until, "send_until", errors)
+    if not errors and start == end:
+        errors["send_until"] = _("The sending window must not be empty: choose a different end time.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        Member.objects.select_for_update().get(pk=member.pk)  # two first windows at once: the second waits
+        window = SendWindow.objects.filter(member=member).first() or SendWindow(member=member)
+        before = snapshot(window, FIELDS) if window.pk else {}
+        window.send_from, window.send_until = start, end
+        window.save()
+        record(actor, "update" if before else "create", window, diff(before, snapshot(window, FIELDS)))
+    return window
+
+
+def clear_window(actor, member) -> None:
+    """Back to the unit's sending window."""
+    access.require_write(actor, member.node)
+    with transaction.atomic():
+        window = SendWindow.objects.select_for_update().filter(member=member).first()
+        if window:
+            record(actor, "delete", window, diff(snapshot(window, FIELDS), {}))
+            window.delete()

@@ -1,6 +1,13 @@
+"""SMS template tags: whether the sandbox page is on, and `{% member_sms member %}`, the SMS panel of a member's
+profile (opt-out in force, sending window, links to change them), so the registers' view needs no SMS code."""
+
 from django import template
 
+from care import access
+
 from ..portal.texts import sandbox_enabled
+from ..services.optouts import member_opt_out
+from ..services.windows import window_of
 
 register = template.Library()
 
@@ -8,3 +15,10 @@ register = template.Library()
 @register.simple_tag
 def sms_sandbox_enabled() -> bool:
     return sandbox_enabled()
+
+
+@register.inclusion_tag("notifications/_member_panel.html", takes_context=True)
+def member_sms(context, member):
+    window, own = window_of(member)
+    return {"member": member, "phone": member.proxy_phone or member.phone, "opt_out": member_opt_out(member),
+            "window": window, "own_window": own, "can_write": access.can_write(context["request"].user)}

@@ -14,6 +14,7 @@ are created whatever their dates: the event happened and must be looked after.
 
 import datetime
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import connection
 
@@ -45,15 +46,25 @@ class Window:
         return self.today + datetime.timedelta(days=self.horizon)
 
 
+class Created(NamedTuple):
+    """What one rule version's statement created."""
+
+    tasks: int
+    greetings: int
+    event_tasks: list[int]  # ids of the new tasks of a life-event rule (their assignees are told by SMS)
+
+
 @dataclass
 class Outcome:
     tasks: int = 0
     greetings: int = 0
     by_rule: dict = field(default_factory=dict)  # rule -> (tasks, greetings), for rules that created items
+    event_tasks: list[int] = field(default_factory=list)
 
-    def add(self, rule, tasks: int, greetings: int) -> None:
+    def add(self, rule, tasks: int, greetings: int, event_tasks=()) -> None:
         self.tasks += tasks
         self.greetings += greetings
+        self.event_tasks += event_tasks
         if tasks or greetings:
             self.by_rule[rule] = (tasks, greetings)
 
@@ -144,12 +155,14 @@ def task_window(version: RuleVersion, p: Params, window: Window) -> str:
     return f"c.due_on >= {p(window.today)} AND c.opens_on <= {p(window.end)}"
 
 
-def generate_version(version: RuleVersion, window: Window, *, event_id: int | None = None) -> tuple[int, int]:
-    """Insert the items of one rule version in one statement; returns (tasks created, greetings created)."""
+def generate_version(version: RuleVersion, window: Window, *, event_id: int | None = None) -> Created:
+    """Insert the items of one rule version in one statement. Only a life-event rule's statement also returns
+    the new tasks' ids, so the bulk rules never cost anything per row."""
     p = Params(rule=version.rule_id, version=version.pk)
     parts = [f"node_secretary AS ({node_secretaries_sql()})",
              f"candidates AS ({candidates_sql(version, window, p, event_id=event_id)})"]
     tasks = greetings = "SELECT 1 WHERE FALSE"
+    event_tasks = "NULL::bigint[]"
     if version.task_kind:
         same = ("t.event_id = c.event_id" if version.trigger == Trigger.LIFE_EVENT
                 else "t.occurs_on = c.day AND t.event_id IS NULL")
@@ -160,8 +173,10 @@ def generate_version(version: RuleVersion, window: Window, *, event_id: int | No
             "c.due_on, c.assignee_id, 'open', '', now() FROM candidates c "
             f"WHERE {task_window(version, p, window)} AND NOT EXISTS (SELECT 1 FROM {CareTask._meta.db_table} t "
             f"WHERE t.rule_id = %(rule)s AND t.member_id = c.member_id AND {same}) "
-            "ORDER BY c.member_id, c.day, c.event_id ON CONFLICT DO NOTHING RETURNING 1)")
+            "ORDER BY c.member_id, c.day, c.event_id ON CONFLICT DO NOTHING RETURNING id)")
         tasks = "SELECT 1 FROM new_tasks"
+        if version.trigger == Trigger.LIFE_EVENT:
+            event_tasks = "(SELECT array_agg(id ORDER BY id) FROM new_tasks)"
     if version.greeting_template and version.trigger != Trigger.LIFE_EVENT:
         parts.append(
             f"new_greetings AS (INSERT INTO {Greeting._meta.db_table} (rule_id, version_id, member_id, send_on, "
@@ -172,11 +187,12 @@ def generate_version(version: RuleVersion, window: Window, *, event_id: int | No
             "AND g.member_id = c.member_id AND g.send_on = c.day) "
             "ORDER BY c.member_id, c.day ON CONFLICT DO NOTHING RETURNING 1)")
         greetings = "SELECT 1 FROM new_greetings"
-    sql = f"WITH {', '.join(parts)} SELECT (SELECT count(*) FROM ({tasks}) t), (SELECT count(*) FROM ({greetings}) g)"
+    sql = (f"WITH {', '.join(parts)} SELECT (SELECT count(*) FROM ({tasks}) t), "
+           f"(SELECT count(*) FROM ({greetings}) g), {event_tasks}")
     with connection.cursor() as cursor:
         cursor.execute(sql, p.values)
-        created_tasks, created_greetings = cursor.fetchone()
-    return created_tasks, created_greetings
+        created_tasks, created_greetings, ids = cursor.fetchone()
+    return Created(created_tasks, created_greetings, ids or [])
 
 
 def preview_counts(version: RuleVersion, window: Window, *, scope: str, limit: int) -> tuple[int, int, list[dict]]:

@@ -36,7 +36,8 @@ def generate(actor, *, today=None, horizon=None, rules=None) -> Outcome:
     """Materialise the active rules' items for the horizon (unit admins, the daily job, commands).
 
     One transaction: one INSERT per rule, then one INSERT of the audit records of the rules that created
-    something, so the run's statements never depend on the number of members."""
+    something, so the run's statements never depend on the number of members. Only new life-event tasks (rare)
+    add work per task: their assignment SMS."""
     if actor is not None:
         access.require_admin(actor)
     window = window_for(today, horizon)
@@ -48,7 +49,15 @@ def generate(actor, *, today=None, horizon=None, rules=None) -> Outcome:
         for rule in active.order_by("pk"):
             outcome.add(rule, *generate_version(rule.current, window))
         _audit(actor, outcome, {"through": [None, str(window.end)]})
+        announce(outcome)
     return outcome
+
+
+def announce(outcome: Outcome) -> None:
+    """Tell the assignees of new life-event tasks by SMS, in the transaction that created them (once per task
+    and assignee: the outbox key). Other rules' tasks wait for the daily digest."""
+    if outcome.event_tasks:
+        notify_assigned(CareTask.objects.filter(pk__in=outcome.event_tasks))
 
 
 def _audit(actor, outcome: Outcome, extra: dict) -> None:
@@ -67,9 +76,9 @@ def generate_for_event(event_id: int) -> Outcome:
     rules = Rule.objects.filter(is_active=True, current__trigger="life_event", current__event_kind=event.kind)
     with transaction.atomic():
         for rule in rules.select_related("current").order_by("pk"):
-            outcome.add(rule, generate_version(rule.current, window, event_id=event.pk)[0], 0)
+            outcome.add(rule, *generate_version(rule.current, window, event_id=event.pk))
         _audit(event.recorded_by, outcome, {"event": [None, event.pk]})
-        notify_assigned(CareTask.objects.filter(event=event))  # the assignees hear of it at once, by SMS
+        announce(outcome)
     return outcome
 
 

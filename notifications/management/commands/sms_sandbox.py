@@ -19,6 +19,9 @@ from notifications.sandbox import DEVELOPMENT_ACCOUNT, SandboxGateway
 
 class Command(BaseCommand):
     help = "Run the local Twilio-compatible SMS sandbox gateway."
+    # It serves no Django view: the system checks would import every URLconf (WeasyPrint and all), cost a second
+    # of start-up and could log to stdout before the readiness line.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")

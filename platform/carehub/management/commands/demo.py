@@ -1,5 +1,6 @@
 """`carehub demo`: a platform operator and four demo units with staff, organisation trees, members, their status
-history, extra fields and hardship ledgers that look real (see care/registers/demo*.py).
+history, extra fields and hardship ledgers that look real (see care/registers/demo*.py), their care programmes and
+funds, and billing: plans, subscriptions, usage and invoices (billing/demo.py).
 
 Idempotent: units, accounts, nodes, scopes and extra fields that exist are left alone, and the registers are only
 topped up to the asked size (a member comes with their ledger entries and history), so running it again changes
@@ -20,6 +21,7 @@ from django.db.models import Count, Min
 from django.utils import timezone, translation
 from django_tenants.utils import get_public_schema_name, schema_context
 
+from billing import demo as billing_demo
 from care.audit.models import Source
 from care.audit.services import source
 from care.fund import demo as fund_demo
@@ -128,6 +130,7 @@ class Command(BaseCommand):
             if not Unit.objects.filter(schema_name=get_public_schema_name()).exists():
                 raise CommandError("The database is not migrated: run `carehub migrate` first.")
             self.ensure_operator()
+            plans = billing_demo.ensure_plans()
         rows = []
         for index, spec in enumerate(DEMO_UNITS):
             target = options["members"] if index == 0 else spec.members
@@ -148,6 +151,7 @@ class Command(BaseCommand):
                 fund_started = time.perf_counter()
                 fund_demo.ensure_funds(spec.kind, nodes, admin, staff, today)
                 self.lap("care fund", fund_started)
+                billing_demo.ensure_billing(unit, plans, today)
                 rows.append(self.describe(unit, spec, nodes, today))
             if created:
                 laps = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in self.timings.items())
@@ -315,6 +319,7 @@ class Command(BaseCommand):
             "scopes": scopes,
             "programme": programme_demo.describe(today),
             "fund": fund_demo.describe(),
+            "billing": billing_demo.describe(unit, today),
         }
 
     def summary(self, rows) -> None:
@@ -327,6 +332,14 @@ class Command(BaseCommand):
         write("")
         write(bold("Platform console") + f"  {services.base_url(settings.CAREHUB_BASE_DOMAIN)}/")
         write(f"  {OPERATOR_EMAIL:<30} platform operator")
+        write("  Two-factor login: after the password, the first sign-in shows a QR code and a key. Scan the code")
+        write("  with an authenticator app (Google or Microsoft Authenticator, FreeOTP) and type the six digits it")
+        write("  shows, or keep the key and compute the code in this folder:")
+        write('''    .venv/bin/python -c "import pyotp; print(pyotp.TOTP('<key>').now())"''')
+        write("  Every later sign-in asks for a fresh code the same way.")
+        write("  Plans:")
+        for line in billing_demo.plan_lines():
+            write(f"    {line}")
         for row in rows:
             unit, spec = row["unit"], row["spec"]
             write("")
@@ -352,3 +365,4 @@ class Command(BaseCommand):
             write(f"  extra fields: {row['extra']}")
             write(f"  {row['programme']}")
             write(f"  {row['fund']}")
+            write(f"  {row['billing']}")
