@@ -25,7 +25,8 @@ help:
 test:
 	bash deploy/services.sh
 	$(ENV); unset DEBUG; $(VENV)/bin/ruff check .
-	$(ENV); unset DEBUG; $(VENV)/bin/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+	$(ENV); unset DEBUG; export REDIS_URL="$${CAREHUB_TEST_REDIS_URL:-$$REDIS_URL}"; \
+	$(VENV)/bin/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 run:
 	bash deploy/services.sh

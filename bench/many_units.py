@@ -91,7 +91,7 @@ def ensure_units(n: int, prefix: str = "u", batch: int = 5, processes: int = 2, 
     chunks = [missing[first:first + batch] for first in range(0, len(missing), batch)]
     jobs = [(chunk, sorted(existing_rows & set(chunk)), sorted(existing_schemas & set(chunk))) for chunk in chunks]
     # Small batches: every relation a transaction creates holds a lock until commit, and the shared lock table
-    # has room for max_locks_per_transaction (64) x max_connections (100) locks; a unit creates about 250.
+    # has room for max_locks_per_transaction (64) x max_connections (100) locks; a unit creates about 360.
     # The server does most of the work (about 450 DDL statements per unit), so two processes keep it busy
     # while each one's client side runs; forked children open their own connections.
     connections.close_all()

@@ -133,6 +133,7 @@ def _child(kind, period, node_id, admin_id, rounds, queue):
     from care.registers.models import Node
     from care.reports import render as rendering
     from care.reports import services
+    from care.reports.models import RunStatus
     from carehub.accounts.models import User
     from carehub.pdf import INTERNAL_ORIGIN, StaticOnlyFetcher
 
@@ -142,32 +143,45 @@ def _child(kind, period, node_id, admin_id, rounds, queue):
 
     def keep_html(document, **kwargs):
         captured["html"] = document
-        return original(document, **kwargs)
+        cpu = time.process_time()
+        try:
+            return original(document, **kwargs)
+        finally:
+            captured["pdf_cpu"] = time.process_time() - cpu
 
     rendering.render_pdf = keep_html
     services.dispatch = lambda run_id: None  # rendered right here, not by a worker
 
     def ours():
+        """A run asked for and rendered as the worker's task does it (services.render_run), minus Celery."""
         with schema_context("ganjingzi"):
             admin = User.objects.get(pk=admin_id)
             run = services.request_report(admin, kind=kind, node=Node.objects.get(pk=node_id), **period)
-            return rendering.render(run)
+            status = services.render_run(run.pk)
+            run.refresh_from_db()
+            if status != RunStatus.DONE:
+                raise RuntimeError(f"the {kind} report failed: {run.error}")
+            return run
 
     def alone():
         return HTML(string=captured["html"], base_url=INTERNAL_ORIGIN + "/",
                     url_fetcher=StaticOnlyFetcher()).write_pdf()
 
-    for round_ in range(rounds):
-        order = ("ours", "alone") if round_ % 2 == 0 else ("alone", "ours")
-        sample = {"round": round_ + 1, "first": order[0]}
-        for step in order:
-            result, figures = measured(ours if step == "ours" else alone)
-            if step == "ours":
-                figures.update(timings=result["timings"], pages=result["pages"])
-            else:
-                figures["kb"] = len(result) // 1024
-            sample[step] = figures
-        queue.put(sample)
+    try:
+        for round_ in range(rounds):
+            order = ("ours", "alone") if round_ % 2 == 0 else ("alone", "ours")
+            sample = {"round": round_ + 1, "first": order[0], "load": os.getloadavg()[0]}
+            for step in order:
+                result, figures = measured(ours if step == "ours" else alone)
+                if step == "ours":
+                    figures.update(timings=result.timings, pages=result.pages, pdf_cpu=captured["pdf_cpu"])
+                else:
+                    figures["kb"] = len(result) // 1024
+                sample[step] = figures
+            queue.put(sample)
+    except Exception as exc:
+        queue.put({"error": repr(exc)})  # the parent stops instead of waiting for rounds that never come
+        raise
     queue.put({"html_kb": len(captured["html"].encode()) // 1024,
                "process_peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
 
@@ -185,27 +199,33 @@ def measure(label: str, kind: str, period: dict, node_id: int, admin_id: int, ro
     warm = []
     for _round in range(rounds):
         sample = queue.get(timeout=1800)
+        if "error" in sample:
+            process.join()
+            raise SystemExit(f"  the render failed: {sample['error']}")
         ours, alone, t = sample["ours"], sample["alone"], sample["ours"]["timings"]
-        pdf_path = t["data"] + t["html"] + t["pdf"]
-        print(f"  round {sample['round']} ({'cold' if sample['round'] == 1 else 'warm'}, {sample['first']} first): "
-              f"ours {ours['wall']:.2f} s wall / {ours['cpu']:.2f} s CPU (figures {t['data']:.2f}, template "
-              f"{t['html']:.2f}, PDF {t['pdf']:.2f}, xlsx {t['xlsx']:.2f}, storage {t['store']:.2f}), peak "
-              f"{ours['peak']:.0f} MB (+{ours['grew']:.0f}), {ours['pages']} pages; stock WeasyPrint alone "
-              f"{alone['wall']:.2f} s wall / {alone['cpu']:.2f} s CPU, peak {alone['peak']:.0f} MB "
-              f"(+{alone['grew']:.0f}), {alone['kb']} KB")
+        print(f"  round {sample['round']} ({'cold' if sample['round'] == 1 else 'warm'}, {sample['first']} first, "
+              f"load {sample['load']:.1f}): ours {ours['wall']:.2f} s wall / {ours['cpu']:.2f} s CPU (wall: figures "
+              f"{t['data']:.2f}, template {t['html']:.2f}, PDF {t['pdf']:.2f} [{ours['pdf_cpu']:.2f} CPU], xlsx "
+              f"{t['xlsx']:.2f}, storage {t['store']:.2f}), peak {ours['peak']:.0f} MB (+{ours['grew']:.0f}), "
+              f"{ours['pages']} pages | stock WeasyPrint alone {alone['wall']:.2f} s wall / {alone['cpu']:.2f} s CPU, "
+              f"peak {alone['peak']:.0f} MB (+{alone['grew']:.0f}), {alone['kb']} KB")
         if sample["round"] > 1 or rounds == 1:
-            warm.append({"total": ours["wall"], "cpu": ours["cpu"], "pdf_path": pdf_path, "pdf": t["pdf"],
-                         "alone": alone["wall"], "alone_cpu": alone["cpu"], "pages": ours["pages"],
-                         "peak": ours["peak"], "alone_peak": alone["peak"]})
+            warm.append({"total": ours["wall"], "cpu": ours["cpu"], "pdf_path": t["data"] + t["html"] + t["pdf"],
+                         "pdf": t["pdf"], "pdf_cpu": ours["pdf_cpu"], "alone": alone["wall"],
+                         "alone_cpu": alone["cpu"], "pages": ours["pages"], "peak": ours["peak"]})
     tail = queue.get(timeout=60)
     process.join()
     best = {key: statistics.median(sample[key] for sample in warm) for key in warm[0]}
     best["ratio"] = best["pdf_path"] / best["alone"]
+    best["ratio_cpu"] = best["cpu"] / best["alone_cpu"]
     print(f"  warm median: ours {best['total']:.2f} s wall / {best['cpu']:.2f} s CPU, {best['pages']:.0f} pages, "
           f"peak {best['peak']:.0f} MB; stock WeasyPrint alone {best['alone']:.2f} s wall / {best['alone_cpu']:.2f} s "
-          f"CPU, peak {best['alone_peak']:.0f} MB; our PDF call alone {best['pdf']:.2f} s; overhead ratio "
-          f"{best['ratio']:.3f} (PDF path), {best['total'] / best['alone']:.3f} (with .xlsx and storage); HTML "
-          f"{tail['html_kb']} KB; process peak {tail['process_peak']:.0f} MB; {load()}")
+          f"CPU; our PDF call {best['pdf']:.2f} s wall / {best['pdf_cpu']:.2f} s CPU "
+          f"({best['pdf_cpu'] / best['alone_cpu']:.3f} of stock in CPU)")
+    print(f"  overhead ratio: {best['ratio']:.3f} in wall time (figures + template + PDF), "
+          f"{best['total'] / best['alone']:.3f} with .xlsx and storage; {best['ratio_cpu']:.3f} in CPU time "
+          f"(everything, .xlsx and storage included); HTML {tail['html_kb']} KB; process peak "
+          f"{tail['process_peak']:.0f} MB; {load()}")
     return best
 
 
@@ -246,10 +266,10 @@ def run(members: int, entries: int, visits: int, rounds: int) -> None:
         verdict = "" if target is None else (
             f" (target <= {target:.0f} s: {'met' if best['total'] <= target else 'MISSED'} in wall time, "
             f"{'met' if best['cpu'] <= target else 'MISSED'} in CPU time)")
-        met = "met" if best["ratio"] <= RATIO_TARGET else "MISSED"
+        ratios = " / ".join(f"{best[key]:.3f} ({'met' if best[key] <= RATIO_TARGET else 'MISSED'})"
+                            for key in ("ratio", "ratio_cpu"))
         print(f"  {label}: {best['total']:.2f} s wall / {best['cpu']:.2f} s CPU{verdict}, {best['pages']:.0f} pages, "
-              f"peak {best['peak']:.0f} MB; overhead {best['ratio']:.3f} (target <= {RATIO_TARGET}: {met}), "
-              f"{best['total'] / best['alone']:.3f} with .xlsx and storage")
+              f"peak {best['peak']:.0f} MB; overhead wall / CPU {ratios} (target <= {RATIO_TARGET})")
 
 
 def main() -> None:

@@ -300,6 +300,12 @@ setup_redis() {
 
 # --- 5. .run/env ---------------------------------------------------------------------------------------
 
+# Tests use another database number of the same Redis, so a running `make run` worker never takes a task
+# that a test queued (and tests never see the development queues). URLs with a query string stay as they are.
+test_redis_url() {
+    if [[ $1 =~ ^(rediss?://[^/?]*)(/[0-9]*)?$ ]]; then echo "${BASH_REMATCH[1]}/15"; else echo "$1"; fi
+}
+
 write_env() {
     # A per-checkout random key, kept across runs so sessions survive restarts. Development/tests only.
     if [[ ! -s $RUN/secret_key ]]; then
@@ -309,6 +315,7 @@ write_env() {
         echo "# Written by deploy/services.sh; source it. DEBUG is deliberately absent: the Makefile sets it."
         printf 'export DATABASE_URL=%q\n' "$DATABASE_URL"
         printf 'export REDIS_URL=%q\n' "$REDIS_URL"
+        printf 'export CAREHUB_TEST_REDIS_URL=%q\n' "$(test_redis_url "$REDIS_URL")"
         printf 'export SECRET_KEY=%q\n' "$(<"$RUN/secret_key")"
     } >"$RUN/env.tmp"
     chmod 600 "$RUN/env.tmp"

@@ -14,7 +14,7 @@ __all__ = ["InvalidToken", "decrypt", "encrypt"]
 
 
 def _fernet() -> Fernet:
-    key = getattr(settings, "CAREHUB_FERNET_KEY", "")
+    key = settings.CAREHUB_FERNET_KEY
     if not key:
         digest = hashlib.sha256(b"carehub-fernet:" + settings.SECRET_KEY.encode()).digest()
         key = base64.urlsafe_b64encode(digest)

@@ -1,7 +1,7 @@
 """The operator REST API, with its own OpenAPI schema and docs (the units' API is documented at their hosts)."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import api
 
@@ -21,5 +21,5 @@ urlpatterns = [
                                                                 "SCHEMA_PATH_PREFIX": r"/api/v1/platform"},
                                                **PROTECTED),
          name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="platform_api:schema", **PROTECTED), name="docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="platform_api:schema", **PROTECTED), name="docs"),
 ]

@@ -4,7 +4,7 @@ Included by carehub.urls_tenant at "api/", so every URL here belongs to one unit
 """
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
 from .views.account import MeView, TokenView
@@ -31,6 +31,6 @@ urlpatterns = [
     path("v1/me/", MeView.as_view(), name="me"),
     path("v1/auth/token/", TokenView.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     re_path(r"^", NotFoundView.as_view()),  # unknown API URLs answer in the API's error format, not HTML
 ]

@@ -84,7 +84,7 @@ DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 # + migrate --jobs) against max_connections. In front of PostgreSQL, PgBouncer must use SESSION pooling (or none):
 # with transaction pooling the next transaction may run on a server connection whose search_path belongs to
 # another unit, so a query could read or write the wrong unit's tables. Schema count is bounded by the catalog, not
-# by connections: every unit adds ~50 tables and ~250 relations to pg_class (see README, "Scaling").
+# by connections: every unit adds ~50 tables and ~360 relations to pg_class (see README, "Scaling").
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 # Set the search path only when the schema changes, not before every query (halves the round trips).
 TENANT_LIMIT_SET_CALLS = True
@@ -170,14 +170,15 @@ SECURE_HSTS_PRELOAD = env_bool("CAREHUB_HSTS_PRELOAD", False)
 # decides per domain, so `check --deploy` does not nag about it.
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 # Content-Security-Policy (carehub.csp). Pico, HTMX and Swagger UI are vendored, so nothing loads from another
-# origin. 'unsafe-inline' stays for inline style attributes and a few inline confirm() handlers in templates;
-# forms may land on the console or any unit host (redirects between them).
+# origin. No inline script (confirmations use data-confirm in carehub/app.js; Swagger UI is the split view);
+# 'unsafe-inline' stays for styles only (style attributes, HTMX's indicator style). Forms may land on the
+# console or any unit host (redirects between them).
 _PUBLIC_PORT = f":{CAREHUB_PUBLIC_PORT}" if CAREHUB_PUBLIC_PORT else ""
 _OUR_HOSTS = (f"{CAREHUB_PUBLIC_SCHEME}://{CAREHUB_BASE_DOMAIN}{_PUBLIC_PORT} "
               f"{CAREHUB_PUBLIC_SCHEME}://*.{CAREHUB_BASE_DOMAIN}{_PUBLIC_PORT}")
 CAREHUB_CSP = env_str("CAREHUB_CSP", "; ".join([
     "default-src 'self'",
-    "script-src 'self' 'unsafe-inline'",
+    "script-src 'self'",
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:",
     "font-src 'self' data:",
@@ -300,6 +301,8 @@ TWILIO_TIMEOUT_SECONDS = env_int("TWILIO_TIMEOUT_SECONDS", 10)  # connect and re
 # Public origin Twilio signs webhook URLs with (e.g. https://carehub.example.org), when the request's own
 # scheme and host cannot be trusted to match it; empty: build it from the request (see notifications.signatures).
 TWILIO_WEBHOOK_BASE_URL = env_str("TWILIO_WEBHOOK_BASE_URL")
+# Encrypts units' own Twilio tokens; empty: derived from SECRET_KEY (notifications/crypto.py).
+CAREHUB_FERNET_KEY = env_str("CAREHUB_FERNET_KEY")
 # The platform's default sender, for units without their own Messaging Service or number.
 TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID")
 SMS_SEND_THREADS = env_int("SMS_SEND_THREADS", 32)  # concurrent provider requests per relay task

@@ -93,11 +93,13 @@ def _entries(scope: Scope, fund: Fund) -> Table:
         rows.append([entry.booked_on, str(labels[entry.kind]), what, entry.reference,
                      entry.amount if entry.amount > 0 else None, -entry.amount if entry.amount < 0 else None,
                      entry.balance_after])
+    # Widths for A4 landscape: an amount up to ¥99,999,999.99 fits its column on one line, and so does a
+    # counterparty and purpose of about 25 Chinese characters (wrapped lines cost pages and render time).
     return Table(f"entries_{fund.pk}", _("Ledger: %(fund)s") % {"fund": fund.name},
-                 [Column(_("Date"), DATE, 11), Column(_("Kind"), width=13), Column(_("Counterparty and purpose"),
-                                                                                   width=28),
-                  Column(_("Reference"), width=12), Column(_("In"), MONEY, 12), Column(_("Out"), MONEY, 12),
-                  Column(_("Balance after"), MONEY, 12)], rows, empty=_("No entries in this period."))
+                 [Column(_("Date"), DATE, 9), Column(_("Kind"), width=9),
+                  Column(_("Counterparty and purpose"), width=31), Column(_("Reference"), width=9),
+                  Column(_("In"), MONEY, 14), Column(_("Out"), MONEY, 14), Column(_("Balance after"), MONEY, 14)],
+                 rows, empty=_("No entries in this period."))
 
 
 def _cost_sharing(scope: Scope, funds) -> Table:
@@ -139,7 +141,8 @@ def fund_report(scope: Scope, months) -> Report:
     summary, totals = _summary(scope, funds, disclosures, months)
     details = Section(_("Entries and cost sharing"),
                       tables=[_cost_sharing(scope, funds), *(_entries(scope, fund) for fund in funds)])
-    return Report(_("Care fund income and spending report"), [summary, details], landscape=False, totals=totals)
+    # Landscape: seven columns, three of them amounts in the millions, do not fit a portrait page.
+    return Report(_("Care fund income and spending report"), [summary, details], landscape=True, totals=totals)
 
 
 def disclosure_report(scope: Scope, months) -> Report:
