@@ -10,15 +10,19 @@ Works in a scratch database `<dbname>_bench_reports` (see bench/scratch.py), dro
    report reads visits, how they were recorded does not matter here).
 2. For the fund report (that year, the fund's organisation) and the yearly visit report (the whole unit), in ONE
    fresh process per report, interleaved rounds of:
-   - ours: the whole rendering of a run (care.reports.render.render: figures, template, carehub.pdf, .xlsx, storage);
+   - ours: a run asked for and rendered as the worker's task does it (care.reports.services.render_run: figures,
+     template, carehub.pdf, .xlsx, storage, the run saved), minus Celery;
    - alone: stock WeasyPrint (default options, its own font configuration) on the very HTML ours just produced.
    Round 1 runs ours first and is cold (the process' first render: fonts, Pango, templates, connections); later
-   rounds alternate which goes first and are warm; the medians and ratios use the warm rounds. Each step reports
-   wall and CPU seconds and its own peak memory (peak RSS reset before each step, /proc/self/clear_refs).
-Our overhead ratio is ours (PDF path: figures + template + PDF) over alone; below 1 means our PDF call is faster
-than stock WeasyPrint on the same HTML. On a loaded machine wall times swell while CPU seconds move less: the load
-average is printed so readers can judge the noise. Targets: the 1,000-entry fund report in at most 6 s, overhead
-ratio at most 1.15. Every figure printed comes from this run.
+   rounds alternate which goes first and are warm; medians and ratios use the warm rounds. Each step reports wall
+   and CPU seconds and its own peak memory (peak RSS reset before each step through /proc/self/clear_refs; with the
+   growth over what the process already held, since freed Python memory stays with the process).
+The overhead ratio is ours over alone: in wall time for the PDF path (figures + template + PDF), and in CPU time for
+everything. Below 1 means our PDF call (carehub.pdf) is faster than stock WeasyPrint on the same HTML. A loaded
+machine swells wall times (the process waits for a CPU) far more than CPU seconds: the load average is printed at
+the start, per round and at the end so readers can judge the noise. Targets: the 1,000-entry fund report in at most
+6 s, overhead ratio at most 1.15; the summary says for each whether it is met in wall and in CPU time. Every figure
+printed comes from this run.
 """
 
 import argparse

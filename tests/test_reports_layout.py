@@ -84,7 +84,7 @@ def tables_with_header(box, header: str):
 def test_fund_ledger_fits_landscape_columns_with_headers_and_page_numbers_on_every_page(in_alpha, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     with translation.override("zh-hans"):
-        books = make_books(in_alpha, income="9000000.00")
+        books = make_books(in_alpha, income="90000000.00")
         for index in range(70):
             ledger.post_entry(books.admin, books.east, kind="other_spending", amount="12345.67",
                               counterparty="区老干部局", reference=f"凭证{index + 1:05d}",
@@ -99,8 +99,10 @@ def test_fund_ledger_fits_landscape_columns_with_headers_and_page_numbers_on_eve
     assert all(page.width > page.height for page in pages)  # A4 landscape
     ledger_pages = 0
     for page in pages:
-        for table in tables_with_header(page._page_box, "凭证号"):
+        area = page._page_box
+        for table in tables_with_header(area, "凭证号"):
             ledger_pages += 1
+            assert table.position_x + table.width <= area.content_box_x() + area.width + 0.5  # within the page
             for cell in cells_of(table):
                 for text in text_boxes(cell):
                     assert text.position_x + text.width <= cell.content_box_x() + cell.width + 0.5, text.text
@@ -110,7 +112,7 @@ def test_fund_ledger_fits_landscape_columns_with_headers_and_page_numbers_on_eve
     reader = PdfReader(io.BytesIO(data))
     texts = [page.extract_text() for page in reader.pages]
     total = len(texts)
-    assert "¥9,000,000.00" in "".join(texts)
+    assert "¥90,000,000.00" in "".join(texts)
     with translation.override("zh-hans"):
         page_label = _("Page %(page)s of %(pages)s")
     for number, text in enumerate(texts, start=1):

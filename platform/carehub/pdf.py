@@ -9,6 +9,7 @@ font configuration is kept across renders; see `LeanHTML` and `font_configuratio
 """
 
 import functools
+import importlib.resources
 import io
 import logging
 import posixpath
@@ -18,12 +19,13 @@ import threading
 from urllib.parse import unquote, urlsplit
 
 import tinycss2
+import weasyprint.css
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.utils.translation import gettext as _
 from weasyprint import CSS, HTML
 from weasyprint.css.counters import CounterStyle
-from weasyprint.html import UA, UA_STYLESHEET
+from weasyprint.html import UA_STYLESHEET
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -122,7 +124,8 @@ def _lean_rule(rule) -> str | None:
 
 @functools.cache
 def lean_user_agent_stylesheet() -> CSS:
-    rules = tinycss2.parse_stylesheet(UA, skip_comments=True, skip_whitespace=True)
+    source = (importlib.resources.files(weasyprint.css) / "html5_ua.css").read_text("utf-8")  # what UA_STYLESHEET is
+    rules = tinycss2.parse_stylesheet(source, skip_comments=True, skip_whitespace=True)
     kept = [text for text in map(_lean_rule, rules) if text is not None]
     # Its @counter-style rules go to a scratch registry: documents use WeasyPrint's own, built from the same file.
     return CSS(string="\n".join(kept), counter_style=CounterStyle())
