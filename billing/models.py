@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tenants.models import Unit
 
@@ -129,7 +130,7 @@ class SmsQuota(models.Model):
 class InvoiceStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     ISSUED = "issued", _("Issued")
-    PAID = "paid", _("Paid")
+    PAID = "paid", pgettext_lazy("invoice", "Paid")
     VOID = "void", _("Void")
 
 
@@ -145,7 +146,7 @@ class Invoice(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     issued_at = models.DateTimeField(_("issued"), null=True, blank=True)
     due_on = models.DateField(_("due"), null=True, blank=True)
-    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    paid_on = models.DateField(pgettext_lazy("invoice", "paid on"), null=True, blank=True)
     payment_reference = models.CharField(_("payment reference"), max_length=100, blank=True)
     void_reason = models.TextField(_("reason for voiding"), blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

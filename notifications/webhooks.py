@@ -27,7 +27,7 @@ from .signatures import is_valid_twilio_request
 
 UNDELIVERABLE = {"30003", "30005", "30006"}  # unreachable, unknown, landline: reach the member another way
 STOP = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "TD", "退订", "退订短信"}
-START = {"START", "UNSTOP", "YES"}
+START = {"START", "UNSTOP", "YES", "恢复", "订阅"}  # never a STOP word (退订)
 HELP = {"HELP", "INFO", "帮助"}
 
 
@@ -79,7 +79,7 @@ def _twiml(text: str) -> HttpResponse:
 @csrf_exempt
 @require_POST
 def inbound(request):
-    """A reply from a phone: STOP (退订/TD) opts it out of everything, START ends that, HELP explains."""
+    """A reply from a phone: STOP (退订/TD) opts it out of everything, START (恢复/订阅) ends that, HELP explains."""
     if not _verified(request):
         return HttpResponseForbidden()
     unit = current_unit()

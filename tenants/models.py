@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_tenants.models import DomainMixin, TenantMixin
 from django_tenants.utils import get_creation_fakes_migrations, get_public_schema_name, schema_exists
 
@@ -190,7 +191,7 @@ class UnitExport(models.Model):
     """A whole-unit data export, built by a background task into MEDIA storage."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", pgettext_lazy("export", "Pending")
         DONE = "done", _("Ready")
         FAILED = "failed", _("Failed")
 

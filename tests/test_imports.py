@@ -139,7 +139,7 @@ class TestRowErrors:
         (3, "1955-07-01", "入党日期", "join at 18 or older"),
         (0, "", "姓名", "required"),
         (1, "", "性别", "required"),
-        (1, "不详", "性别", "not one of: Male、Female"),
+        (1, "不详", "性别", "not one of: Male, Female"),
         (5, "", "所属组织", "required"),
     ])
     def test_each_error_names_row_column_and_reason(self, in_alpha, index, value, column, reason):

@@ -139,20 +139,20 @@ def test_undeliverable_number_asks_the_secretary_to_reach_the_member(in_alpha, g
 INBOUND_URL = "https://alpha.localhost/hooks/twilio/inbound/"
 
 
-@pytest.mark.parametrize("word", ["STOP", "退订", "td"])
-def test_stop_replies_opt_the_phone_out_of_everything(in_alpha, gateway, client, word):
+@pytest.mark.parametrize(("word", "start"), [("STOP", "START"), ("退订", "恢复"), ("td", "订阅")])
+def test_stop_replies_opt_the_phone_out_of_everything(in_alpha, gateway, client, word, start):
     [response] = replay(client, [gateway.inbound(PHONE, "+10000000000", word, url=INBOUND_URL)])
     assert response.status_code == 200 and b"<Message>" in response.content
     opt_out = OptOut.objects.get(phone=PHONE, ended_at__isnull=True)
     assert (opt_out.scope, opt_out.source) == (OptOutScope.ALL, OptOutSource.REPLY)
-    [again] = replay(client, [gateway.inbound(PHONE, "+10000000000", "START", url=INBOUND_URL)])
+    [again] = replay(client, [gateway.inbound(PHONE, "+10000000000", start, url=INBOUND_URL)])
     assert again.status_code == 200
     assert not OptOut.objects.filter(phone=PHONE, ended_at__isnull=True).exists()
 
 
 def test_help_reply_and_unsigned_inbound(in_alpha, gateway, client):
     [help_response] = replay(client, [gateway.inbound(PHONE, "+10000000000", "HELP", url=INBOUND_URL)])
-    assert b"START" in help_response.content
+    assert "回复“恢复”".encode() in help_response.content  # the Chinese START word, in a Chinese unit
     unsigned = gateway.inbound(PHONE, "+10000000000", "STOP", url=INBOUND_URL)
     unsigned.signature = "bad"
     assert replay(client, [unsigned])[0].status_code == 403

@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext, pgettext_lazy
 
 from care.registers.models import HardshipCategory, HardshipLevel, MemberStatus, Node, Sex
 
@@ -32,7 +33,7 @@ YES_NO = {"是": True, "有": True, "会": True, "yes": True, "y": True, "true":
           "否": False, "无": False, "不会": False, "no": False, "n": False, "false": False, "0": False, "×": False}
 
 MEMBER_COLUMNS = [
-    Column("name", _("Name"), ("姓名",), required=True),
+    Column("name", pgettext_lazy("person", "Name"), ("姓名",), required=True),
     Column("sex", _("Sex"), ("性别",), required=True, choices=Sex, words={"男": Sex.MALE, "女": Sex.FEMALE}),
     Column("birth_date", _("Birth date"), ("出生日期", "出生年月日", "生日")),
     Column("joined_on", _("Date joined"), ("入党日期", "入党时间")),
@@ -53,7 +54,7 @@ MEMBER_COLUMNS = [
 
 # A hardship row names its member by name plus phone or birth date (see care.services.imports).
 HARDSHIP_COLUMNS = [
-    Column("name", _("Name"), ("姓名",), required=True),
+    Column("name", pgettext_lazy("person", "Name"), ("姓名",), required=True),
     Column("phone", _("Phone"), ("手机", "电话", "手机号", "手机号码", "联系电话")),
     Column("birth_date", _("Birth date"), ("出生日期", "生日")),
     Column("node", _("Organisation"), ("所属组织", "支部", "所在支部", "所属支部"), imported=False),
@@ -103,9 +104,10 @@ def choice_lookup(column: Column) -> dict:
 
 def choice_words(column: Column) -> str:
     """What to tell someone whose cell held none of the accepted words."""
+    separator = pgettext("name separator", ", ")
     if column.choices:
-        return "、".join(str(label) for label in column.choices.labels)
-    return "、".join(word for word in column.words if not word.isascii())
+        return separator.join(str(label) for label in column.choices.labels)
+    return separator.join(word for word in column.words if not word.isascii())
 
 
 DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")

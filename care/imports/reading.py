@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import openpyxl
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl.utils.exceptions import InvalidFileException
 
 from .columns import cell_value, header_key
@@ -101,5 +102,6 @@ def find_layout(rows, checker) -> Layout:
     labels = checker.labels()
     missing = [labels[key] for key in checker.required if key not in index]
     if missing:
-        raise FileProblem(_("Columns missing: %(columns)s.") % {"columns": "、".join(missing)})
+        separator = pgettext("name separator", ", ")
+        raise FileProblem(_("Columns missing: %(columns)s.") % {"columns": separator.join(missing)})
     return Layout(index, found, labels, ignored)

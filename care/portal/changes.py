@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from care.registers.models import ExtraField, HardshipEntry, Member, Node
 
@@ -28,7 +29,7 @@ def _shown(field, value) -> str:
     if isinstance(value, dict):
         return "; ".join(f"{key}: {item}" for key, item in value.items())
     if isinstance(value, list):
-        return "、".join(str(item) for item in value)
+        return pgettext("name separator", ", ").join(str(item) for item in value)
     choices = dict(field.flatchoices) if field is not None and field.choices else {}
     return str(choices.get(value, value))
 

@@ -4,12 +4,13 @@ import of ours at load time. Six queries whatever the length of the history."""
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from .models import Commendation, LifeEvent, Pairing, Talk, Visit
 
 
 def _names(users) -> str:
-    return "、".join(user.get_full_name() for user in users)
+    return pgettext("name separator", ", ").join(user.get_full_name() for user in users)
 
 
 def items_for(member, user) -> list[dict]:

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class NodeKind(models.TextChoices):
@@ -65,7 +66,7 @@ class Member(models.Model):
     """A member of the unit (党员档案)."""
 
     node = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="members", verbose_name=_("organisation"))
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     name_initials = models.CharField(max_length=50, blank=True, editable=False)  # pinyin initials, for search
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)

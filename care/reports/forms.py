@@ -16,8 +16,8 @@ class ReportForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=1949, max_value=2200, required=False)
     number = forms.IntegerField(label=_("Month, quarter or half"), min_value=1, max_value=12, required=False,
                                 help_text=_("For a month: 1 to 12; a quarter: 1 to 4; a half-year: 1 or 2."))
-    starts_on = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(label=_("From date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("To date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -31,7 +31,8 @@ class Period:
         if self.kind == "year":
             return _("Year %(year)s") % {"year": start.year}
         if self.kind == "half":
-            return _("%(year)s, half %(half)s") % {"year": start.year, "half": 1 if start.month == 1 else 2}
+            first = start.month == 1
+            return (_("First half of %(year)s") if first else _("Second half of %(year)s")) % {"year": start.year}
         if self.kind == "quarter":
             return _("%(year)s, quarter %(quarter)s") % {"year": start.year, "quarter": (start.month - 1) // 3 + 1}
         if self.kind == "month":

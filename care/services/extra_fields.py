@@ -6,6 +6,7 @@ import decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from care import access
 from care.audit.services import diff, record, snapshot
@@ -31,8 +32,8 @@ def _parse(field: ExtraField, raw):
             raise ValueError(_("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": raw}) from None
     value = str(raw).strip()
     if field.kind == ExtraFieldKind.CHOICE and value not in field.choices:
-        raise ValueError(_("“%(value)s” is not one of: %(choices)s.") % {"value": value,
-                                                                         "choices": "、".join(field.choices)})
+        choices = pgettext("name separator", ", ").join(field.choices)
+        raise ValueError(_("“%(value)s” is not one of: %(choices)s.") % {"value": value, "choices": choices})
     return value
 
 

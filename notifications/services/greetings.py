@@ -20,6 +20,7 @@ from django.db.models import Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from care.programme.calendar import OCCASIONS_BY_KEY, unit_today
 from care.programme.models import Greeting, GreetingStatus, Trigger
@@ -69,7 +70,7 @@ def _rows(greetings, unit, tz) -> tuple[list[Row], list[int], list[int]]:
         if member.status == MemberStatus.DECEASED:
             cancelled.append(greeting.pk)
     rows, texts = [], {}
-    separator = _("、")
+    separator = pgettext("name separator", ", ")
     for key, members in groups.items():
         first = members[0]
         context = {"member_name": separator.join(greeting.member.name for greeting in members),

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from care import access
 from care.audit.services import record
@@ -78,7 +79,7 @@ def _check_body(body: str) -> None:
 
 
 def _render(body: str, members: list, unit) -> str:
-    names = _("、").join(member.name for member in members)
+    names = pgettext("name separator", ", ").join(member.name for member in members)
     return segments.normalise(rendering.render(body, {"member_name": names, "unit_name": unit.name}))
 
 

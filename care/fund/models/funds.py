@@ -4,6 +4,7 @@ links, and which staff accounts are themselves members (so nobody decides on the
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from care.registers.models import HardshipCategory, Member, Node, NodeKind
 
@@ -51,8 +52,8 @@ class ClosedPeriod(AppendOnly):
 
     fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="closed_periods")
     kind = models.CharField(_("period"), max_length=5, choices=PeriodKind.choices)
-    starts_on = models.DateField(_("from"))
-    ends_on = models.DateField(_("to"))
+    starts_on = models.DateField(pgettext_lazy("range", "from"))
+    ends_on = models.DateField(pgettext_lazy("range", "to"))
     note = models.CharField(_("note"), max_length=200, blank=True)
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     closed_at = models.DateTimeField(auto_now_add=True)

@@ -4,6 +4,7 @@ commendations. They are facts recorded by staff, so deleting a member never sile
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from care.registers.models import Member, Node
 
@@ -114,7 +115,7 @@ class Pairing(models.Model):
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="pairings", verbose_name=_("member"))
     partner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="pairings",
                                 verbose_name=_("partner"))
-    started_on = models.DateField(_("from"))
+    started_on = models.DateField(pgettext_lazy("range", "from"))
     ended_on = models.DateField(_("until"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

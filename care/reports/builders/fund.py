@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from care.fund.models import EntryKind, Fund, LedgerEntry
 from care.fund.services.disclosure import build_between, general_category
@@ -126,7 +127,7 @@ def _cost_sharing(scope: Scope, funds) -> Table:
                      if whole[entry.application_id] else None])
     return Table("cost_sharing", _("Cost sharing between levels"),
                  [Column(_("Application")), Column(_("Date"), DATE), Column(_("Member")), Column(_("Category")),
-                  Column(_("Paying fund")), Column(_("Level")), Column(_("Share"), MONEY),
+                  Column(_("Paying fund")), Column(pgettext("organisation tier", "Level")), Column(_("Share"), MONEY),
                   Column(_("Percent"), PERCENT)],
                  rows, empty=_("No payment in this period was shared between levels."))
 

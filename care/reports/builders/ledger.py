@@ -3,6 +3,7 @@ the report's last day, with the member's particulars, the situation, its review 
 
 from django.db.models import Max, Prefetch, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from care.programme.models import Pairing
 
@@ -25,14 +26,16 @@ def ledger_report(scope: Scope, months) -> Report:
                .annotate(last_review=Max("reviews__reviewed_on", filter=Q(reviews__reviewed_on__lte=cutoff)))
                .order_by("member__node__path", "member__name", "pk"))
     rows = []
+    separator = pgettext("name separator", ", ")
     for number, entry in enumerate(entries, start=1):
         member = entry.member
         rows.append([number, member.name, member.get_sex_display(), age_on(member.birth_date, cutoff),
                      member.node.name, entry.get_category_display(), entry.get_level_display(), entry.reason,
                      entry.opened_on, entry.last_review, entry.review_due_on,
-                     "、".join(p.partner.get_full_name() for p in member.partners), member.phone])
+                     separator.join(p.partner.get_full_name() for p in member.partners), member.phone])
     table = Table("ledger", _("Hardship ledger"),
-                  [Column(_("No."), NUMBER), Column(_("Name")), Column(_("Sex")), Column(_("Age"), NUMBER),
+                  [Column(_("No."), NUMBER), Column(pgettext("person", "Name")), Column(_("Sex")),
+                   Column(_("Age"), NUMBER),
                    Column(_("Organisation")), Column(_("Category")), Column(_("Level")), Column(_("Situation")),
                    Column(_("Recorded"), DATE), Column(_("Last review"), DATE), Column(_("Next review"), DATE),
                    Column(_("Partner")), Column(_("Phone"))], rows,

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db.models import Count, Exists, OuterRef, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from care.fund.models import EntryKind, LedgerEntry
 from care.programme.models import CareTask, TaskKind, TaskStatus, Visit
@@ -46,7 +47,7 @@ def _listing(visits) -> Table:
         if visit.other_visitors:
             visitors.append(visit.other_visitors)
         rows.append([visit.visited_on, visit.member.name, visit.member.node.name, visit.occasion,
-                     "、".join(visitors), visit.goods])
+                     pgettext("name separator", ", ").join(visitors), visit.goods])
     return Table("visits", _("Visits"), [Column(_("Date"), DATE, 11), Column(_("Member"), width=12),
                                          Column(_("Organisation"), width=20), Column(_("Occasion"), width=20),
                                          Column(_("Visitors"), width=20), Column(_("Goods given"), width=17)],
