@@ -30,17 +30,12 @@ import time
 from collections import Counter
 from decimal import Decimal
 
-from scratch import percentile, run_in_scratch_database
+from scratch import heading, percentile, run_in_scratch_database
 
 SLUG = "bench-fund"
 SEED = 20260701
 INCOME = ["allocation", "dues", "member_donation", "unit_donation", "support", "other_income"]
 SPENDING = ["visit_gift", "death_care", "other_spending"]
-
-
-def heading(text: str) -> None:
-    print()
-    print(f"== {text}")
 
 
 def ms_line(label: str, samples: list[float], width: int = 40) -> str:

@@ -20,19 +20,13 @@ Every figure printed comes from this run.
 import argparse
 import dataclasses
 import datetime
-import io
 import time
 from contextlib import contextmanager
 
-from scratch import run_in_scratch_database
+from scratch import heading, migrate_and_load_demo, run_in_scratch_database
 
 SAMPLE_SLUG = "ganjingzi-sample"
 FULL_YEAR_TARGET_S, DAILY_TARGET_S = 15.0, 2.0
-
-
-def heading(text: str) -> None:
-    print()
-    print(f"== {text}")
 
 
 @contextmanager
@@ -210,7 +204,6 @@ def run(members: int, sample: int) -> None:
 
     warnings.filterwarnings("ignore", "No directory at", UserWarning)
     django.setup()
-    from django.core.management import call_command
     from django_tenants.utils import schema_context
 
     from care.audit.models import Source
@@ -221,14 +214,7 @@ def run(members: int, sample: int) -> None:
     from care.programme.services.generation import Window
     from care.registers.models import Member, Node
 
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    print(f"scratch database migrated in {time.perf_counter() - started:.1f} s")
-
-    heading(f"demo: carehub demo --members {members}")
-    started = time.perf_counter()
-    call_command("demo", members=members, stdout=io.StringIO())
-    print(f"  four units, Ganjingzi with {members} members: {time.perf_counter() - started:.1f} s")
+    migrate_and_load_demo(members)
 
     results = {}
     with schema_context("ganjingzi"), source(Source.TASK):

@@ -29,18 +29,13 @@ import time
 from collections import Counter
 from types import SimpleNamespace
 
-from scratch import percentile, run_in_scratch_database
+from scratch import heading, percentile, run_in_scratch_database
 
 IMPORT_SLUG = "ganjingzi-import"
 IMPORT_LIMIT_S = 60.0  # the issue: a 38,169-row file imports in under a minute
 SEED = 20260701
 
 
-
-
-def heading(text: str) -> None:
-    print()
-    print(f"== {text}")
 
 
 def stats_line(label: str, samples: list[float], width: int = 34) -> str:

@@ -36,17 +36,12 @@ import statistics
 import time
 from decimal import Decimal
 
-from scratch import run_in_scratch_database
+from scratch import heading, run_in_scratch_database
 
 TOTAL_TARGET_S = 6.0
 RATIO_TARGET = 1.15
 SEED = 20260701
 KINDS = ["dues", "member_donation", "unit_donation", "visit_gift", "death_care", "other_spending"]
-
-
-def heading(text: str) -> None:
-    print()
-    print(f"== {text}")
 
 
 def build_data(entries: int, visits: int):

@@ -64,3 +64,24 @@ def run_in_scratch_database(suffix: str, run: Callable[[], None]) -> None:
             pass
         admin_execute(maintenance_url, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
         print(f"scratch database {scratch} dropped")
+
+
+def heading(text: str) -> None:
+    print()
+    print(f"== {text}")
+
+
+def migrate_and_load_demo(members: int) -> None:
+    """Migrate the scratch database and load `carehub demo` with a Ganjingzi of `members` members, timed."""
+    import io
+    import time
+
+    from django.core.management import call_command
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    print(f"scratch database migrated in {time.perf_counter() - started:.1f} s")
+    heading(f"demo: carehub demo --members {members}")
+    started = time.perf_counter()
+    call_command("demo", members=members, stdout=io.StringIO())
+    print(f"  four units, Ganjingzi with {members} members: {time.perf_counter() - started:.1f} s")

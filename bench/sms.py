@@ -22,7 +22,6 @@ Works in a scratch database `<dbname>_bench_sms` (dropped and created, migrated,
 
 import argparse
 import datetime
-import io
 import os
 import signal
 import subprocess
@@ -31,18 +30,13 @@ import time
 import uuid
 from collections import Counter
 
-from scratch import BASE_DIR, run_in_scratch_database
+from scratch import BASE_DIR, heading, migrate_and_load_demo, run_in_scratch_database
 
 DOUBLE_NINTH = datetime.date(2026, 10, 18)
 ACCOUNT = ("AC" + "5" * 32, "bench-token")
 SERVICE = "MG" + "b" * 32
 TARGET = 200  # messages per second
 BEAT_SECONDS = 5
-
-
-def heading(text: str) -> None:
-    print()
-    print(f"== {text}")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -153,7 +147,6 @@ def run(members: int, worker_count: int) -> None:
     os.environ.update({"TWILIO_API_BASE_URL": gateway.url, "TWILIO_ACCOUNT_SID": ACCOUNT[0],
                        "TWILIO_AUTH_TOKEN": ACCOUNT[1]})
     django.setup()
-    from django.core.management import call_command
     from django.db import transaction
     from django_tenants.utils import schema_context
 
@@ -168,13 +161,7 @@ def run(members: int, worker_count: int) -> None:
     queue = f"bench-sms-{uuid.uuid4().hex[:8]}"  # never a queue that a developer's own workers consume
     app.conf.carehub_queues = {kind: queue for kind in app.conf.carehub_queues}
 
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    print(f"scratch database migrated in {time.perf_counter() - started:.1f} s")
-    heading(f"demo: carehub demo --members {members}")
-    started = time.perf_counter()
-    call_command("demo", members=members, stdout=io.StringIO())
-    print(f"  four units, Ganjingzi with {members} members: {time.perf_counter() - started:.1f} s")
+    migrate_and_load_demo(members)
 
     workers = None
     try:

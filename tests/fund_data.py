@@ -11,6 +11,7 @@ application taken through the workflow to any status.
 from dataclasses import dataclass
 
 import pytest
+from django.db import connection
 from django.utils import translation
 from django_tenants.utils import schema_context
 
@@ -65,6 +66,14 @@ def make_books(staff: Staff, income: str = "1000.00") -> Books:
                                      address="红旗西路1号", birth_date="1950-03-02"),
         west_member=members.create_member(admin, node=nodes["west1"], name=WEST_NAME, sex="f", phone=WEST_PHONE),
     )
+
+
+def make_books_for_requests(staff: Staff) -> Books:
+    """`make_books` in the unit's schema, leaving the connection on public for tests that send requests."""
+    with schema_context(staff.unit.schema_name):
+        books = make_books(staff)
+    connection.set_schema_to_public()
+    return books
 
 
 def advance(books: Books, to: str, *, amount: str = "500.00", category: str = "low_income",

@@ -17,17 +17,14 @@ from care.fund.services import ledger
 from carehub.accounts.models import Role
 
 from .api_data import V1, anonymous_api, assert_error, session_api
-from .fund_data import advance, make_books, staff_account
+from .fund_data import advance, make_books_for_requests, staff_account
 
 F = f"{V1}/fund"
 
 
 @pytest.fixture
 def books(alpha):
-    with schema_context("alpha"):
-        books = make_books(alpha)
-    connection.set_schema_to_public()
-    return books
+    return make_books_for_requests(alpha)
 
 
 def api(books, user=None):

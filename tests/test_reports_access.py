@@ -16,7 +16,7 @@ from care.reports.services import render_run, request_report
 
 from .api_data import V1, anonymous_api, assert_error, session_api, token_api, token_for
 from .conftest import logged_in
-from .fund_data import make_books
+from .fund_data import make_books_for_requests
 
 R = f"{V1}/reports/runs"
 YEAR = timezone.localdate().year
@@ -29,10 +29,7 @@ def report_media(settings, tmp_path):
 
 @pytest.fixture
 def books(alpha):
-    with schema_context("alpha"):
-        books = make_books(alpha)
-    connection.set_schema_to_public()
-    return books
+    return make_books_for_requests(alpha)
 
 
 def ask(client, **body):

@@ -3,6 +3,7 @@ injects failures on demand, and keeps up with the throughput the SMS relay needs
 
 import itertools
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -263,7 +264,11 @@ def test_command_serves_the_given_accounts():
         port = probe.getsockname()[1]
     carehub = Path(sys.executable).parent / "carehub"
     command = [str(carehub), "sms_sandbox", "--port", str(port), "--account", "ACcmd:tok"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    # PYTHONUNBUFFERED unset, as under CI: the readiness line must be flushed by the command itself.
+    environment = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=environment)
+    deadline = threading.Timer(20, process.kill)  # a line that never comes must fail the test, not hang it
+    deadline.start()
     try:
         # Logs are JSON lines on stdout too (settings.LOGGING): wait for the readiness line among them.
         lines = iter(process.stdout.readline, "")
@@ -272,6 +277,7 @@ def test_command_serves_the_given_accounts():
         client.api.base_url = f"http://127.0.0.1:{port}"
         assert client.messages.create(to=TO, from_=FROM, body="x").status == "queued"
     finally:
+        deadline.cancel()
         process.terminate()
         process.wait(10)
 

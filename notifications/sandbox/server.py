@@ -11,6 +11,7 @@ import contextlib
 import json
 import logging
 import re
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,6 +29,11 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256  # listen backlog: bursts of new connections wait instead of being refused
     allow_reuse_address = True
+
+    def handle_error(self, request, client_address):
+        # A client that dies mid-request (a worker killed on purpose) is normal here, not worth a traceback.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class Handler(BaseHTTPRequestHandler):

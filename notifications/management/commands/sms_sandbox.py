@@ -44,6 +44,7 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"cannot listen on {options['host']}:{options['port']}: {exc}") from exc
         self.stdout.write(f"SMS sandbox gateway at {gateway.url} (accounts: {', '.join(accounts)})")
+        self.stdout.flush()  # a pipe is block-buffered: whoever waits for this line must get it now
         with contextlib.suppress(KeyboardInterrupt):
             gateway.serve_forever()
 
