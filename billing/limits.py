@@ -43,6 +43,12 @@ def plan_of(unit) -> Plan | None:
     return subscription.plan if subscription else None
 
 
+def unit_has_feature(unit, feature: str) -> bool:
+    """Whether the unit's plan includes `feature` (billing.models.Feature); a unit without a plan is not limited."""
+    plan = plan_of(unit)
+    return plan is None or plan.has_feature(feature)
+
+
 def month_start(day: date) -> date:
     return day.replace(day=1)
 

@@ -68,3 +68,19 @@ class ReportRun(models.Model):
     @property
     def period_label(self) -> str:
         return self.params.get("label", "")
+
+
+class Branding(models.Model):
+    """The unit's logo on report covers (one row, pk=1), kept as a data: URI: it is small, and the PDF renderer
+    fetches nothing but our static files and data: URIs."""
+
+    logo = models.TextField(_("logo"), blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("report branding")
+        verbose_name_plural = _("report branding")
+
+    def __str__(self):
+        return "branding"

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from carehub.pdf import page_count, render_pdf
 
+from .branding import logo_uri
 from .builders.coverage import coverage_report
 from .builders.fund import disclosure_report, fund_report
 from .builders.ledger import ledger_report
@@ -66,7 +67,7 @@ def html(run: ReportRun, report: Report, generated_at: datetime.datetime) -> str
     by = run.requested_by.get_full_name() if run.requested_by else _("the system")
     return render_to_string("reports/pdf/report.html", {
         "report": report, "title": report.title, "unit_name": unit_name(), "subtitle": scope_label(run),
-        "period_label": run.period_label, "generated_at": generated_at, "generated_by": by})
+        "period_label": run.period_label, "generated_at": generated_at, "generated_by": by, "logo": logo_uri()})
 
 
 def heading(run: ReportRun, generated_at) -> list[tuple[str, str]]:

@@ -8,6 +8,7 @@ app_name = "reports"
 
 urlpatterns = [
     path("", views.reports_page, name="page"),
+    path("logo/", views.logo, name="logo"),
     path("<int:pk>/", views.run_row, name="run"),
     path("<int:pk>/<str:fmt>/", views.download, name="download"),
 ]

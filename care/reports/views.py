@@ -1,12 +1,15 @@
 """The reports page: ask for a report, watch it render (HTMX polling), download it."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from care.portal.common import NOT_DONE, attempt
 
-from . import services
+from . import branding, services
 from .downloads import download_response
 from .forms import ReportForm
 
@@ -22,7 +25,7 @@ def reports_page(request):
         if run is not NOT_DONE:
             return redirect("reports:page")
     runs = services.visible_runs(request.user)[:RECENT]
-    return render(request, "reports/page.html", {"form": form, "runs": runs})
+    return render(request, "reports/page.html", {"form": form, "runs": runs, "logo": branding.logo_uri()})
 
 
 @login_required
@@ -35,3 +38,22 @@ def run_row(request, pk):
 @login_required
 def download(request, pk, fmt):
     return download_response(request.user, get_object_or_404(services.visible_runs(request.user), pk=pk), fmt)
+
+
+@login_required
+@require_POST
+def logo(request):
+    """Upload (or, with `clear`, remove) the logo printed on report covers. Admins only."""
+    try:
+        if request.POST.get("clear"):
+            branding.clear_logo(request.user)
+            messages.success(request, _("The logo was removed from report covers."))
+        elif "logo" in request.FILES:
+            branding.set_logo(request.user, request.FILES["logo"])
+            messages.success(request, _("Report covers now carry this logo."))
+        else:
+            messages.error(request, _("Choose a PNG or JPEG file."))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    return redirect("reports:page")

@@ -5,9 +5,11 @@ import re
 
 from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from billing.limits import unit_has_feature
+from billing.models import Feature
 from care import access
 from care.audit.services import diff, record, snapshot
 from carehub.phones import normalise_phone
@@ -92,6 +94,8 @@ def set_own_account(actor, sid: str, token: str) -> SmsSettings:
         raise ValidationError({"account_sid": _("An account SID starts with AC followed by 32 hexadecimal digits.")})
     if sid and not token:
         raise ValidationError({"auth_token": _("Enter the account's auth token.")})
+    if sid and not unit_has_feature(connection.tenant, Feature.OWN_TWILIO):
+        raise ValidationError({"account_sid": _("Your plan does not include sending through your own Twilio account.")})
     with transaction.atomic():
         sms = SmsSettings.objects.select_for_update().get(pk=get_settings().pk)
         before = sms.account_sid
