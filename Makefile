@@ -14,7 +14,7 @@ ENV := source .run/env
 
 help:
 	@echo "make test    ruff + pytest (PYTEST_ARGS=... passes options to pytest)"
-	@echo "make run     migrate, demo data, web on :8000 + Celery worker + beat (Ctrl-C stops them)"
+	@echo "make run     migrate, demo data, gunicorn on :8000 (CAREHUB_RUN_PORT) + Celery worker + beat (Ctrl-C stops them)"
 	@echo "make stop    stop everything started under .run/ (never the machine's own PostgreSQL/Redis)"
 	@echo "make lint    ruff check ."
 	@echo "make migrate migrate the development database"

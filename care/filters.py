@@ -2,8 +2,11 @@
 an export always holds exactly the list the user was looking at."""
 
 import datetime
+from functools import partial
 
 import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.fields.json import KT
@@ -28,6 +31,8 @@ from care.registers.models import (
 EXTRA_PREFIX = "extra."
 EXTRA_LOOKUPS = {"": "exact", "__gte": "gte", "__lte": "lte"}
 CASTS = {ExtraFieldKind.NUMBER: models.FloatField, ExtraFieldKind.DATE: models.DateField}
+# Ages and years of membership are counted back from today: the bound keeps the date arithmetic within the calendar.
+MAX_YEARS = 150
 
 
 def years_ago(years: int) -> datetime.date:
@@ -62,6 +67,16 @@ class SubtreeFilter(django_filters.ModelChoiceFilter):
         return queryset.filter(**{f"{self.path_field}__startswith": value.path}) if value else queryset
 
 
+class YearsFilter(django_filters.NumberFilter):
+    """A whole number of years from 0 to MAX_YEARS; anything else is a validation error, not a failed query."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.update(min_value=0, max_value=MAX_YEARS)
+        super().__init__(*args, **kwargs)
+
+
 class MemberFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_q",
                                   help_text=_("Name, pinyin initials or phone digits"))
@@ -69,9 +84,10 @@ class MemberFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(label=_("Status"), choices=MemberStatus.choices)
     sex = django_filters.ChoiceFilter(label=_("Sex"), choices=Sex.choices)
     uses_smartphone = django_filters.BooleanFilter(label=_("Uses a smartphone"))
-    age_min = django_filters.NumberFilter(label=_("Age from"), method="filter_age_min")
-    age_max = django_filters.NumberFilter(label=_("Age to"), method="filter_age_max")
-    years_min = django_filters.NumberFilter(label=_("Years of membership from"), method="filter_years_min")
+    age_min = YearsFilter(label=_("Age from"), method="filter_age_min")
+    age_max = YearsFilter(label=_("Age to"), method="filter_age_max")
+    years_min = YearsFilter(label=_("Years of membership from"), method="filter_years_min")
+    years_max = YearsFilter(label=_("Years of membership to"), method="filter_years_max")
     hardship = django_filters.MultipleChoiceFilter(label=_("Hardship category"), choices=HardshipCategory.choices,
                                                    method="filter_hardship")
 
@@ -79,17 +95,26 @@ class MemberFilter(django_filters.FilterSet):
         model = Member
         fields = ["q", "node", "status", "sex", "uses_smartphone"]
 
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        for name, filter_ in extra_filters(self.data).items():
+            filter_.model, filter_.parent = self.queryset.model, self
+            self.filters[name] = filter_
+
     def filter_q(self, queryset, name, value):
         return search(queryset, value)
 
     def filter_age_min(self, queryset, name, value):
-        return queryset.filter(birth_date__lte=years_ago(int(value)))
+        return queryset.filter(birth_date__lte=years_ago(value))
 
     def filter_age_max(self, queryset, name, value):
-        return queryset.filter(birth_date__gt=years_ago(int(value) + 1))
+        return queryset.filter(birth_date__gt=years_ago(value + 1))
 
     def filter_years_min(self, queryset, name, value):
-        return queryset.filter(joined_on__lte=years_ago(int(value)))
+        return queryset.filter(joined_on__lte=years_ago(value))
+
+    def filter_years_max(self, queryset, name, value):
+        return queryset.filter(joined_on__gt=years_ago(value + 1))
 
     def filter_hardship(self, queryset, name, value):
         # Filtering by a sensitive category would reveal who is in it: only for those allowed to see it.
@@ -100,33 +125,58 @@ class MemberFilter(django_filters.FilterSet):
         entries = HardshipEntry.objects.filter(category__in=value, closed_on__isnull=True)
         return queryset.filter(pk__in=entries.values("member_id"))
 
-    def filter_queryset(self, queryset):
-        return filter_extra(super().filter_queryset(queryset), self.data)
 
-
-def filter_extra(queryset, params):
-    """`extra.<key>=value`, and for numbers and dates `extra.<key>__gte` / `__lte`, on unit-defined fields."""
-    fields = None
-    for param in params:
-        if not param.startswith(EXTRA_PREFIX) or params.get(param) in (None, ""):
-            continue
-        if fields is None:
-            fields = {field.key: field for field in ExtraField.objects.all()}
-        key, suffix = param[len(EXTRA_PREFIX):], ""
+def extra_filters(params) -> dict[str, django_filters.Filter]:
+    """A filter for each `extra.<key>` parameter given (`extra.<key>__gte` / `__lte` for numbers and dates), typed
+    like the unit-defined field, so a bad value or an unknown key is a validation error naming the parameter
+    rather than a filter silently dropped. Hidden: the portal shows its own inputs for these (ExtraFilterForm)."""
+    names = [name for name in params if name.startswith(EXTRA_PREFIX)]
+    if not names:
+        return {}
+    fields = {field.key: field for field in ExtraField.objects.all()}
+    filters = {}
+    for name in names:
+        key, suffix = name[len(EXTRA_PREFIX):], ""
         for candidate in ("__gte", "__lte"):
             if key.endswith(candidate):
                 key, suffix = key[: -len(candidate)], candidate
-        field = fields.get(key)
-        if field is None:
-            continue
-        value = params.get(param)
-        annotated = f"extra_{key}"
-        if field.kind in CASTS:
-            queryset = queryset.annotate(**{annotated: Cast(KT(f"extra__{key}"), CASTS[field.kind]())})
-        else:
-            queryset = queryset.annotate(**{annotated: KT(f"extra__{key}")})
-        queryset = queryset.filter(**{f"{annotated}__{EXTRA_LOOKUPS[suffix]}": value})
-    return queryset
+        filters[name] = _extra_filter(fields.get(key), key, suffix)
+        filters[name].field_name = name
+    return filters
+
+
+def _extra_filter(field: ExtraField | None, key: str, suffix: str) -> django_filters.Filter:
+    hidden = {"widget": forms.HiddenInput}
+    if field is None:
+        return RefusedFilter(_("There is no extra field “%(key)s”.") % {"key": key}, **hidden)
+    if suffix and field.kind not in CASTS:
+        return RefusedFilter(_("Only numbers and dates can be compared."), **hidden)
+    filter_class = {ExtraFieldKind.NUMBER: django_filters.NumberFilter, ExtraFieldKind.DATE: django_filters.DateFilter,
+                    ExtraFieldKind.CHOICE: django_filters.ChoiceFilter}.get(field.kind, django_filters.CharFilter)
+    if field.kind == ExtraFieldKind.CHOICE:
+        hidden["choices"] = [(choice, choice) for choice in field.choices]
+    return filter_class(method=partial(filter_extra, field=field, lookup=EXTRA_LOOKUPS[suffix]), **hidden)
+
+
+def filter_extra(queryset, name, value, *, field: ExtraField, lookup: str):
+    """`extra.<key>` compared as the field's kind: numbers and dates cast, text and choices as they are."""
+    annotated = f"extra_{field.key}"
+    value_of_key = KT(f"extra__{field.key}")
+    if field.kind in CASTS:
+        value_of_key = Cast(value_of_key, CASTS[field.kind]())
+    return queryset.annotate(**{annotated: value_of_key}).filter(**{f"{annotated}__{lookup}": value})
+
+
+class RefusedFilter(django_filters.CharFilter):
+    """A parameter that names no filter: its value is refused with `message`, so the list is never widened by a
+    typo."""
+
+    def __init__(self, message: str, **kwargs):
+        super().__init__(validators=[partial(_refuse, message)], **kwargs)
+
+
+def _refuse(message: str, value) -> None:
+    raise ValidationError(message)
 
 
 class HardshipFilter(django_filters.FilterSet):

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Stop what deploy/services.sh and deploy/run.sh started, and nothing else.
 #
-#   deploy/stop.sh               stop everything recorded under .run/pids/
-#   deploy/stop.sh web worker    stop only those (run.sh uses this on Ctrl-C; databases keep running)
+#   deploy/stop.sh               stop everything recorded under .run/pids/ (CAREHUB_PIDS: another directory)
+#   deploy/stop.sh web worker    stop only those (run.sh uses this when it ends; databases keep running)
 #
 # Only PIDs recorded in .run/pids/NAME.pid are signalled, and only if the process still looks like what we
 # started (a PID reused by another program is left alone). Servers found already running on the machine
@@ -10,14 +10,15 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-PIDS="$ROOT/.run/pids"
+PIDS="${CAREHUB_PIDS:-$ROOT/.run/pids}"
 
 # What each recorded process's command line must contain to be ours.
 expected_cmd() {
     case "$1" in
         postgres) echo postgres ;;
         redis) echo redis-server ;;
-        web) echo runserver ;;
+        run) echo run.sh ;;
+        web) echo gunicorn ;;
         worker | beat) echo celery ;;
         sms-gateway) echo sms_sandbox ;;
         *) echo "" ;;  # trust the pid file
@@ -51,22 +52,26 @@ stop_one() {
         return 0
     fi
     sig="$(stop_signal "$name")"
-    # run.sh starts each app process as the leader of its own process group, so its children can be found:
-    # runserver's autoreload child must get the signal too, while Celery wants it on the main process only
-    # (it then finishes the tasks in hand and stops its pool). The database daemons are signalled alone.
+    # run.sh starts each app process as the leader of its own process group, so its children can be found.
+    # gunicorn and Celery want the signal on the main process only (they finish the requests or tasks in hand,
+    # then stop their workers); anything else gets it with its whole group. The database daemons are signalled
+    # alone, and so is run.sh, whose EXIT trap then stops what it started, in order.
     local group=""
-    if [[ $name != postgres && $name != redis && $(pgid_of "$pid") == "$pid" ]]; then group="-$pid"; fi
-    if [[ -n $group && $name != worker && $name != beat ]]; then
+    if [[ " postgres redis run " != *" $name "* && $(pgid_of "$pid") == "$pid" ]]; then group="-$pid"; fi
+    if [[ -n $group && $name != web && $name != worker && $name != beat ]]; then
         kill -s "$sig" -- "$group" 2>/dev/null || true
     else
         kill -s "$sig" "$pid" 2>/dev/null || true
     fi
-    for _ in $(seq 150); do  # up to 15 s: Celery finishes its tasks, PostgreSQL checkpoints
+    # Up to 15 s: Celery finishes its tasks, PostgreSQL checkpoints; run.sh waits for each of those in turn.
+    local patience=15
+    [[ $name == run ]] && patience=60
+    for _ in $(seq $((patience * 10))); do
         alive "$pid" || break
         sleep 0.1
     done
     if alive "$pid"; then
-        echo "$name: still running after 15 s, killing"
+        echo "$name: still running after $patience s, killing"
         kill -s KILL -- "${group:-$pid}" 2>/dev/null || true
     elif [[ -n $group ]]; then
         # The leader is gone; give stragglers in its group a moment, then make sure none is left behind.
@@ -82,11 +87,11 @@ if (($#)); then
     names=("$@")
 else
     # Applications first, then anything else recorded, then the servers they were using.
-    names=(web worker beat)
+    names=(run web worker beat)
     for f in "$PIDS"/*.pid; do
         [[ -e $f ]] || continue
         n="$(basename "$f" .pid)"
-        [[ " web worker beat redis postgres " == *" $n "* ]] || names+=("$n")
+        [[ " run web worker beat redis postgres " == *" $n "* ]] || names+=("$n")
     done
     names+=(redis postgres)
 fi

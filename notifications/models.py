@@ -131,7 +131,8 @@ class Status(models.TextChoices):
     CANCELLED = "cancelled", _("Not sent")
 
 
-# Status callbacks only move a message forward: a late "sent" never overwrites "delivered".
+# A message's status only moves forward (notifications.services.delivery.transition): a late "sent" never
+# overwrites "delivered" or "undelivered", whichever order the relay's answer and the callbacks arrive in.
 STATUS_RANK = {Status.PENDING: 0, Status.SENDING: 1, Status.UNKNOWN: 2, Status.SENT: 3,
                Status.DELIVERED: 4, Status.UNDELIVERED: 4, Status.FAILED: 4, Status.CANCELLED: 4}
 
@@ -166,6 +167,8 @@ class Message(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
+    # Last time the relay fetched a sent message whose delivery was never reported (its callbacks were lost).
+    checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -175,6 +178,8 @@ class Message(models.Model):
             models.Index(fields=["status", "not_before"]),
             models.Index(fields=["to", "sent_at"]),
             models.Index(fields=["created_at"]),
+            # The relay's look for sent messages still unconfirmed: a few rows among every message ever sent.
+            models.Index(fields=["sent_at"], condition=Q(status="sent", error_code=""), name="message_unconfirmed"),
         ]
 
     def __str__(self):

@@ -37,11 +37,25 @@ def visible_notices(user):
     return Notice.objects.filter(Q(created_by=user) | Q(pk__in=reached))
 
 
+def scope_phones(user) -> Q:
+    """Phone numbers (their own or their proxy's) of the members the user sees, as a condition on `phone`."""
+    members = access.visible_members(user)
+    return Q(phone__in=members.exclude(phone="").values("phone")) | Q(
+        phone__in=members.exclude(proxy_phone="").values("proxy_phone"))
+
+
 def visible_opt_outs(user):
-    """Opt-outs of members in scope, and those recorded by phone number alone (anyone may need to check one)."""
-    if _is_admin(user):
+    """Opt-outs are scoped like the members they concern. Staff of the whole unit see them all; staff of a subtree
+    see those recorded for a member of their subtree, and those recorded by phone alone (a STOP reply, the
+    carrier, unit-wide staff) on a phone a member of their subtree or their proxy uses. Never another subtree's
+    member, note or recorder: an opt-out recorded for a member elsewhere stays hidden even on a shared phone."""
+    path = access.root_path(user)
+    if path is None:
+        return OptOut.objects.none()
+    if path == "":
         return OptOut.objects.all()
-    return OptOut.objects.filter(Q(member__in=access.visible_members(user)) | Q(member__isnull=True))
+    return OptOut.objects.filter(Q(member__in=access.visible_members(user)) | Q(member__isnull=True)
+                                 & scope_phones(user))
 
 
 def visible_windows(user):

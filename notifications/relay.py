@@ -7,16 +7,21 @@ States of a row while it is being sent (see the README, "SMS delivery guarantee"
           --start--> sending with started_at set and attempts + 1, COMMITTED before the HTTP request
           --answer--> sent (sid) | pending again later (retryable error, backoff) | failed | cancelled (21610)
           --no answer (timeout after sending)--> unknown
+  sent --callback or fetch--> delivered | undelivered | failed   (never confirmed: stays sent, "unconfirmed")
 
 - Claims are one transaction per batch under a per-unit advisory lock, with a conditional UPDATE (status
   pending -> sending): two workers never hold the same row, and the daily cap and windows are checked exactly.
-- A claim older than the lease (the worker was killed, the broker lost the task) is released: without
-  `started_at` the request never began and the row is simply pending again; with it, the request may have
-  reached Twilio, so the row becomes UNKNOWN, never blindly resent.
+- A relay run holds a lease on its claim, renewed by a heartbeat while it runs (notifications.leases). A claim
+  whose lease ran out (the worker was killed) is released within seconds: without `started_at` the request
+  never began and the row is simply pending again; with it, the request may have reached Twilio, so the row
+  becomes UNKNOWN, never blindly resent.
 - UNKNOWN rows are settled by the status callback (its URL carries the row's id, so it matches even though we
-  never saw the sid) or, after SMS_UNKNOWN_SETTLE_SECONDS, by looking the message up at the provider (Messages list by
-  recipient, matched by body and time): found -> adopted as sent; certainly absent -> pending again; lookup
+  never saw the sid) or, after SMS_UNKNOWN_SETTLE_SECONDS, by looking the message up at the provider (Messages
+  list by recipient, matched by body and time): found -> adopted; certainly absent -> pending again; lookup
   failed -> stays unknown, visible in the outbox.
+- SENT rows whose delivery nobody reported (the callbacks were lost) are fetched by sid after
+  SMS_SENT_SETTLE_SECONDS and settled like a callback would; see `settle_sent`.
+- Every status change learnt from the provider goes through `delivery.apply_outcomes`, monotonic in any order.
 
 Sending is concurrent inside one task: a small thread pool does only the HTTP calls (the provider keeps its
 connections alive); the task's own thread does all database work in statements per group of messages.
@@ -31,7 +36,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, DateTimeField, DurationField, ExpressionWrapper, F, Min, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,10 +46,9 @@ from care.registers.models import Member, MemberStatus
 from tenants.models import Domain
 from tenants.services import base_url
 
-from . import ratelimit
+from . import leases, ratelimit
 from .models import Message, Status
 from .providers import ProviderError, ProviderMessage, SendResult, backoff_seconds, provider_for
-from .providers.base import INVALID_NUMBER, NOT_MOBILE
 from .services import delivery, windows
 from .services.greetings import queue_due_greetings
 from .services.optouts import covers, current_opt_outs
@@ -55,7 +59,7 @@ logger = logging.getLogger(__name__)
 BATCH = 200  # rows per claim
 MAX_ATTEMPTS = 6  # requests started per row before a retryable error becomes a failure
 COUNTED = [Status.SENDING, Status.UNKNOWN, Status.SENT, Status.DELIVERED, Status.UNDELIVERED]  # daily cap
-UNREACHABLE = {INVALID_NUMBER, NOT_MOBILE}
+CHECKS = 200  # sent messages fetched per relay run at most (concurrently, through the sending pool)
 FIELDS = ("pk", "to", "body", "segments", "member_id", "category", "attempts")
 
 
@@ -67,6 +71,14 @@ def settle() -> datetime.timedelta:
     return datetime.timedelta(seconds=settings.SMS_UNKNOWN_SETTLE_SECONDS)
 
 
+def settle_sent_after() -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.SMS_SENT_SETTLE_SECONDS)
+
+
+def check_sent_for() -> datetime.timedelta:
+    return datetime.timedelta(hours=settings.SMS_SENT_CHECK_HOURS)
+
+
 @dataclass
 class Report:
     claimed: int = 0
@@ -75,10 +87,13 @@ class Report:
     released: int = 0  # expired claims made pending again
     lost: int = 0  # expired claims that had started: unknown
     reconciled: int = 0
+    settled: int = 0  # sent rows whose final status was fetched
+    unconfirmed: int = 0  # sent rows given up on: the carrier never confirmed delivery
 
     def as_dict(self) -> dict:
         return {"claimed": self.claimed, **self.outcomes, "postponed": self.postponed, "released": self.released,
-                "lost": self.lost, "reconciled": self.reconciled}
+                "lost": self.lost, "reconciled": self.reconciled, "settled": self.settled,
+                "unconfirmed": self.unconfirmed}
 
 
 @dataclass
@@ -116,8 +131,17 @@ def relay(*, now=None, batch: int = BATCH, max_batches: int | None = None) -> Re
     if ctx is None:
         return None
     queue_due_greetings(None)
-    expire_claims(ctx, now or timezone.now())
-    reconcile_unknown(ctx, now or timezone.now())
+    looked = now or timezone.now()
+    with leases.held(connection.schema_name, ctx.token, looked.timestamp()):
+        expire_claims(ctx, looked)
+        reconcile_unknown(ctx, looked)
+        settle_sent(ctx, looked)
+        _send_due(ctx, now, batch, max_batches)
+    plan_wake(looked)
+    return ctx.report
+
+
+def _send_due(ctx: Context, now, batch: int, max_batches: int | None) -> None:
     claims = 0
 
     def more() -> list[dict] | None:
@@ -130,7 +154,6 @@ def relay(*, now=None, batch: int = BATCH, max_batches: int | None = None) -> Re
         return rows if examined else None
 
     send(ctx, more, now)
-    return ctx.report
 
 
 # --- claiming -------------------------------------------------------------------------------------------------
@@ -199,11 +222,17 @@ def claim(ctx: Context, now, batch: int = BATCH) -> tuple[list[dict], int]:
 
 
 def expire_claims(ctx: Context, now) -> None:
-    """Release claims older than the lease: never started -> pending; started -> unknown (may have been sent)."""
-    expired = Message.objects.filter(status=Status.SENDING, claimed_at__lt=now - lease())
+    """Release the claims whose lease ran out (their relay stopped: the worker died): never started ->
+    pending; started -> unknown (it may have been sent). A claim younger than one lease is never released."""
+    held = Message.objects.filter(status=Status.SENDING, claimed_at__lt=now - lease())
+    tokens = set(held.order_by().values_list("claim_token", flat=True).distinct())
+    dead = tokens - leases.alive(connection.schema_name, tokens, now.timestamp())
+    if not dead:
+        return
+    expired = Message.objects.filter(status=Status.SENDING, claim_token__in=dead)
     ctx.report.released += expired.filter(started_at__isnull=True).update(
         status=Status.PENDING, claim_token="", claimed_at=None)
-    ctx.report.lost += expired.filter(started_at__lt=now - lease()).update(
+    ctx.report.lost += expired.update(
         status=Status.UNKNOWN, status_changed_at=now, error_code="lost",
         error_message=_("The sender stopped after the request to Twilio started; the outcome is unknown."))
 
@@ -275,12 +304,16 @@ def send(ctx: Context, more, now=None) -> None:
             waiting += _reserve(ctx, rows or [], now or timezone.now())
         room = threads - len(in_flight)
         if waiting and room and (room >= group or not in_flight):
-            chunk, waiting = waiting[:room], waiting[room:]
-            ratelimit.wait(f"{ctx.account_sid}:{ctx.sender.key}", ctx.sms.rate_per_second, len(chunk))
+            # At most a second of the sender's rate starts at once, after waiting for its first slot: a row is
+            # marked started no more than a second before its request, which waits in the pool for its own slot.
+            count = min(room, ctx.sms.rate_per_second)
+            chunk, waiting = waiting[:count], waiting[count:]
+            slots = ratelimit.reserve(f"{ctx.account_sid}:{ctx.sender.key}", ctx.sms.rate_per_second, len(chunk))
+            slots[0].wait()
             started = _start(ctx, chunk, now or timezone.now())
-            for row in chunk:
+            for row, slot in zip(chunk, slots, strict=True):
                 if row["pk"] in started:
-                    in_flight[_pool().submit(_request, ctx, row)] = row
+                    in_flight[_pool().submit(slot.run, _request, ctx, row)] = row
                 else:  # the claim expired and another run took the row over
                     _release(ctx, row, now or timezone.now())
         if in_flight:
@@ -290,38 +323,24 @@ def send(ctx: Context, more, now=None) -> None:
             return
 
 
-SUCCESS = f"""
-UPDATE {Message._meta.db_table} m
-   SET status = CASE WHEN m.status IN ('sending', 'unknown') THEN 'sent' ELSE m.status END,
-       status_changed_at = CASE WHEN m.status IN ('sending', 'unknown') THEN %(now)s ELSE m.status_changed_at END,
-       sid = v.sid, account_sid = %(account)s, sent_at = %(now)s, segments = COALESCE(v.segments, m.segments),
-       error_code = '', error_message = ''
-  FROM unnest(%(ids)s::bigint[], %(sids)s::text[], %(segments)s::int[]) AS v(id, sid, segments)
- WHERE m.id = v.id AND m.claim_token = %(token)s
-RETURNING m.id, m.segments
-"""
-
-
 def _apply(ctx: Context, outcomes: list[tuple[dict, object]], now) -> None:
-    accepted = [(row, result) for row, result in outcomes if isinstance(result, SendResult)]
-    if accepted:
-        with connection.cursor() as cursor:
-            cursor.execute(SUCCESS, {"now": now, "account": ctx.account_sid, "token": ctx.token,
-                                     "ids": [row["pk"] for row, _result in accepted],
-                                     "sids": [result.sid for _row, result in accepted],
-                                     "segments": [result.segments for _row, result in accepted]})
-            delivery.meter(ctx.unit, cursor.fetchall())
+    accepted = [delivery.Outcome(row["pk"], Status.SENT, sid=result.sid, account_sid=ctx.account_sid,
+                                 segments=result.segments)
+                for row, result in outcomes if isinstance(result, SendResult)]
+    if accepted:  # one transaction for the group; a callback that came first keeps its final status and error
+        delivery.apply_outcomes(ctx.unit, accepted, claim_token=ctx.token, now=now)
         ctx.report.outcomes[Status.SENT] += len(accepted)
     for row, error in outcomes:
         if isinstance(error, ProviderError):
             _failed(ctx, row, error, now)
 
 
-def _finish(ctx: Context, row: dict, status: str, code: str, message: str, now) -> Message | None:
-    updated = Message.objects.filter(pk=row["pk"], claim_token=ctx.token, status=Status.SENDING).update(
-        status=status, status_changed_at=now, error_code=code[:20], error_message=message[:300])
-    ctx.report.outcomes[status] += updated
-    return Message.objects.get(pk=row["pk"]) if updated else None
+def _finish(ctx: Context, row: dict, status: str, code: str, message: str, now) -> None:
+    """The relay's own last word on a row its claim still holds, through the same transition as a callback
+    (which also makes the follow-up: a task to reach the member, a carrier opt-out)."""
+    outcome = delivery.Outcome(row["pk"], status, error_code=code, error_message=message)
+    changed = delivery.apply_outcomes(ctx.unit, [outcome], claim_token=ctx.token, now=now)
+    ctx.report.outcomes[status] += list(changed.values()).count(status)
 
 
 def _failed(ctx: Context, row: dict, error: ProviderError, now) -> None:
@@ -331,8 +350,7 @@ def _failed(ctx: Context, row: dict, error: ProviderError, now) -> None:
         return
     _release(ctx, row, now)
     if error.opted_out:
-        if message := _finish(ctx, row, Status.CANCELLED, error.code, error.message, now):
-            delivery.carrier_opt_out(message)
+        _finish(ctx, row, Status.CANCELLED, error.code, error.message, now)
     elif error.retryable and attempts < MAX_ATTEMPTS:
         delay = max(backoff_seconds(attempts), error.retry_after or 0)
         window = windows.member_windows([row["member_id"]]).get(row["member_id"], ctx.window)
@@ -342,37 +360,88 @@ def _failed(ctx: Context, row: dict, error: ProviderError, now) -> None:
             error_code=error.code[:20], error_message=error.message[:300])
         ctx.report.outcomes["retry"] += retried
     else:
-        message = _finish(ctx, row, Status.FAILED, error.code, error.message, now)
-        if message and error.code in UNREACHABLE:
-            delivery.reach_member(message)
+        _finish(ctx, row, Status.FAILED, error.code, error.message, now)
 
 
 # --- reconciling unknown outcomes ----------------------------------------------------------------------------
 
-def _lookup(ctx: Context, message: Message) -> ProviderMessage | None:
-    """The provider's message matching `message` (same recipient and body, created after we started, allowing
-    for clock skew, and not already ours), or None when there is certainly none. Raises ProviderError when the
-    lookup failed."""
-    listing = ctx.provider.recent_messages(message.to, since=message.started_at - datetime.timedelta(minutes=5))
+def _listing(ctx: Context, message: Message) -> list[ProviderMessage] | None:
+    """The provider's latest messages to `message.to` since shortly before we started it (allowing for clock
+    skew), in a pool thread (HTTP only); None when the lookup failed."""
+    try:
+        return ctx.provider.recent_messages(message.to, since=message.started_at - datetime.timedelta(minutes=5))
+    except ProviderError:
+        return None
+
+
+def _match(message: Message, listing: list[ProviderMessage]) -> ProviderMessage | None:
+    """The listed message that is `message` (same body, not already another row's), or None: certainly none."""
     known = set(Message.objects.filter(sid__in=[item.sid for item in listing]).values_list("sid", flat=True))
     return next((item for item in listing if item.sid not in known and item.body == message.body), None)
 
 
 def reconcile_unknown(ctx: Context, now, limit: int = 100) -> None:
-    rows = Message.objects.filter(status=Status.UNKNOWN, sid__isnull=True, started_at__lt=now - settle())
-    for message in rows.order_by("pk")[:limit]:
-        try:
-            found = _lookup(ctx, message)
-        except ProviderError:
+    rows = list(Message.objects.filter(status=Status.UNKNOWN, sid__isnull=True, started_at__lt=now - settle())
+                .order_by("pk")[:limit])
+    for message, listing in zip(rows, _pool().map(lambda row: _listing(ctx, row), rows), strict=True):
+        if listing is None:  # the lookup failed: it stays unknown, looked up again next time
             continue
-        if found is not None:
-            status = delivery.PROVIDER_STATUS.get(found.status, Status.SENT)
-            if delivery.advance(Message.objects.filter(pk=message.pk, sid__isnull=True), status, sid=found.sid,
-                                account_sid=ctx.account_sid, sent_at=found.date_created or now):
-                delivery.meter(ctx.unit, [(message.pk, message.segments)])
+        if (found := _match(message, listing)) is not None:  # adopted, with Twilio's status for it (else: sent)
+            outcome = delivery.reported(
+                message.pk, found.status, sid=found.sid, account_sid=ctx.account_sid, error_code=found.error_code,
+                error_message=found.error_message, sent_at=found.date_created,
+            ) or delivery.Outcome(message.pk, Status.SENT, sid=found.sid, account_sid=ctx.account_sid)
+            delivery.apply_outcomes(ctx.unit, [outcome], now=now)
         elif Message.objects.filter(pk=message.pk, status=Status.UNKNOWN).update(
                 status=Status.PENDING, not_before=now, claim_token="", claimed_at=None, started_at=None,
                 error_code="not-found", error_message=_("Twilio has no such message after a lost answer; "
                                                         "it is sent again.")):
             _release(ctx, {"segments": message.segments}, now)  # reserved again when it is claimed
         ctx.report.reconciled += 1
+
+
+def plan_wake(looked) -> None:
+    """Have beat's watchdog run this unit's relay when the first unknown outcome that was not yet due when this
+    run `looked` becomes due for its lookup (now, if it already is), not at the next periodic fan-out."""
+    waiting = Message.objects.filter(status=Status.UNKNOWN, sid__isnull=True, started_at__gte=looked - settle())
+    first = waiting.aggregate(first=Min("started_at"))["first"]
+    if first is not None:
+        leases.wake_at(connection.schema_name, (first + settle()).timestamp())
+
+
+# --- settling sent messages whose delivery was never reported ----------------------------------------------
+
+def settle_sent(ctx: Context, now, limit: int = CHECKS) -> None:
+    """Sent messages with no final status after SMS_SENT_SETTLE_SECONDS (their status callbacks were lost) are
+    fetched by sid and settled as a callback would settle them (an undelivered one asks for the member to be
+    reached another way). One still on its way is checked again once its age has doubled (15 min, 30 min, 1 h,
+    ...). After SMS_SENT_CHECK_HOURS it stays "sent", marked as never confirmed: some carriers never report
+    delivery, so nothing more will come. Each row is taken for checking by one relay at a time (SKIP LOCKED)."""
+    unconfirmed = Message.objects.filter(status=Status.SENT, error_code="")
+    ctx.report.unconfirmed += unconfirmed.filter(sent_at__lt=now - check_sent_for()).update(
+        error_code="unconfirmed", error_message=_("Sent, but the carrier never confirmed delivery."))
+    checked_after_sending = ExpressionWrapper(F("checked_at") - F("sent_at"), output_field=DurationField())
+    doubled = ExpressionWrapper(Value(now) - checked_after_sending, output_field=DateTimeField())
+    due = unconfirmed.filter(sid__isnull=False, account_sid=ctx.account_sid, sent_at__lt=now - settle_sent_after()
+                             ).filter(Q(checked_at__isnull=True) | Q(checked_at__lt=doubled))
+    with transaction.atomic():
+        rows = list(due.order_by(F("checked_at").asc(nulls_first=True), "sent_at")
+                    .select_for_update(skip_locked=True).values("pk", "sid")[:limit])
+        Message.objects.filter(pk__in=[row["pk"] for row in rows]).update(checked_at=now)
+    if len(rows) == limit:  # more are waiting: come back as soon as beat's watchdog looks
+        leases.wake_at(connection.schema_name, now.timestamp())
+    outcomes = [delivery.reported(row["pk"], found.status, sid=row["sid"], account_sid=ctx.account_sid,
+                                  error_code=found.error_code, error_message=found.error_message)
+                for row, found in zip(rows, _pool().map(lambda row: _fetch(ctx, row["sid"]), rows), strict=True)
+                if found is not None]
+    final = [outcome for outcome in outcomes if outcome is not None and outcome.status in delivery.FINAL]
+    if final:
+        ctx.report.settled += len(delivery.apply_outcomes(ctx.unit, final, now=now))
+
+
+def _fetch(ctx: Context, sid: str) -> ProviderMessage | None:
+    """The provider's message now (in a pool thread: HTTP only); None when it cannot say (checked again later)."""
+    try:
+        return ctx.provider.fetch(sid)
+    except ProviderError:
+        return None

@@ -10,7 +10,6 @@ unit's host finds nothing there and changes nothing.
 from xml.sax.saxutils import escape
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpResponse, HttpResponseForbidden
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -25,7 +24,6 @@ from .services.optouts import end_opt_out, record_opt_out
 from .services.settings import current_unit, token_for
 from .signatures import is_valid_twilio_request
 
-UNDELIVERABLE = {"30003", "30005", "30006"}  # unreachable, unknown, landline: reach the member another way
 STOP = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "TD", "退订", "退订短信"}
 START = {"START", "UNSTOP", "YES", "恢复", "订阅"}  # never a STOP word (退订)
 HELP = {"HELP", "INFO", "帮助"}
@@ -37,13 +35,14 @@ def _verified(request) -> bool:
 
 
 def _message(request):
-    """The message this callback is about, in this unit: by sid, else by our id for a message with no sid."""
+    """The message this callback is about, in this unit: by sid, else by our id for a message with no sid (its
+    answer was lost; or a lookup missed it and it waits to be sent again, which this callback then prevents)."""
     sid, account = request.POST.get("MessageSid", ""), request.POST.get("AccountSid", "")
     found = Message.objects.filter(sid=sid, account_sid=account).first() if sid else None
     pk = request.GET.get("m", "")
     if found is None and pk.isdigit():
-        found = Message.objects.filter(pk=int(pk), sid__isnull=True, status__in=[Status.SENDING, Status.UNKNOWN]
-                                       ).first()
+        found = Message.objects.filter(pk=int(pk), sid__isnull=True,
+                                       status__in=[Status.PENDING, Status.SENDING, Status.UNKNOWN]).first()
     return found
 
 
@@ -53,21 +52,12 @@ def status_callback(request):
     if not _verified(request):
         return HttpResponseForbidden()
     message = _message(request)
-    status = delivery.PROVIDER_STATUS.get(request.POST.get("MessageStatus", ""))
-    if message is None or status is None:
-        return HttpResponse(status=204)
-    code = request.POST.get("ErrorCode", "") or ""
-    fields = {"sid": request.POST["MessageSid"], "account_sid": request.POST["AccountSid"]}
-    if code:
-        fields.update(error_code=code[:20], error_message=request.POST.get("ErrorMessage", "")[:300]
-                      or _("Carrier error %(code)s.") % {"code": code})
-    with transaction.atomic():
-        moved = delivery.advance(Message.objects.filter(pk=message.pk), status, **fields)
-        if moved and status in (Status.SENT, Status.DELIVERED, Status.UNDELIVERED):
-            delivery.meter(current_unit(), [(message.pk, message.segments)])  # once per message: idempotent
-        if moved and status in (Status.UNDELIVERED, Status.FAILED) and code in UNDELIVERABLE:
-            message.refresh_from_db()
-            delivery.reach_member(message)
+    outcome = message and delivery.reported(
+        message.pk, request.POST.get("MessageStatus", ""), sid=request.POST.get("MessageSid") or None,
+        account_sid=request.POST.get("AccountSid", ""), error_code=request.POST.get("ErrorCode", ""),
+        error_message=request.POST.get("ErrorMessage", ""))
+    if outcome:
+        delivery.apply_outcomes(current_unit(), [outcome])
     return HttpResponse(status=204)
 
 

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from billing.models import Metric
+from care.api.base import DeclaredInputMixin
 
 from . import console, services
 from .models import Unit, UnitEvent, UnitKind
@@ -62,7 +63,7 @@ USAGE = inline_serializer("UsageMonth", {"month": serializers.DateField(), "sms"
                                          "units": serializers.IntegerField(required=False)}, many=True)
 
 
-class PlatformView(APIView):
+class PlatformView(DeclaredInputMixin, APIView):
     authentication_classes = [OperatorTokenAuthentication, SessionAuthentication]
     permission_classes = [IsOperator]
 

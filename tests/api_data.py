@@ -109,8 +109,8 @@ def make_registers(staff: Staff) -> Registers:
             west_member=new_member(staff, node="west1", name="赵六"),
             entry=entry,
             sensitive=sensitive,
-            evidence=hardship.attach_evidence(staff.admin, entry, upload("proof.txt")),
-            sensitive_evidence=hardship.attach_evidence(staff.admin, sensitive, upload("diagnosis.txt")),
+            evidence=hardship.attach_evidence(staff.admin, entry, upload("proof.pdf")),
+            sensitive_evidence=hardship.attach_evidence(staff.admin, sensitive, upload("diagnosis.pdf")),
             field=extra_fields.save_extra_field(staff.admin, key="rank", label="职级", kind="text"),
             node=nodes.create_node(staff.admin, parent=staff.nodes["east"], name="东三支部"),
             invited=invite_staff(staff.admin, email="new@example.test", role="viewer").invitation.user,
@@ -119,7 +119,8 @@ def make_registers(staff: Staff) -> Registers:
 
 
 def upload(name: str, content: bytes = b"evidence") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, content, content_type="text/plain")
+    """A PDF (uploads are judged on their bytes: carehub.uploads) holding `content`."""
+    return SimpleUploadedFile(name, b"%PDF-1.4\n" + content, content_type="application/pdf")
 
 
 # Fixtures for the API test modules, which import them by these function names (the fixture names differ so

@@ -47,7 +47,9 @@ class TestExtraFields:
         created = api.post(FIELDS, {"key": "rank", "label": "职级", "kind": "text"}).json()
         error = assert_error(api.post(FIELDS, {"key": "rank", "label": "级别", "kind": "text"}), 400)
         assert list(error["fields"]) == ["key"]
-        response = api.patch(f"{FIELDS}{created['id']}/", {"key": "renamed", "label": "级别", "position": 2})
+        error = assert_error(api.patch(f"{FIELDS}{created['id']}/", {"key": "renamed", "label": "级别"}), 400)
+        assert error["fields"] == {"key": ["This field cannot be changed."]}
+        response = api.patch(f"{FIELDS}{created['id']}/", {"label": "级别", "position": 2})
         assert (response.json()["key"], response.json()["label"]) == ("rank", "级别")
         assert ExtraField.objects.get().key == "rank"
 

@@ -110,19 +110,19 @@ class TestEvidence:
     def test_upload_then_download_through_the_access_check(self, alpha, entry, media):
         api = session_api(alpha, alpha.secretary)
         response = api.upload(f"{HARDSHIP}{entry.pk}/evidence/",
-                              {"file": upload("低保证明.txt", b"certificate"), "description": "民政局证明"})
+                              {"file": upload("低保证明.pdf", b"certificate"), "description": "民政局证明"})
         assert response.status_code == 201, response.content
         evidence = response.json()
-        assert (evidence["file_name"], evidence["description"]) == ("低保证明.txt", "民政局证明")
+        assert (evidence["file_name"], evidence["description"]) == ("低保证明.pdf", "民政局证明")
         assert evidence["download_url"].endswith(f"/api/v1/hardship/{entry.pk}/evidence/{evidence['id']}/")
         download = api.get(evidence["download_url"])
-        assert download.status_code == 200 and b"".join(download.streaming_content) == b"certificate"
+        assert download.status_code == 200 and b"".join(download.streaming_content) == b"%PDF-1.4\ncertificate"
         assert download["Content-Disposition"].startswith("attachment")
         assert download["Cache-Control"] == "private, no-store"
         assert AuditEvent.objects.get(action="evidence").source == "api"
         detail = api.get(f"{HARDSHIP}{entry.pk}/").json()
         assert [e["id"] for e in detail["evidence"]] == [evidence["id"]]
-        assert list(media.rglob("*.txt")), "stored under the media root, never served from it"
+        assert list(media.rglob("*.pdf")), "stored under the media root, never served from it"
 
     def test_upload_needs_a_file_and_multipart(self, alpha, entry, media):
         api = session_api(alpha)
@@ -133,10 +133,10 @@ class TestEvidence:
 
     def test_evidence_of_another_entry_is_404(self, alpha, entry, member, media):
         other = hardship.open_entry(alpha.admin, member, category="elderly", reason="高龄")
-        evidence = hardship.attach_evidence(alpha.admin, other, upload("a.txt"))
+        evidence = hardship.attach_evidence(alpha.admin, other, upload("a.pdf"))
         assert_error(session_api(alpha).get(f"{HARDSHIP}{entry.pk}/evidence/{evidence.pk}/"), 404, "not_found")
 
     def test_a_file_missing_on_disk_is_404(self, alpha, entry, media):
-        evidence = hardship.attach_evidence(alpha.admin, entry, upload("gone.txt"))
+        evidence = hardship.attach_evidence(alpha.admin, entry, upload("gone.pdf"))
         evidence.file.delete(save=False)
         assert_error(session_api(alpha).get(f"{HARDSHIP}{entry.pk}/evidence/{evidence.pk}/"), 404, "not_found")

@@ -68,7 +68,7 @@ def writes(r):
         ("post", f"{member}/transfer/", {"node": r.node.pk}),
         ("post", f"{V1}/hardship/", {"member": r.member.pk, "category": "elderly", "reason": "高龄"}),
         ("post", f"{entry}/review/", {"outcome": "unchanged"}),
-        ("upload", f"{entry}/evidence/", {"file": upload("proof.txt")}),
+        ("upload", f"{entry}/evidence/", {"file": upload("proof.pdf")}),
         ("post", f"{V1}/extra-fields/", {"key": "title", "label": "职务", "kind": "text"}),
         ("patch", f"{V1}/extra-fields/{r.field.pk}/", {"label": "级别"}),
         ("post", f"{V1}/staff/", {"email": "x@example.test", "role": "viewer"}),

@@ -37,6 +37,9 @@ class TestCreate:
         ({"phone": "12345"}, "phone"),
         ({"birth_date": "1950-02-30"}, "birth_date"),
         ({"birth_date": "2999-01-01"}, "birth_date"),
+        ({"birth_date": "0001-01-01"}, "birth_date"),  # before 1900: a typing mistake
+        ({"birth_date": "1899-12-31"}, "birth_date"),
+        ({"died_on": "2999-01-01"}, "died_on"),
         ({"joined_on": "1960-01-01"}, "joined_on"),  # aged 9
         ({"lunar_birth_month": 13}, "lunar_birth_month"),
         ({"proxy_phone": "abc"}, "proxy_phone"),
@@ -61,6 +64,14 @@ class TestCreate:
             extra_fields.save_extra_field(alpha.admin, key="since", label="任职", kind="date")
         error = assert_error(create(alpha, extra={"rank": "处级", "since": "yesterday", "x": 1}), 400)
         assert set(error["fields"]) == {"extra.rank", "extra.since", "extra.x"}
+
+    @pytest.mark.parametrize("value", ["NaN", "Infinity", "-inf", "1e999", "1" * 16, True])
+    def test_extra_numbers_the_database_cannot_hold_are_refused(self, alpha, value):
+        with schema_context("alpha"):
+            extra_fields.save_extra_field(alpha.admin, key="dues", label="党费", kind="number")
+        error = assert_error(create(alpha, extra={"dues": value}), 400, "invalid")
+        assert list(error["fields"]) == ["extra.dues"]
+        assert create(alpha, extra={"dues": "-12.5"}).json()["extra"] == {"dues": -12.5}
 
     def test_messages_follow_the_units_language(self, alpha):
         api = session_api(alpha, language=None)  # no cookie: the unit's language, Simplified Chinese

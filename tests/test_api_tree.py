@@ -39,6 +39,18 @@ def test_bad_values_name_their_field(alpha, data, field):
     assert list(error["fields"]) == [field]
 
 
+def test_sibling_names_are_unique(alpha):
+    api = session_api(alpha)
+    error = assert_error(api.post(NODES, {"parent": alpha.nodes["east"].pk, "name": "东二支部"}), 400, "invalid")
+    assert error["fields"] == {"name": ["“东区总支” already has an organisation named “东二支部”."]}
+    error = assert_error(api.patch(f"{NODES}{alpha.nodes['east1'].pk}/", {"name": "东二支部"}), 400, "invalid")
+    assert list(error["fields"]) == ["name"]
+    twin = api.post(NODES, {"parent": alpha.nodes["west"].pk, "name": "东二支部"})  # another parent: fine
+    assert twin.status_code == 201
+    error = assert_error(api.post(f"{NODES}{twin.json()['id']}/move/", {"parent": alpha.nodes["east"].pk}), 400)
+    assert list(error["fields"]) == ["parent"]
+
+
 def test_update(in_alpha):
     api = session_api(in_alpha, in_alpha.secretary)
     response = api.patch(f"{NODES}{in_alpha.nodes['east1'].pk}/", {"secretary": "李四"})

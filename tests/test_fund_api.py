@@ -263,11 +263,30 @@ def test_disclosure_and_its_public_links(books):
 
 def test_money_never_travels_as_a_float(books):
     client = api(books, books.treasurer)
-    response = client.post(f"{F}/funds/{books.east.pk}/postings/", {"kind": "dues", "amount": 0.1})
-    assert response.status_code == 201 and response.json()["amount"] == "0.10"
+    for amount in ("0.1", "12.34"):
+        response = client.post(f"{F}/funds/{books.east.pk}/postings/", {"kind": "dues", "amount": amount})
+        assert response.status_code == 201 and response.json()["amount"] == f"{Decimal(amount):.2f}"
     with schema_context("alpha"):
-        assert LedgerEntry.objects.get(pk=response.json()["id"]).amount == Decimal("0.10")
-    assert_error(client.post(f"{F}/funds/{books.east.pk}/postings/", {"kind": "dues", "amount": 0.105}), 400)
+        assert LedgerEntry.objects.get(pk=response.json()["id"]).amount == Decimal("12.34")
+
+
+@pytest.mark.parametrize("amount", [1.5, 0.1, 12, "1e3", "12.345", " 12", "1,000", "NaN", "Infinity", "", True,
+                                    None])
+def test_amounts_are_decimal_strings_with_two_places_at_most(books, amount):
+    """JSON numbers are floats to most clients, so they are refused like exponents and separators; nothing is
+    rounded."""
+    client, entries = api(books, books.treasurer), LedgerEntry.objects.count
+    with schema_context("alpha"):
+        before = entries()
+    for path, body in ((f"{F}/funds/{books.east.pk}/postings/", {"kind": "dues"}),
+                       (f"{F}/funds/{books.east.pk}/transfer/", {"target": books.committee.pk})):
+        error = assert_error(client.post(path, {**body, "amount": amount}), 400, "invalid")
+        assert list(error["fields"]) == ["amount"]
+    response = api(books, books.staff.secretary).post(f"{F}/applications/", {
+        "member": books.member.pk, "category": "low_income", "reason": "困难", "amount_requested": amount})
+    assert list(assert_error(response, 400, "invalid")["fields"]) == ["amount_requested"]
+    with schema_context("alpha"):
+        assert entries() == before
 
 
 def test_schema_documents_the_fund_api(alpha):

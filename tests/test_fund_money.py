@@ -16,14 +16,16 @@ def english():
 
 
 @pytest.mark.parametrize("raw,expected", [("12", "12.00"), ("0.1", "0.10"), (" 1,234.50 ", "1234.50"),
-                                          (Decimal("7.5"), "7.50"), (3, "3.00"), ("1e2", "100.00")])
+                                          (Decimal("7.5"), "7.50"), (3, "3.00"), (Decimal("1E+2"), "100.00")])
 def test_amounts_parse_to_two_places(raw, expected):
     amount = parse_amount(raw)
     assert amount == Decimal(expected) and amount.as_tuple().exponent == -2
 
 
 @pytest.mark.parametrize("raw,message", [("1.005", "at most two decimal places"), ("abc", "is not an amount"),
-                                         ("NaN", "is not an amount"), ("0", "more than zero"),
+                                         ("NaN", "is not an amount"), ("Infinity", "is not an amount"),
+                                         ("1e2", "is not an amount"), ("1 000", "is not an amount"),
+                                         ("0", "more than zero"),
                                          ("-5", "more than zero"), ("1000000000000", "too large")])
 def test_bad_amounts_are_refused_not_rounded(raw, message):
     with pytest.raises(ValidationError) as error:

@@ -51,7 +51,7 @@ def test_post_income_fixing_an_inline_error_first(books):
     url = f"/fund/{books.east.pk}/income/"
     response = client.post(url, {"kind": "dues", "amount": "12.345"})
     assert response.context["form"].errors["amount"] == ["Amounts have at most two decimal places (fen)."]
-    receipt = SimpleUploadedFile("收据.txt", "收据".encode())
+    receipt = SimpleUploadedFile("收据.pdf", "%PDF-1.4 收据".encode())
     response = client.post(url, {"kind": "unit_donation", "amount": "5000", "counterparty": "大连港集团",
                                  "attachment": receipt})
     assert response.status_code == 302 and response["Location"] == f"/fund/{books.east.pk}/"
@@ -60,7 +60,7 @@ def test_post_income_fixing_an_inline_error_first(books):
         assert entry.balance_after == 6000 and entry.attachments.count() == 1
         attachment = entry.attachments.get()
     download = client.get(f"/fund/files/{attachment.pk}/")
-    assert download.status_code == 200 and b"".join(download.streaming_content).decode() == "收据"
+    assert download.status_code == 200 and b"".join(download.streaming_content).decode() == "%PDF-1.4 收据"
     assert portal(books.staff, books.staff.sibling).get(f"/fund/files/{attachment.pk}/").status_code == 404
 
 
@@ -102,7 +102,7 @@ def test_apply_from_the_member_page_and_take_it_through(books):
                                     "submit": "1"})
     assert "amount_requested" in response.context["form"].errors
     response = secretary.post(url, {"category": "disaster", "amount_requested": "1500", "reason": "房屋受损",
-                                    "submit": "1", "evidence": SimpleUploadedFile("照片.txt", b"photo")})
+                                    "submit": "1", "evidence": SimpleUploadedFile("照片.jpg", b"\xff\xd8\xff photo")})
     with schema_context("alpha"):
         application = AssistanceApplication.objects.get(reason="房屋受损")
         assert application.status == S.SUBMITTED and application.attachments.count() == 1

@@ -16,6 +16,8 @@ from django_tenants.utils import schema_context
 from rest_framework.authtoken.models import Token
 
 from care.audit.models import AuditEvent
+from care.imports.columns import MEMBER_COLUMNS
+from care.imports.rows import MemberRows
 from care.registers.models import (
     ExtraField,
     HardshipCategory,
@@ -141,6 +143,9 @@ class TestRowErrors:
         (1, "", "性别", "required"),
         (1, "不详", "性别", "not one of: Male, Female"),
         (5, "", "所属组织", "required"),
+        (0, "王" * 61, "姓名", "At most 50 characters."),
+        (2, "0001-01-01", "出生日期", "0001-01-01 is before 1900-01-01"),
+        (3, "1899-12-31", "入党日期", "before 1900-01-01"),
     ])
     def test_each_error_names_row_column_and_reason(self, in_alpha, index, value, column, reason):
         rows = [list(row) for row in ROWS]
@@ -148,6 +153,22 @@ class TestRowErrors:
         row, got_column, message = one_error(in_alpha, rows)
         assert (row, got_column) == (3, column)
         assert reason in message
+
+    @pytest.mark.parametrize("column", [column for column in MEMBER_COLUMNS if column.imported and not column.choices
+                                        and not column.words and column.key not in ("node", "phone", "proxy_phone")
+                                        and column.key not in MemberRows.DATES])
+    def test_every_text_is_checked_against_its_column_in_the_preview(self, in_alpha, column):
+        """The limits are the model's: a preview that says "create" must not fail at commit (DataError)."""
+        limit = Member._meta.get_field(column.key).max_length
+        header = ["性别", "所属组织", *(["姓名"] if column.key != "name" else []), column.key]
+
+        def file(text):
+            return csv_file([["男", "东一支部", *(["王建国"] if column.key != "name" else []), text]], header)
+
+        report = preview_import(in_alpha.admin, file("长" * (limit + 1)), "members")
+        assert list(errors_of(report)[2].items()) == [(column.key, f"At most {limit} characters.")]
+        assert not commit_import(in_alpha.admin, file("长" * (limit + 1)), "members").committed
+        assert commit_import(in_alpha.admin, file("长" * limit), "members").created == 1
 
     def test_node_outside_the_importers_scope(self, in_alpha):
         rows = [ROWS[0], ["赵六", "男", "1960-01-01", "", "", "西一支部"]]

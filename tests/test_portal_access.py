@@ -46,7 +46,7 @@ def make_register(staff_: Staff) -> Register:
                                     reason="独居，行动不便", opened_on=long_ago)
         sensitive = hardship.open_entry(admin, member, category=HardshipCategory.ILLNESS, level=2,
                                         reason="住院治疗")
-        evidence = hardship.attach_evidence(admin, entry, SimpleUploadedFile("证明.txt", "低保证明".encode()),
+        evidence = hardship.attach_evidence(admin, entry, SimpleUploadedFile("证明.pdf", "%PDF-1.4 低保证明".encode()),
                                             "社区证明")
         field = extra_fields.save_extra_field(admin, key="post", label="职务", kind="choice", choices=["书记", "委员"])
         node = nodes.create_node(admin, parent=east1, name="东一第二小组")
@@ -192,7 +192,7 @@ def test_read_only_posts_are_refused(register, role):
         f"/registers/members/{m}/transfer/": {"node": register.staff.nodes["east2"].pk},
         f"/registers/members/{m}/hardship/new/": {"category": "elderly", "level": 1, "reason": "x"},
         f"/registers/hardship/{e}/review/": {"outcome": "unchanged", "category": "elderly", "level": 1},
-        f"/registers/hardship/{e}/evidence/": {"file": SimpleUploadedFile("a.txt", b"x")},
+        f"/registers/hardship/{e}/evidence/": {"file": SimpleUploadedFile("a.pdf", b"%PDF-1.4")},
         f"/registers/tree/{n}/": {"name": "改名", "kind": "branch"},
         f"/registers/tree/{n}/move/": {"parent": register.staff.nodes["west"].pk},
         f"/registers/tree/{n}/delete/": {},
@@ -227,13 +227,13 @@ def test_sensitive_entries_only_for_those_allowed(register):
 def test_evidence_of_a_sensitive_entry_is_hidden_too(register):
     with schema_context("alpha"):
         evidence = hardship.attach_evidence(register.staff.admin, register.sensitive,
-                                            SimpleUploadedFile("诊断.txt", b"diagnosis"))
+                                            SimpleUploadedFile("诊断.pdf", b"%PDF-1.4 diagnosis"))
     connection.set_schema_to_public()
     assert portal(register.staff, register.staff.viewer).get(
         f"/registers/hardship/evidence/{evidence.pk}/").status_code == 404
     response = portal(register.staff, register.staff.sensitive_viewer).get(
         f"/registers/hardship/evidence/{evidence.pk}/")
-    assert response.status_code == 200 and b"".join(response.streaming_content) == b"diagnosis"
+    assert response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1.4 diagnosis"
 
 
 def test_staff_without_a_scope_see_nothing(register):

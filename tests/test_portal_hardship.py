@@ -90,7 +90,7 @@ def test_closing_removes_the_review_form(register):
 def test_changes_since_the_last_review(register):
     with schema_context("alpha"):
         hardship.review_entry(register.staff.admin, register.entry, outcome="unchanged")
-        hardship.attach_evidence(register.staff.admin, register.entry, SimpleUploadedFile("新证明.txt", b"x"))
+        hardship.attach_evidence(register.staff.admin, register.entry, SimpleUploadedFile("新证明.pdf", b"%PDF-1.4"))
     connection.set_schema_to_public()
     rows = portal(register.staff).get(f"/registers/hardship/{register.entry.pk}/").context["since_last_review"]
     assert [(row.label, row.before) for row in rows] == [("Evidence", "—")] and "新证明" in rows[0].after

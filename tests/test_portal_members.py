@@ -131,6 +131,16 @@ class TestForms:
         assert response.status_code == 302 and response["Location"] == f"/registers/members/{member.pk}/"
         assert (member.phone, member.extra, member.uses_smartphone) == ("+8613512345678", {"post": "委员"}, True)
 
+    def test_implausible_birth_dates_are_refused(self, register):
+        client = portal(register.staff)
+        for day in ("0001-01-01", "1899-12-31"):
+            response = self.post_new(client, register.staff, birth_date=day, joined_on="")
+            assert response.context["form"].errors["birth_date"] == [f"{day} is before 1900-01-01; check the year."]
+        with schema_context("alpha"):
+            assert not Member.objects.filter(name="赵德明").exists()
+        response = self.post_new(client, register.staff, birth_date="1900-01-01", joined_on="")
+        assert response.status_code == 302
+
     def test_extra_fields_are_rendered_by_type(self, register):
         with schema_context("alpha"):
             extra_fields.save_extra_field(register.staff.admin, key="dues", label="月党费", kind="number")

@@ -67,6 +67,16 @@ def test_add_a_node_with_an_inline_error_first(register):
         assert Node.objects.get(name="东三支部").parent_id == east.pk
 
 
+def test_a_second_organisation_of_the_same_name_is_refused_inline(register):
+    client = portal(register.staff, register.staff.secretary)
+    east = register.staff.nodes["east"]
+    response = client.post(f"/registers/tree/{east.pk}/add/", {"name": "东一支部", "kind": "branch"})
+    assert response.status_code == 200
+    assert "“东区总支” already has an organisation named “东一支部”." in response.content.decode()
+    with schema_context("alpha"):
+        assert Node.objects.filter(name="东一支部").count() == 1
+
+
 def test_only_admins_add_top_level_organisations(register):
     assert portal(register.staff, register.staff.secretary).get("/registers/tree/add/").status_code == 403
     response = portal(register.staff).post("/registers/tree/add/", {"name": "新党委", "kind": "committee"})

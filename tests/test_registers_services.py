@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
@@ -53,6 +53,31 @@ class TestTree:
         with pytest.raises(PermissionDenied):
             nodes.create_node(in_alpha.secretary, parent=in_alpha.nodes["west"], name="x")
         nodes.create_node(in_alpha.secretary, parent=in_alpha.nodes["east"], name="东三支部")
+
+    def test_siblings_have_different_names(self, in_alpha):
+        """Created, renamed or moved: two organisations under one parent (or two roots) never share a name."""
+        east, west = in_alpha.nodes["east"], in_alpha.nodes["west"]
+        with translation.override("en"):
+            with pytest.raises(ValidationError) as raised:
+                nodes.create_node(in_alpha.admin, parent=east, name=" 东一支部 ")
+            assert raised.value.message_dict == {"name": ["“东区总支” already has an organisation named “东一支部”."]}
+            with pytest.raises(ValidationError) as raised:
+                nodes.create_node(in_alpha.admin, parent=None, name="Alpha 区委")
+            assert raised.value.message_dict == {"name": ["There is already a top-level organisation named "
+                                                          "“Alpha 区委”."]}
+            twin = nodes.create_node(in_alpha.admin, parent=west, name="东一支部")  # under another parent: fine
+            with pytest.raises(ValidationError) as raised:
+                nodes.move_node(in_alpha.admin, twin, east)
+            assert list(raised.value.message_dict) == ["parent"]
+            with pytest.raises(ValidationError):
+                nodes.update_node(in_alpha.admin, in_alpha.nodes["east2"], name="东一支部")
+        nodes.update_node(in_alpha.admin, in_alpha.nodes["east1"], name="东一支部", secretary="张三")  # itself
+        assert Node.objects.filter(name="东一支部").count() == 2
+
+    def test_the_database_refuses_twins_too(self, in_alpha):
+        for parent, name in ((in_alpha.nodes["east"], "东一支部"), (None, "Alpha 区委")):
+            with pytest.raises(IntegrityError), transaction.atomic():
+                Node.objects.create(parent=parent, name=name, path=f"/twin-{name}/")
 
     def test_only_empty_leaves_are_deleted(self, in_alpha):
         with pytest.raises(ValidationError):

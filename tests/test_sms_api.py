@@ -274,6 +274,51 @@ class TestOptOuts:
         assert {row["phone"] for row in viewer.get(f"{S}/opt-outs/").json()["results"]} == {P7, P8}
         assert sibling.get(f"{S}/opt-outs/").json()["count"] == 0
 
+    def test_another_subtree_cannot_read_end_or_learn_it(self, people):
+        """An east member's opt-out, on a phone a west member's proxy shares: the west's secretary gets it neither
+        by id, nor by ending it, nor by recording the same phone, nor in the list."""
+        with schema_context("alpha"):
+            opt_out = OptOut.objects.get(phone=P7)
+            OptOut.objects.filter(pk=opt_out.pk).update(note="东区书记电话告知")
+            members.update_member(people.staff.admin, people.west, proxy_name="王小西", proxy_phone=P7)
+        sibling = session_api(people.staff, people.staff.sibling)
+        assert_error(sibling.get(f"{S}/opt-outs/{opt_out.pk}/"), 404, "not_found")
+        assert_error(sibling.post(f"{S}/opt-outs/{opt_out.pk}/end/"), 404, "not_found")
+        for body in ({"phone": P7, "scope": "all"}, {"phone": P7, "scope": "greetings"},
+                     {"member": people.west.pk, "phone": P7, "scope": "all"}):
+            response = sibling.post(f"{S}/opt-outs/", body)
+            assert "phone" in assert_error(response, 400, "invalid")["fields"]
+            assert "张七" not in response.content.decode() and "东区书记" not in response.content.decode()
+        assert sibling.get(f"{S}/opt-outs/").json()["count"] == 0
+        with schema_context("alpha"):
+            assert OptOut.objects.get(phone=P7, ended_at__isnull=True).pk == opt_out.pk
+
+    def test_phone_only_opt_outs_belong_to_the_subtrees_using_the_phone(self, people):
+        with schema_context("alpha"):
+            stop = optouts.record_opt_out(None, phone=P9, scope="all", source="reply", note="Replied STOP")
+            stranger = optouts.record_opt_out(people.staff.admin, phone="+8613800000055", scope="all",
+                                              source="staff", note="单位统一登记")
+        sibling = session_api(people.staff, people.staff.sibling)  # the west's 王西 uses P9
+        assert [row["id"] for row in sibling.get(f"{S}/opt-outs/").json()["results"]] == [stop.pk]
+        assert_error(sibling.get(f"{S}/opt-outs/{stranger.pk}/"), 404, "not_found")
+        assert_error(session_api(people.staff, people.staff.secretary).get(f"{S}/opt-outs/{stop.pk}/"), 404)
+        assert sibling.post(f"{S}/opt-outs/{stop.pk}/end/").json()["ended_at"]
+
+    def test_a_subtree_records_only_its_members_phones_and_for_a_member(self, people):
+        sibling = session_api(people.staff, people.staff.sibling)
+        response = sibling.post(f"{S}/opt-outs/", {"phone": P9, "scope": "greetings", "note": "电话告知"})
+        assert response.status_code == 201 and response.json()["member"]["name"] == "王西"
+        for phone in ("13800000055", P1):  # nobody's phone; an east member's phone
+            error = assert_error(sibling.post(f"{S}/opt-outs/", {"phone": phone, "scope": "all"}), 400, "invalid")
+            assert "phone" in error["fields"]
+        with schema_context("alpha"):
+            assert not OptOut.objects.filter(phone__in=["+8613800000055", P1]).exists()
+
+    @pytest.mark.parametrize("path", ["/opt-outs/abc/end/", "/opt-outs/abc/", "/opt-outs/1.5/end/"])
+    def test_a_malformed_id_is_not_found(self, people, path):
+        assert_error(session_api(people.staff).post(S + path), 404, "not_found")
+        assert_error(session_api(people.staff).get(S + path), 404, "not_found")
+
 
 class TestStatsAndSettings:
     def test_monthly_statistics(self, people):

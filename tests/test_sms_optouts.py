@@ -2,7 +2,7 @@
 cancelling what waits, history kept when an opt-out ends, staff scope, and the check again at send time."""
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from notifications.models import Category, Message, OptOut, OptOutScope, OptOutSource, Status
 from notifications.relay import relay
@@ -51,6 +51,22 @@ def test_a_secretary_records_opt_outs_only_in_their_subtree(in_alpha):
     with pytest.raises(PermissionDenied):
         optouts.record_opt_out(in_alpha.secretary, phone=PHONE, scope=OptOutScope.ALL, source=OptOutSource.STAFF,
                                member=west)
+
+
+def test_a_secretary_neither_ends_nor_learns_another_subtrees_opt_out(in_alpha):
+    east = add_member(in_alpha, "郑东", phone=PHONE, node="east1")
+    add_member(in_alpha, "吴西", proxy_name="吴小西", proxy_phone=PHONE, node="west1")  # the same phone
+    opt_out = optouts.record_opt_out(in_alpha.secretary, phone=PHONE, scope=OptOutScope.GREETINGS,
+                                     source=OptOutSource.STAFF, note="东区书记电话告知")
+    assert opt_out.member == east  # recorded by a subtree's secretary: always for one of their members
+    with pytest.raises(PermissionDenied):
+        optouts.end_opt_out(in_alpha.sibling, opt_out)
+    with pytest.raises(ValidationError) as refused:
+        optouts.record_opt_out(in_alpha.sibling, phone=PHONE, scope=OptOutScope.ALL, source=OptOutSource.STAFF)
+    assert list(refused.value.message_dict) == ["phone"] and "郑东" not in str(refused.value)
+    assert OptOut.objects.get(phone=PHONE, ended_at__isnull=True) == opt_out
+    wider = optouts.record_opt_out(in_alpha.admin, phone=PHONE, scope=OptOutScope.ALL, source=OptOutSource.STAFF)
+    assert wider.member is None  # unit-wide staff may record a phone alone
 
 
 def test_an_opt_out_recorded_after_queuing_is_honoured_at_send_time(in_alpha, gateway):

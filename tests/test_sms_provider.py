@@ -62,10 +62,12 @@ def test_send_through_a_messaging_service(provider, gateway):
 
 def test_fetch_follows_the_status(provider, gateway):
     sid = provider.send(TO, "hi", NUMBER).sid
-    assert gateway.wait_for(lambda: provider.fetch(sid) == "delivered")
+    assert gateway.wait_for(lambda: provider.fetch(sid).status == "delivered")
+    assert provider.fetch(sid).error_code == ""
     gateway.configure(numbers={TO: "undeliverable"})
     sid = provider.send(TO, "hi", NUMBER).sid
-    assert gateway.wait_for(lambda: provider.fetch(sid) == "undelivered")
+    assert gateway.wait_for(lambda: provider.fetch(sid).status == "undelivered")
+    assert (provider.fetch(sid).sid, provider.fetch(sid).error_code) == (sid, "30003")
 
 
 def test_rate_limit_is_retryable_with_retry_after(gateway):

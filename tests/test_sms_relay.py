@@ -17,7 +17,7 @@ from care.programme.models import CareTask, TaskKind
 from care.registers.models import Member
 from care.services import members
 from carehub.tasks import for_each_active_unit
-from notifications import ratelimit, relay
+from notifications import leases, relay
 from notifications.models import Category, Message, OptOut, OptOutSource, SmsSettings, Status
 from notifications.services.outbox import Row, queue_many
 from notifications.tasks import relay_unit
@@ -49,6 +49,11 @@ def statuses() -> Counter:
 
 def later(minutes: float) -> datetime.datetime:
     return TEN + datetime.timedelta(minutes=minutes)
+
+
+def after(interval: datetime.timedelta, seconds: float = 1) -> datetime.datetime:
+    """A moment `seconds` past `interval` (a lease, a settle time) after ten o'clock."""
+    return TEN + interval + datetime.timedelta(seconds=seconds)
 
 
 def test_relay_sends_meters_and_points_callbacks_at_the_unit(in_alpha, gateway):
@@ -130,9 +135,9 @@ def test_ambiguous_timeout_without_callback_is_found_by_lookup(in_alpha, gateway
     [pk] = queue_notices(1)
     relay.relay(now=TEN)
     assert Message.objects.get(pk=pk).status == Status.UNKNOWN
-    relay.relay(now=later(1))  # not settled yet: left alone
+    relay.relay(now=after(relay.settle(), -5))  # not settled yet: left alone
     assert Message.objects.get(pk=pk).status == Status.UNKNOWN
-    report = relay.relay(now=later(10))
+    report = relay.relay(now=after(relay.settle()))
     message = Message.objects.get(pk=pk)
     assert report.reconciled == 1 and message.status == Status.SENT
     assert message.sid == gateway.messages()[0]["sid"] and len(gateway.messages()) == 1
@@ -140,20 +145,24 @@ def test_ambiguous_timeout_without_callback_is_found_by_lookup(in_alpha, gateway
 
 def test_abandoned_claims_are_released_or_become_unknown_without_duplicates(in_alpha, gateway):
     """A worker killed mid-batch: it claimed five rows, started two requests (one reached Twilio, one never
-    left the machine) and died. After the lease the other three go out once, and the two started ones are
-    settled by lookup: the one Twilio has is adopted, the other sent. Each phone gets exactly one message."""
+    left the machine) and died. After the lease the other three go out once; the two started ones are unknown
+    until the settle time, then settled by lookup: the one Twilio has is adopted, the other sent. Each phone
+    gets exactly one message."""
     ready_to_send()
     queue_notices(5)
     dead = relay.context()
+    leases.renew([("alpha", dead.token)], TEN.timestamp())  # its last heartbeat
     rows, _examined = relay.claim(dead, TEN)
     assert relay._start(dead, rows[:2], TEN) == {rows[0]["pk"], rows[1]["pk"]}
     dead.provider.send(rows[0]["to"], rows[0]["body"], dead.sender)  # reached Twilio; the answer was lost
     assert statuses() == {Status.SENDING: 5}
-    relay.relay(now=later(1))  # within the lease: nothing is touched
+    relay.relay(now=after(relay.lease(), -2))  # within the lease: nothing is touched
     assert statuses() == {Status.SENDING: 5}
-    # After the lease (5 min): the started two were started long enough ago to be looked up at once.
-    report = relay.relay(now=later(6))
-    assert (report.released, report.lost, report.reconciled) == (3, 2, 2)
+    report = relay.relay(now=after(relay.lease()))
+    assert (report.released, report.lost, report.reconciled) == (3, 2, 0)
+    assert statuses() == {Status.SENT: 3, Status.UNKNOWN: 2} and len(gateway.messages()) == 4
+    report = relay.relay(now=after(relay.settle()))
+    assert report.reconciled == 2
     adopted = Message.objects.get(pk=rows[0]["pk"])
     assert adopted.sid == gateway.messages(to=rows[0]["to"])[0]["sid"]
     assert set(statuses()) <= {Status.SENT, Status.DELIVERED} and sum(statuses().values()) == 5
@@ -215,12 +224,6 @@ def test_another_units_relay_touches_nothing_here(alpha, beta, gateway):
     with schema_context("alpha"):
         assert statuses() == {Status.PENDING: 2}
     assert not gateway.messages()
-
-
-def test_the_rate_limit_is_shared_through_redis():
-    key = f"test-{threading.get_ident()}-{datetime.datetime.now().timestamp()}"
-    assert ratelimit.acquire(key, 10, 10) == 0  # a second's burst
-    assert ratelimit.acquire(key, 10, 5) == pytest.approx(0.5, abs=0.05)  # then 10 per second
 
 
 # --- committed data: real workers and concurrent relays --------------------------------------------------------

@@ -5,15 +5,19 @@ subtrees, another unit, anonymous)."""
 import datetime
 
 import pytest
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from care.audit.models import AuditEvent
-from notifications.models import SendWindow
+from notifications.models import Category, Message, SendWindow, Status
 from notifications.services import optouts, windows
+from notifications.services import settings as sms_settings
+from notifications.services.outbox import Row, queue_many
 
 from .api_data import anonymous_api, assert_error, session_api
 from .conftest import client_for, logged_in
-from .test_sms_api import P1, P4, people_fixture  # noqa: F401 (fixture)
+from .sms_core_data import SHANGHAI
+from .test_sms_api import P1, P2, P4, people_fixture  # noqa: F401 (fixture)
 
 W = "/api/v1/sms/windows/"
 NIGHT = {"send_from": "21:00", "send_until": "07:00"}
@@ -172,3 +176,69 @@ def test_the_window_decides_when_messages_go(people, start, end, inside, outside
         current, own = windows.window_of(people.one)
     assert own == window and windows.contains(current, datetime.time.fromisoformat(inside))
     assert not windows.contains(current, datetime.time.fromisoformat(outside))
+
+
+class TestReplanning:
+    """Messages already queued follow a changed window: they were planned with the old one. Windows are set
+    around the real time, since the services plan from it."""
+
+    @pytest.fixture
+    def base(self) -> datetime.datetime:
+        return timezone.now()
+
+    @staticmethod
+    def hours(base, offset: float) -> datetime.time:
+        """The unit-local time of day `offset` hours from `base`, to the minute."""
+        moment = base.astimezone(SHANGHAI) + datetime.timedelta(hours=offset)
+        return moment.time().replace(second=0, microsecond=0)
+
+    @staticmethod
+    def due(pk: int) -> datetime.datetime:
+        return Message.objects.get(pk=pk).not_before
+
+    @staticmethod
+    def queue(*recipients) -> list[int]:
+        rows = [Row(key=f"replan:{index}", category=Category.NOTICE, to=phone, body="通知", member_id=member_id)
+                for index, (phone, member_id) in enumerate(recipients)]
+        return queue_many(None, rows).created
+
+    @staticmethod
+    def last_change(object_type: str) -> dict:
+        return AuditEvent.objects.filter(object_type=object_type).latest("pk").changes
+
+    def test_a_changed_unit_window_moves_the_queued_messages(self, people, base):
+        admin, hours = people.staff.admin, self.hours
+        with schema_context("alpha"):
+            sms_settings.update_settings(admin, quiet_start=hours(base, 2), quiet_end=hours(base, 4))  # quiet now
+            waiting, sending, sent = self.queue((P1, None), (P2, None), (P4, None))
+            start = self.due(waiting)
+            assert start > timezone.now() and start.astimezone(SHANGHAI).time() == hours(base, 2)
+            Message.objects.filter(pk=sending).update(status=Status.SENDING)
+            Message.objects.filter(pk=sent).update(status=Status.SENT)
+
+            before = timezone.now()
+            sms_settings.update_settings(admin, quiet_start=hours(base, -1))  # widened: open now
+            assert before <= self.due(waiting) <= timezone.now()
+            assert self.last_change("smssettings")["replanned"] == [None, 1]
+
+            sms_settings.update_settings(admin, quiet_start=hours(base, 3))  # narrowed: closed until then
+            assert self.due(waiting) == start + datetime.timedelta(hours=1)
+            assert self.due(sending) == self.due(sent) == start  # already handed to the sender: untouched
+
+            sms_settings.update_settings(admin, max_segments=5)  # nothing the plan depends on
+            assert "replanned" not in self.last_change("smssettings")
+
+    def test_a_members_own_window_moves_only_their_messages(self, people, base):
+        admin, hours = people.staff.admin, self.hours
+        with schema_context("alpha"):
+            sms_settings.update_settings(admin, quiet_start=hours(base, 2), quiet_end=hours(base, 4))  # quiet now
+            own, other = self.queue((P1, people.one.pk), (P2, people.two.pk))
+            start = self.due(own)
+
+            windows.set_window(admin, people.one, send_from=hours(base, -1), send_until=hours(base, 1))  # open now
+            assert self.due(own) <= timezone.now() and self.due(other) == start
+            assert self.last_change("sendwindow")["replanned"] == [None, 1]
+
+            windows.clear_window(admin, people.one)  # back to the unit's window, closed now
+            assert self.due(own) == start
+            assert self.last_change("sendwindow")["replanned"] == [None, 1]

@@ -5,14 +5,24 @@ same JSON as DRF's own errors, so a client handles one shape whatever failed. Me
 services (gettext) and by DRF, in the language the unit's locale middleware activated.
 """
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
-from rest_framework import exceptions
+from django.http import Http404, JsonResponse
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 NON_FIELD_KEYS = {NON_FIELD_ERRORS, api_settings.NON_FIELD_ERRORS_KEY}
+API_PREFIX = "/api/"
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = _("The request body is too large.")
+    default_code = "request_too_large"
 
 
 def as_api_exception(exc: Exception) -> Exception:
@@ -23,6 +33,10 @@ def as_api_exception(exc: Exception) -> Exception:
         return exceptions.NotFound()  # never echo "No Member matches the given query."
     if isinstance(exc, PermissionDenied):
         return exceptions.PermissionDenied(*exc.args)
+    if isinstance(exc, RequestDataTooBig):  # the body passed DATA_UPLOAD_MAX_MEMORY_SIZE
+        return RequestTooLarge()
+    if isinstance(exc, SuspiciousOperation):  # too many form fields or files, a malformed multipart body
+        return exceptions.ParseError()
     return exc
 
 
@@ -59,3 +73,49 @@ def exception_handler(exc, context):
     if response is not None:
         response.data = {"error": error_body(exc)}
     return response
+
+
+# The error an answer's status stands for, when Django rather than DRF answered (see ApiErrorMiddleware).
+ERROR_OF_STATUS = {
+    400: exceptions.ParseError,
+    401: exceptions.NotAuthenticated,
+    403: exceptions.PermissionDenied,
+    404: exceptions.NotFound,
+    406: exceptions.NotAcceptable,
+    413: RequestTooLarge,
+    429: exceptions.Throttled,
+}
+
+
+class ServerError(exceptions.APIException):
+    default_code = "server_error"
+
+
+def error_of_status(status_code: int, method: str) -> exceptions.APIException:
+    if status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+        return exceptions.MethodNotAllowed(method)
+    return ERROR_OF_STATUS.get(status_code, ServerError)()
+
+
+class ApiErrorMiddleware:
+    """Every error under /api/ has the API's error body, also when Django answered rather than a DRF view: the
+    URL resolver's 404, an unhandled exception's 500 (after Django has logged and reported it), the 400 of a
+    suspicious request, an archived unit's 404. Outermost, so that it sees what the other middleware answer; the
+    message is in the language the locale middleware chose for the request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (response.status_code < 400 or not request.path_info.startswith(API_PREFIX)
+                or response.get("Content-Type", "").startswith("application/json")):
+            return response
+        with translation.override(getattr(request, "LANGUAGE_CODE", None) or settings.LANGUAGE_CODE):
+            body = {"error": error_body(error_of_status(response.status_code, request.method))}
+        answer = JsonResponse(body, status=response.status_code, json_dumps_params={"ensure_ascii": False})
+        for header, value in response.items():  # security headers, Allow, Vary, Retry-After ...
+            if header.lower() not in ("content-type", "content-length"):
+                answer[header] = value
+        answer.cookies = response.cookies
+        return answer

@@ -52,6 +52,7 @@ class NodeCreateSerializer(NodeWriteSerializer):
 
     class Meta(NodeWriteSerializer.Meta):
         fields = ["parent", *NodeWriteSerializer.Meta.fields]
+        validators = []  # unique sibling names: care.services.nodes says it, on the name field
 
 
 class NodeMoveSerializer(serializers.Serializer):

@@ -1,9 +1,10 @@
 """REST API of the registers: /api/v1/..., the OpenAPI schema at /api/schema/ and its docs at /api/docs/.
 
 Included by carehub.urls_tenant at "api/", so every URL here belongs to one unit (its host picks the schema).
+Unknown URLs under /api/ answer 404 in the API's error format (care.api.errors.ApiErrorMiddleware).
 """
 
-from django.urls import include, path, re_path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
@@ -13,7 +14,6 @@ from .views.extra_fields import ExtraFieldViewSet
 from .views.hardship import HardshipViewSet
 from .views.members import MemberViewSet
 from .views.nodes import NodeViewSet
-from .views.not_found import NotFoundView
 from .views.staff import StaffViewSet
 
 app_name = "api"
@@ -32,5 +32,4 @@ urlpatterns = [
     path("v1/auth/token/", TokenView.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
-    re_path(r"^", NotFoundView.as_view()),  # unknown API URLs answer in the API's error format, not HTML
 ]

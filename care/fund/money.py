@@ -4,9 +4,10 @@ Parsing refuses more than two decimal places rather than rounding them away, so 
 the ledger holds. The only rounding in the whole fund is `allocate`, which splits a payment between funds.
 """
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -16,6 +17,7 @@ DEFAULT_CURRENCY = "CNY"
 MAX_DIGITS = 14  # DecimalField(max_digits=14, decimal_places=2): up to 999,999,999,999.99
 LIMIT = Decimal(10) ** (MAX_DIGITS - 2)
 SYMBOLS = {"CNY": "¥"}
+TYPED = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")  # an amount as people type it (thousands separators removed)
 
 
 def parse_amount(value, field: str = "amount", *, positive: bool = True) -> Decimal:
@@ -25,13 +27,11 @@ def parse_amount(value, field: str = "amount", *, positive: bool = True) -> Deci
     """
     if isinstance(value, float):
         raise TypeError("Amounts of money are never floats; pass a str or a Decimal.")
-    text = str(value if value is not None else "").strip().replace(",", "").replace("，", "")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise ValidationError({field: _("“%(value)s” is not an amount.") % {"value": value}}) from None
-    if not amount.is_finite():
+    text = format(value, "f") if isinstance(value, Decimal) else str(value if value is not None else "")
+    text = text.strip().replace(",", "").replace("，", "")
+    if not TYPED.fullmatch(text):  # Decimal() would also take "1e3", "NaN" and "Infinity"
         raise ValidationError({field: _("“%(value)s” is not an amount.") % {"value": value}})
+    amount = Decimal(text)
     if amount != amount.quantize(CENT, rounding="ROUND_DOWN"):
         raise ValidationError({field: _("Amounts have at most two decimal places (fen).")})
     if abs(amount) >= LIMIT:

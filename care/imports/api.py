@@ -11,7 +11,6 @@
 import django_filters
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -28,8 +27,7 @@ from care.api.permissions import WritersMayChange
 from care.filters import HardshipFilter, MemberFilter
 from care.registers.models import ImportBatch, ImportKind
 from care.services import exports, imports
-
-from .reading import MAX_BYTES
+from carehub.uploads import SPREADSHEET, check_upload
 
 
 # A named component: a plain "kind" enum would collide with the tree's and the extra fields' kinds.
@@ -44,9 +42,7 @@ class UploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="An .xlsx workbook or a CSV file in UTF-8 or GBK; row 1 names the columns.")
 
     def validate_file(self, upload):
-        if upload.size > MAX_BYTES:
-            raise serializers.ValidationError(_("The file is larger than %(size)d MB.")
-                                              % {"size": MAX_BYTES // 2**20})
+        check_upload(upload, SPREADSHEET, field=None)  # refused before it is read into memory
         return upload
 
 

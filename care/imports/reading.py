@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl.utils.exceptions import InvalidFileException
 
+from carehub.uploads import SPREADSHEET
+
 from .columns import cell_value, header_key
 
-MAX_BYTES = 20 * 1024 * 1024
 HEADER_ROWS = 10  # the header may come after a title or two
 
 
@@ -24,8 +25,8 @@ class FileProblem(Exception):
 
 def read_rows(content: bytes):
     """The rows of the workbook's first sheet, or of the CSV text, as sequences of cell values."""
-    if len(content) > MAX_BYTES:
-        raise FileProblem(_("The file is larger than %(size)d MB.") % {"size": MAX_BYTES // 2**20})
+    if len(content) > SPREADSHEET.max_bytes:
+        raise FileProblem(_("The file is larger than %(size)s.") % {"size": SPREADSHEET.size_label})
     if content.startswith(b"PK\x03\x04"):
         return _workbook_rows(content)
     if content.startswith(b"\xd0\xcf\x11\xe0"):

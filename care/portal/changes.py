@@ -13,7 +13,8 @@ MODELS = {"member": Member, "node": Node, "hardshipentry": HardshipEntry, "extra
 EMPTY = "—"
 # Keys of audit records that are no model field of their object.
 OTHER_LABELS = {"evidence": _("Evidence"), "role": _("Role"), "is_active": _("Active"),
-                "node": _("Organisation"), "can_view_sensitive": _("May see sensitive details")}
+                "node": _("Organisation"), "can_view_sensitive": _("May see sensitive details"),
+                "replanned": _("Queued messages rescheduled")}
 
 
 @dataclass

@@ -9,7 +9,6 @@ from pathlib import Path
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,12 +20,12 @@ from care import access
 from care.filters import HardshipFilter
 from care.registers.models import Evidence, HardshipEntry, HardshipLevel, ReviewOutcome
 from care.services import hardship as service
+from carehub.uploads import DOCUMENT, UploadField
 
 from .changes import change_rows
 from .common import NOT_DONE, attempt, forget_built_fields, label_of, page_of
 from .member_forms import date_field, visible_categories
 
-MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 DUE_WINDOWS = (0, 30, 90)  # days ahead the due list can look
 
 
@@ -67,14 +66,8 @@ class ReviewForm(forms.Form):
 
 
 class EvidenceForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("File"))
+    file = UploadField(DOCUMENT, label=gettext_lazy("File"))
     description = forms.CharField(label=gettext_lazy("Description"), max_length=200, required=False)
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_EVIDENCE_BYTES:
-            raise ValidationError(_("The file is larger than 10 MB."))
-        return upload
 
 
 class LedgerFilter(HardshipFilter):

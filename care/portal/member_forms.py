@@ -129,7 +129,7 @@ class MemberListFilter(MemberFilter):
 
 
 class ExtraFilterForm(forms.Form):
-    """Inputs for filtering by unit-defined fields, named as care.filters.filter_extra reads them."""
+    """Inputs for filtering by unit-defined fields, named as care.filters.extra_filters reads them."""
 
     def __init__(self, data, *, extra_fields):
         super().__init__(data)

@@ -73,7 +73,8 @@ def _member_form(request, member=None):
     else:
         validate_url = reverse("portal:member_validate", args=[member.pk])
         initial, nodes = MemberForm.initial_for(member), None
-    return MemberForm(request.POST or None, initial=initial, extra_fields=extra_fields, nodes=nodes,
+    data = request.POST if request.method == "POST" else None  # an empty POST is still a filled-in form
+    return MemberForm(data, initial=initial, extra_fields=extra_fields, nodes=nodes,
                       validate_url=validate_url)
 
 

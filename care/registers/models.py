@@ -38,6 +38,12 @@ class Node(models.Model):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         indexes = [models.Index(fields=["path"], name="node_path_prefix", opclasses=["varchar_pattern_ops"])]
+        # Imports and people name an organisation by its name under its parent: two siblings may not share one.
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="node_name_unique_among_siblings"),
+            models.UniqueConstraint(fields=["name"], condition=models.Q(parent__isnull=True),
+                                    name="node_name_unique_among_roots"),
+        ]
 
     def __str__(self):
         return self.name

@@ -10,12 +10,9 @@ from billing.limits import unit_has_feature
 from billing.models import Feature
 from care import access
 from care.audit.services import record
+from carehub.uploads import LOGO, check_upload
 
 from .models import Branding
-
-MAX_LOGO_BYTES = 200 * 1024
-# Checked on the bytes, not on the file name or the browser's content type.
-SIGNATURES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 
 
 def logo_uri() -> str:
@@ -26,13 +23,8 @@ def set_logo(actor, upload) -> Branding:
     access.require_admin(actor)
     if not unit_has_feature(connection.tenant, Feature.REPORT_LOGO):
         raise ValidationError({"logo": _("Your plan does not include a custom report logo.")})
-    data = upload.read(MAX_LOGO_BYTES + 1)
-    if len(data) > MAX_LOGO_BYTES:
-        raise ValidationError({"logo": _("The logo may be at most 200 KB.")})
-    kind = next((kind for signature, kind in SIGNATURES.items() if data.startswith(signature)), None)
-    if kind is None:
-        raise ValidationError({"logo": _("The logo must be a PNG or JPEG image.")})
-    return _save(actor, f"data:{kind};base64,{base64.b64encode(data).decode()}")
+    kind = check_upload(upload, LOGO, field="logo")
+    return _save(actor, f"data:{kind.content_type};base64,{base64.b64encode(upload.read()).decode()}")
 
 
 def clear_logo(actor) -> Branding:

@@ -2,6 +2,7 @@
 
 import datetime
 import decimal
+import re
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,15 +14,19 @@ from care.audit.services import diff, record, snapshot
 from care.registers.models import ExtraField, ExtraFieldKind
 
 FIELDS = ["key", "label", "kind", "choices", "required", "position"]
+NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+LARGEST = decimal.Decimal(10) ** 15  # past any count or sum a register holds; JSON readers round integers past 2**53
 
 
 def _parse(field: ExtraField, raw):
     """The stored form of one value: str for text/choice, a number, or an ISO date string."""
     if field.kind == ExtraFieldKind.NUMBER:
-        try:
-            number = decimal.Decimal(str(raw).strip())
-        except decimal.InvalidOperation:
-            raise ValueError(_("“%(value)s” is not a number.") % {"value": raw}) from None
+        text = str(raw).strip()
+        if isinstance(raw, bool) or not NUMBER.fullmatch(text):  # Decimal() would take "NaN", "Infinity", "1e999"
+            raise ValueError(_("“%(value)s” is not a number.") % {"value": raw})
+        number = decimal.Decimal(text)
+        if abs(number) >= LARGEST:
+            raise ValueError(_("“%(value)s” is too large a number.") % {"value": raw})
         return int(number) if number == number.to_integral_value() else float(number)
     if field.kind == ExtraFieldKind.DATE:
         if isinstance(raw, datetime.date):

@@ -20,6 +20,7 @@ from care.registers.models import (
     Member,
     ReviewOutcome,
 )
+from carehub.uploads import DOCUMENT, check_upload
 
 REVIEW_MONTHS = 6
 FIELDS = ["member", "category", "level", "reason", "opened_on", "closed_on", "review_due_on"]
@@ -143,6 +144,7 @@ def changes_since_last_review(entry: HardshipEntry) -> dict:
 def attach_evidence(actor, entry: HardshipEntry, upload, description: str = "") -> Evidence:
     access.require_write(actor, entry.member.node)
     require_sensitive(actor, entry.category)
+    check_upload(upload, DOCUMENT)
     with transaction.atomic():
         evidence = Evidence.objects.create(entry=entry, file=upload, description=description.strip(),
                                            uploaded_by=acting_user(actor))

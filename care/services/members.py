@@ -15,11 +15,13 @@ from care.registers.models import Member, MemberStatus, Node, Sex, StatusChange,
 from carehub.phones import normalise_phone
 
 from .extra_fields import clean_extra
+from .lengths import check_lengths
 
 EDITABLE = ["name", "sex", "birth_date", "lunar_birth_month", "lunar_birth_day", "lunar_birth_leap", "joined_on",
             "phone", "proxy_name", "proxy_phone", "uses_smartphone", "address", "extra"]
 AUDITED = [*EDITABLE, "node", "status", "died_on"]
 MIN_JOINING_AGE = 18
+EARLIEST = datetime.date(1900, 1, 1)  # dates of the register before this are typing mistakes (0001-01-01)
 
 
 def initials(name: str) -> str:
@@ -85,6 +87,7 @@ def clean_member(data: dict, *, existing: Member | None = None, extra_fields=Non
         except ValidationError as exc:
             errors.update({key: " ".join(messages) for key, messages in exc.message_dict.items()})
     _check_dates({**current, **cleaned}, errors)
+    check_lengths(Member, {key: value for key, value in cleaned.items() if key != "extra"}, errors)
     if errors:
         raise ValidationError(errors)
     return cleaned
@@ -97,6 +100,12 @@ def age_on(birth: datetime.date, day: datetime.date) -> int:
 def _check_dates(values: dict, errors: dict) -> None:
     today = timezone.localdate()
     birth, joined, died = values.get("birth_date"), values.get("joined_on"), values.get("died_on")
+    for field in ("birth_date", "joined_on", "died_on"):
+        if values.get(field) and values[field] < EARLIEST and field not in errors:
+            errors[field] = _("%(date)s is before %(earliest)s; check the year.") % {
+                "date": values[field].isoformat(), "earliest": EARLIEST.isoformat()}
+    if died and died > today and "died_on" not in errors:
+        errors["died_on"] = _("The date of death is in the future.")
     if birth and birth > today and "birth_date" not in errors:
         errors["birth_date"] = _("The birth date is in the future.")
     if joined and joined > today and "joined_on" not in errors:

@@ -2,7 +2,6 @@
 delivery statistics. Everyone reads within their scope; admins and secretaries send and record opt-outs."""
 
 import django_filters
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins
 from rest_framework.decorators import action
@@ -125,7 +124,7 @@ class OptOutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CareViewSe
     @action(detail=True, methods=["post"])
     def end(self, request, pk=None):
         """The recipient accepts messages again from now on."""
-        opt_out = optouts.end_opt_out(request.user, get_object_or_404(self.get_queryset(), pk=pk))
+        opt_out = optouts.end_opt_out(request.user, self.get_object())
         return Response(OptOutSerializer(opt_out).data)
 
 

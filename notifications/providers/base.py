@@ -57,13 +57,15 @@ class SendResult:
 
 @dataclass(frozen=True)
 class ProviderMessage:
-    """A message as the provider lists it (to reconcile a send whose answer was lost)."""
+    """A message as the provider fetches or lists it (to settle a send whose answer or callbacks were lost)."""
 
     sid: str
     to: str
     body: str
     status: str
     date_created: datetime | None
+    error_code: str = ""  # the carrier's error for undelivered or failed ("30003"), else empty
+    error_message: str = ""
 
 
 @dataclass(frozen=True)

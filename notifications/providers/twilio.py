@@ -75,16 +75,17 @@ class TwilioProvider:
         segments = int(message.num_segments) if message.num_segments not in (None, "") else None
         return SendResult(sid=message.sid, status=message.status, segments=segments)
 
-    def fetch(self, sid: str) -> str:
-        """The message's current status ("queued", "sent", "delivered", "undelivered", "failed", ...)."""
-        return self._call(lambda: self.client.messages(sid).fetch()).status
+    def fetch(self, sid: str) -> ProviderMessage:
+        """The message as the provider has it now: status ("queued", "sent", "delivered", "undelivered",
+        "failed", ...) and the carrier's error. Raises ProviderError (20404 when the account has no such message)."""
+        return _provider_message(self._call(lambda: self.client.messages(sid).fetch()))
 
     def recent_messages(self, to: str, *, since: datetime | None = None, limit: int = 100) -> list[ProviderMessage]:
         """The account's latest messages to `to`, newest first (one page of `limit`); with `since`, only those
         created then or later (or whose creation time the provider does not say). Filtered here, not by Twilio's
         DateSent filter: a message still queued has no date_sent yet and would be missed."""
         listing = self._call(lambda: self.client.messages.list(to=to, limit=limit, page_size=limit))
-        return [ProviderMessage(m.sid, m.to, m.body, m.status, m.date_created) for m in listing
+        return [_provider_message(m) for m in listing
                 if since is None or m.date_created is None or m.date_created >= since]
 
     def _call(self, call):
@@ -106,6 +107,11 @@ class TwilioProvider:
             raise ProviderError("connect", f"connection error: {exc}", retryable=True, ambiguous=sent) from exc
         except requests.exceptions.RequestException as exc:
             raise ProviderError("network", str(exc), retryable=True, ambiguous=True) from exc
+
+
+def _provider_message(message) -> ProviderMessage:
+    return ProviderMessage(message.sid, message.to, message.body, message.status, message.date_created,
+                           str(message.error_code or ""), message.error_message or "")
 
 
 def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:

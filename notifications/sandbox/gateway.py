@@ -6,6 +6,7 @@ Behaviours refused at create: invalid (21211), not_mobile (21614), opted_out (21
 20429, Retry-After), server_error (HTTP 503, 20503). timeout: the message IS created, then the connection is
 held `hold_seconds` (longer than the client waits), the ambiguous case. Accepted, then reported failed in the
 status callback: undeliverable (undelivered 30003), unknown (undelivered 30005), landline (failed 30006).
+Independently of the behaviour, `lost_callbacks` makes a share of messages progress without any callback.
 """
 
 import random
@@ -29,6 +30,9 @@ class Config:
     latency_ms: int = 0  # added to every API request (not the /_sandbox/ control endpoints)
     callback_delay_ms: int = 20  # before each status step (sent, then delivered)
     callbacks: str = "post"  # post: send webhooks; record: keep them in a list; off: statuses stay as created
+    # Fraction of messages whose status callbacks are never sent, as when Twilio cannot reach us: their status
+    # still moves on (a fetch sees "delivered"), only nobody is told.
+    lost_callbacks: float = 0.0
     numbers: dict = field(default_factory=dict)  # "+8613800000000" -> behaviour
     rates: dict = field(default_factory=dict)  # behaviour -> fraction of create requests, e.g. {"rate_limited": 0.1}
     next: list = field(default_factory=list)  # behaviours for the next create requests, used up in order
@@ -47,6 +51,8 @@ class Config:
             raise ValueError(f"unknown behaviours: {', '.join(sorted(wrong))}")
         if changes.get("callbacks", self.callbacks) not in ("post", "record", "off"):
             raise ValueError("callbacks must be post, record or off")
+        if not 0 <= changes.get("lost_callbacks", self.lost_callbacks) <= 1:
+            raise ValueError("lost_callbacks must be between 0 and 1")
         for key, value in changes.items():
             setattr(self, key, list(value) if key == "next" else value)
         return self
@@ -123,7 +129,8 @@ class Gateway:
         with self._lock:
             self._messages[message["sid"]] = message
         if self.config.callbacks != "off":
-            self._progress(message, UNDELIVERABLE.get(behaviour))
+            silent = random.random() < self.config.lost_callbacks
+            self._progress(message, UNDELIVERABLE.get(behaviour), silent)
         if behaviour == "timeout":
             raise Hold(message)
         return message
@@ -178,8 +185,9 @@ class Gateway:
             draw -= rate
         return "ok"
 
-    def _progress(self, message: dict, error_code: int | None):
-        """Schedule the message's statuses: sent then delivered, or the failure its number was set up for."""
+    def _progress(self, message: dict, error_code: int | None, silent: bool):
+        """Schedule the message's statuses: sent then delivered, or the failure its number was set up for;
+        `silent`: without telling its status callback."""
         if error_code is None:
             steps = [("sent", None), ("delivered", None)]
         elif DELIVERY_ERRORS[error_code] == "failed":
@@ -197,7 +205,7 @@ class Gateway:
                 if status == "sent":
                     message["date_sent"] = message["date_updated"]
                 params = self._callback_params(message)
-            if message["status_callback"]:
+            if message["status_callback"] and not silent:
                 self.dispatcher.deliver(signed(message["status_callback"], params,
                                                self.accounts[message["account_sid"]]))
             if index + 1 < len(steps):

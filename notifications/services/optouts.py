@@ -3,9 +3,14 @@ reported by the carrier (Twilio 21610). A phone has at most one current opt-out;
 
 What an opt-out covers: "greetings" only greetings; "all" greetings and notices. Reminders to staff are not
 covered by a member's opt-out recorded by staff (a staff phone may be a member's proxy phone too), but a STOP
-reply or a carrier block covers everything sent to that phone: the person asked the channel itself."""
+reply or a carrier block covers everything sent to that phone: the person asked the channel itself.
 
-from django.core.exceptions import ValidationError
+Scope (notifications.queries.visible_opt_outs): staff see and change the opt-outs of their subtree's members and
+the phone-only ones on their members' phones. Staff of a subtree record opt-outs only on phones their members or
+their proxies use, always for a member (so their note never shows in another subtree sharing the phone); a phone
+whose opt-out in force belongs elsewhere is refused without telling whose it is."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -15,6 +20,7 @@ from care import access
 from care.audit.services import record
 from carehub.phones import normalise_phone
 
+from .. import queries
 from ..models import Category, Message, OptOut, OptOutScope, OptOutSource, Status
 
 CHANNEL_SOURCES = {OptOutSource.REPLY, OptOutSource.PROVIDER}
@@ -63,8 +69,13 @@ def record_opt_out(actor, *, phone: str, scope: str, source: str, member=None, n
     phone = normalise_phone(phone)
     if not phone:
         raise ValidationError({"phone": _("Enter the phone number that opts out.")})
+    if source == OptOutSource.STAFF:
+        member = _member_of_record(actor, phone, member)
     with transaction.atomic():
         current = OptOut.objects.select_for_update().filter(phone=phone, ended_at__isnull=True).first()
+        if current and source == OptOutSource.STAFF and not _may_see(actor, current):
+            raise ValidationError({"phone": _("An opt-out recorded elsewhere in the unit is in force on this "
+                                              "phone; a unit admin can change it.")})
         if current and current.scope == scope:
             return current
         if current:
@@ -77,6 +88,24 @@ def record_opt_out(actor, *, phone: str, scope: str, source: str, member=None, n
     return opt_out
 
 
+def _member_of_record(actor, phone: str, member):
+    """The member a staff opt-out is recorded for. Unit-wide staff may record any phone, with or without a member;
+    staff of a subtree only a phone that one of their members or their proxy uses, for that member if none is
+    named."""
+    if access.root_path(actor) == "":
+        return member
+    users = access.visible_members(actor).filter(Q(phone=phone) | Q(proxy_phone=phone)).order_by("pk")
+    if member is None:
+        member = users.first()
+    if member is None or not users.exists():
+        raise ValidationError({"phone": _("Enter the phone of a member you manage or of their proxy recipient.")})
+    return member
+
+
+def _may_see(actor, opt_out: OptOut) -> bool:
+    return queries.visible_opt_outs(actor).filter(pk=opt_out.pk).exists()
+
+
 def _end(actor, opt_out: OptOut) -> None:
     opt_out.ended_at = timezone.now()
     opt_out.save(update_fields=["ended_at"])
@@ -87,6 +116,8 @@ def end_opt_out(actor, opt_out: OptOut) -> OptOut:
     """The recipient accepts messages again (from now on: cancelled messages stay cancelled)."""
     if actor is not None:
         access.require_write(actor, opt_out.member.node if opt_out.member else None)
+        if not _may_see(actor, opt_out):
+            raise PermissionDenied(_("You may not change records there."))
     with transaction.atomic():
         opt_out = OptOut.objects.select_for_update().get(pk=opt_out.pk)
         if opt_out.ended_at is None:

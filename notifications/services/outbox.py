@@ -73,14 +73,16 @@ def _phone(raw: str) -> tuple[str, str]:
 class _Schedule:
     """Assigns each accepted row its not_before: in its window, on a day the recipient still has room."""
 
-    def __init__(self, phones, cap: int, tz, now):
+    def __init__(self, phones, cap: int, tz, now, replanned=()):
+        """`replanned`: rows being planned again, not counted where they are now."""
         self.cap, self.tz, self.now = cap, tz, now
         self.counts = collections.Counter()
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT \"to\", (not_before AT TIME ZONE %s)::date, count(*) FROM {Message._meta.db_table} "
                 "WHERE \"to\" = ANY(%s) AND not_before >= %s AND status NOT IN ('cancelled', 'failed') "
-                "GROUP BY 1, 2", [str(tz), list(phones), windows.day_start(now, tz)])
+                "AND NOT id = ANY(%s::bigint[]) GROUP BY 1, 2",
+                [str(tz), list(phones), windows.day_start(now, tz), list(replanned)])
             for phone, day, count in cursor.fetchall():
                 self.counts[phone, day] = count
 
@@ -150,6 +152,34 @@ def queue_many(actor, rows: list[Row], *, now: datetime.datetime | None = None) 
                                   if status == Status.PENDING):
             request_relay()
     return result
+
+
+def replan(member_ids=None, *, now: datetime.datetime | None = None) -> int:
+    """Plan the pending rows again as queue_many would plan them now, after a change of the sending window or
+    the daily cap (inside that change's transaction): a row waiting for the old window's start moves to the
+    new window, never before now or before it was queued, never into quiet hours; a due row outside the new
+    window waits for it; a retry keeps its backoff. `member_ids`: only these members' rows (their own window
+    changed). Returns the rows moved."""
+    now = now or timezone.now()
+    rows = Message.objects.select_for_update().filter(status=Status.PENDING)
+    if member_ids is not None:
+        rows = rows.filter(member_id__in=member_ids)
+    rows = list(rows.order_by("not_before", "pk").values_list("pk", "to", "member_id", "attempts", "created_at",
+                                                               "not_before"))
+    sms, tz = get_settings(), windows.zone()
+    own_windows = windows.member_windows(row[2] for row in rows)
+    schedule = _Schedule({row[1] for row in rows}, sms.daily_cap_per_recipient, tz, now, [row[0] for row in rows])
+    moved = collections.defaultdict(list)
+    for pk, phone, member_id, attempts, created_at, not_before in rows:
+        window = own_windows.get(member_id, (sms.quiet_start, sms.quiet_end))
+        at = schedule.slot(phone, window, not_before if attempts else created_at)
+        if at != not_before and not (at <= now and not_before <= now):  # a row that may go now stays as it is
+            moved[at].append(pk)
+    for at, pks in moved.items():
+        Message.objects.filter(pk__in=pks).update(not_before=at)
+    if any(at <= now for at in moved):
+        request_relay()
+    return sum(len(pks) for pks in moved.values())
 
 
 def queue(actor, *, key: str, category: str, to: str, body: str, member=None, user=None, notice=None,

@@ -21,6 +21,7 @@ from ..providers import Account, Sender, default_account
 EDITABLE = ["messaging_service_sid", "from_number", "quiet_start", "quiet_end", "max_segments",
             "daily_cap_per_recipient", "rate_per_second"]
 LIMITS = {"max_segments": (1, 10), "daily_cap_per_recipient": (1, 20), "rate_per_second": (1, 1000)}
+PLANNING = {"quiet_start", "quiet_end", "daily_cap_per_recipient"}  # queued rows were planned with these
 SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
 ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
 
@@ -69,6 +70,9 @@ def clean_settings(fields: dict) -> dict:
 
 
 def update_settings(actor, **fields) -> SmsSettings:
+    """Change the unit's settings; a changed window or daily cap plans the queued messages again."""
+    from .outbox import replan  # the outbox plans with these settings (a module-level import would be a cycle)
+
     access.require_admin(actor)
     cleaned = clean_settings(fields)
     with transaction.atomic():
@@ -81,7 +85,10 @@ def update_settings(actor, **fields) -> SmsSettings:
             raise ValidationError({"quiet_end": _("The sending window must not be empty: choose a different "
                                                   "end time.")})
         sms.save()
-        record(actor, "update", sms, diff(before, snapshot(sms, EDITABLE)), object_type="smssettings")
+        changes = diff(before, snapshot(sms, EDITABLE))
+        if PLANNING & changes.keys() and (moved := replan()):
+            changes["replanned"] = [None, moved]
+        record(actor, "update", sms, changes, object_type="smssettings")
     return sms
 
 

@@ -69,8 +69,17 @@ def window_of(member) -> tuple[Window, SendWindow | None]:
     return (sms.quiet_start, sms.quiet_end), None
 
 
+def _replanned(member, changes: dict) -> dict:
+    """`changes` with the number of the member's queued messages that the new window moved, if any."""
+    from .outbox import replan  # the outbox plans with windows (a module-level import would be a cycle)
+
+    moved = replan([member.pk])
+    return {**changes, "replanned": [None, moved]} if moved else changes
+
+
 def set_window(actor, member, *, send_from, send_until) -> SendWindow:
-    """Give the member a sending window of their own (replacing any), e.g. a night-shift worker's afternoon."""
+    """Give the member a sending window of their own (replacing any), e.g. a night-shift worker's afternoon;
+    their queued messages are planned again for it."""
     access.require_write(actor, member.node)
     errors = {}
     start, end = parse_time(send_from, "send_from", errors), parse_time(send_until, "send_until", errors)
@@ -84,15 +93,16 @@ def set_window(actor, member, *, send_from, send_until) -> SendWindow:
         before = snapshot(window, FIELDS) if window.pk else {}
         window.send_from, window.send_until = start, end
         window.save()
-        record(actor, "update" if before else "create", window, diff(before, snapshot(window, FIELDS)))
+        record(actor, "update" if before else "create", window,
+               _replanned(member, diff(before, snapshot(window, FIELDS))))
     return window
 
 
 def clear_window(actor, member) -> None:
-    """Back to the unit's sending window."""
+    """Back to the unit's sending window (the member's queued messages are planned again for it)."""
     access.require_write(actor, member.node)
     with transaction.atomic():
         window = SendWindow.objects.select_for_update().filter(member=member).first()
         if window:
-            record(actor, "delete", window, diff(snapshot(window, FIELDS), {}))
-            window.delete()
+            SendWindow.objects.filter(pk=window.pk).delete()  # unlike window.delete(), keeps window.pk for the record
+            record(actor, "delete", window, _replanned(member, diff(snapshot(window, FIELDS), {})))

@@ -16,9 +16,10 @@ SECRET_KEY = env_str("SECRET_KEY", required=not DEBUG) or "insecure-development-
 
 CAREHUB_BASE_DOMAIN = env_str("CAREHUB_BASE_DOMAIN", "localhost").lower()
 CAREHUB_TIME_ZONE = env_str("CAREHUB_TIME_ZONE", "Asia/Shanghai")
-# Port and scheme used when printing unit URLs (invitation links, `tenants create`).
+# Port and scheme of every absolute URL we hand out: printed unit URLs, invitation links and the status-callback URL
+# Twilio calls. In development the port follows `make run`'s (CAREHUB_RUN_PORT), so callbacks reach this server.
 CAREHUB_PUBLIC_SCHEME = env_str("CAREHUB_PUBLIC_SCHEME", "http" if DEBUG else "https")
-CAREHUB_PUBLIC_PORT = env_int("CAREHUB_PUBLIC_PORT", 8000 if DEBUG else 0)
+CAREHUB_PUBLIC_PORT = env_int("CAREHUB_PUBLIC_PORT", env_int("CAREHUB_RUN_PORT", 8000) if DEBUG else 0)
 CAREHUB_INVITATION_DAYS = env_int("CAREHUB_INVITATION_DAYS", 7)
 # Platform operations (tenants, billing): days between a deletion request and the earliest deletion, lifetime
 # of a support consent, payment term of invoices.
@@ -79,12 +80,13 @@ DATABASES = {
 }
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 # Many schemas, one database: django-tenants selects a unit with `SET search_path` on the connection, and keeps
-# that connection's path until the unit changes. Connections are per process and reused for
-# DATABASE_CONN_MAX_AGE seconds: count processes (gunicorn workers x web pods + Celery pool processes x worker pods
-# + migrate --jobs) against max_connections. In front of PostgreSQL, PgBouncer must use SESSION pooling (or none):
-# with transaction pooling the next transaction may run on a server connection whose search_path belongs to
-# another unit, so a query could read or write the wrong unit's tables. Schema count is bounded by the catalog, not
-# by connections: every unit adds ~50 tables and ~360 relations to pg_class (see README, "Scaling").
+# that connection's path until the unit changes. Connections are per thread and reused for DATABASE_CONN_MAX_AGE
+# seconds, so only fixed pools keep their number bounded (README, "Connection budget"): gunicorn workers x threads
+# x web pods + Celery pool processes x worker pods + migrate --jobs, against max_connections. In front of
+# PostgreSQL, PgBouncer must use SESSION pooling (or none): with transaction pooling the next transaction may run on
+# a server connection whose search_path belongs to another unit, so a query could read or write the wrong unit's
+# tables. Schema count is bounded by the catalog, not by connections: every unit adds ~50 tables and ~360
+# relations to pg_class (see README, "Scaling").
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 # Set the search path only when the schema changes, not before every query (halves the round trips).
 TENANT_LIMIT_SET_CALLS = True
@@ -102,6 +104,7 @@ CACHES = {
 
 MIDDLEWARE = [
     "carehub.health.HealthCheckMiddleware",  # before tenant routing: probes come by pod IP
+    "care.api.errors.ApiErrorMiddleware",  # any error under /api/ in the API's JSON format, whoever answered it
     "django_tenants.middleware.main.TenantMainMiddleware",
     "carehub.middleware.UnitStatusMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -239,7 +242,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["care.api.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
@@ -261,6 +264,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,  # read-only fields stay out of request bodies
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "care.api.schema.tighten"],
     "ENUM_NAME_OVERRIDES": {
         "NodeKindEnum": "care.registers.models.NodeKind",
         "ExtraFieldKindEnum": "care.registers.models.ExtraFieldKind",
@@ -292,6 +296,9 @@ CELERY_BEAT_SCHEDULE = {
     # The SMS relay: every unit's due outbox rows, lost dispatches and expired claims (on-commit dispatch is
     # only the fast path; this finds whatever it missed).
     "sms-relay": {"task": "notifications.tasks.fan_out_relay", "schedule": 30},
+    # The SMS watchdog: runs a unit's relay at once where a worker died holding a claim (its lease ran out) or
+    # an unknown outcome is due for its lookup. One Redis read when there is nothing to do.
+    "sms-wake": {"task": "notifications.tasks.wake_units", "schedule": 5, "options": {"expires": 5}},
 }
 
 TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
@@ -307,8 +314,17 @@ CAREHUB_FERNET_KEY = env_str("CAREHUB_FERNET_KEY")
 TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID")
 SMS_SEND_THREADS = env_int("SMS_SEND_THREADS", 32)  # concurrent provider requests per relay task
 SMS_RELAY_PARALLEL = env_int("SMS_RELAY_PARALLEL", 2)  # relay tasks dispatched when messages are queued
-SMS_CLAIM_LEASE_SECONDS = env_int("SMS_CLAIM_LEASE_SECONDS", 300)  # a claim older than this was abandoned
-SMS_UNKNOWN_SETTLE_SECONDS = env_int("SMS_UNKNOWN_SETTLE_SECONDS", 120)  # wait before looking up a lost answer
+# A relay's claim is renewed every HEARTBEAT seconds while it runs; one not renewed for LEASE seconds was
+# abandoned (its worker died) and is released. Keep the lease at several heartbeats.
+SMS_CLAIM_HEARTBEAT_SECONDS = env_int("SMS_CLAIM_HEARTBEAT_SECONDS", 3)
+SMS_CLAIM_LEASE_SECONDS = env_int("SMS_CLAIM_LEASE_SECONDS", 10)
+# Wait after a request started before looking up its lost answer: half as long again as TWILIO_TIMEOUT_SECONDS,
+# so that request is over, answered or given up, whoever made it.
+SMS_UNKNOWN_SETTLE_SECONDS = env_int("SMS_UNKNOWN_SETTLE_SECONDS", 15)
+# A sent message with no delivery report after this is fetched from Twilio (its callbacks were lost), again as
+# its age doubles, for SMS_SENT_CHECK_HOURS; after that it stays "sent", marked as never confirmed.
+SMS_SENT_SETTLE_SECONDS = env_int("SMS_SENT_SETTLE_SECONDS", 900)
+SMS_SENT_CHECK_HOURS = env_int("SMS_SENT_CHECK_HOURS", 24)
 
 SENTRY_DSN = env_str("SENTRY_DSN")
 SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "development" if DEBUG else "production")

@@ -23,10 +23,12 @@ class NodeFilter(django_filters.FilterSet):
     parent = django_filters.ModelChoiceFilter(queryset=_visible_nodes, help_text="Direct children of this node.")
     kind = django_filters.ChoiceFilter(choices=NodeKind.choices)
     depth = django_filters.NumberFilter()
+    search = django_filters.CharFilter(field_name="name", lookup_expr="icontains",
+                                       help_text="Part of the organisation's name.")
 
     class Meta:
         model = Node
-        fields = ["parent", "kind", "depth"]
+        fields = ["parent", "kind", "depth", "search"]
 
 
 @extend_schema_view(

@@ -50,7 +50,7 @@ class EntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, FundViewSet
         return EntryDetailSerializer if self.action == "retrieve" else EntrySerializer
 
     @extend_schema(request=ReverseSerializer, responses={201: EntrySerializer(many=True)})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], pagination_class=None)  # all the reversing entries, never a page
     def reverse(self, request, pk=None):
         """Reverse the entry (with the other half of a transfer, or every share of a payment)."""
         reversals = ledger.reverse(request.user, self.get_object(), **self.validated(ReverseSerializer))

@@ -1,7 +1,10 @@
 """Shapes of the fund API. Amounts travel as strings with two decimals ("1234.50"), never as JSON numbers, so no
 client's float ever touches them. Request serializers check types; care.fund.services judges the rest."""
 
+import re
+
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -27,11 +30,28 @@ from ..models import (
     Step,
     StepAction,
 )
+from ..money import MAX_DIGITS
 from ..services.disclosure import general_category
 
 
+class MoneyField(serializers.DecimalField):
+    """An amount as a JSON string of digits ("1234.50", "-3", ".5"). JSON numbers are refused: clients hold them as
+    binary floats (1.1 + 2.2 is 3.3000000000000003); so are exponents ("1e3"), spaces and separators. More than two
+    decimal places are refused by DecimalField, never rounded."""
+
+    default_error_messages = {"not_digits": _("Send the amount as a string of digits, such as \"1234.50\".")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not DIGITS.fullmatch(data):
+            self.fail("not_digits")
+        return super().to_internal_value(data)
+
+
+DIGITS = re.compile(r"-?(\d+(\.\d*)?|\.\d+)")
+
+
 def money(**kwargs):
-    return serializers.DecimalField(max_digits=14, decimal_places=2, **kwargs)
+    return MoneyField(max_digits=MAX_DIGITS, decimal_places=2, **kwargs)
 
 
 def named_choice(choices, component: str):

@@ -135,6 +135,7 @@ def act(request, pk, name):
 @require_POST
 def add_evidence(request, pk):
     application = _visible(request, pk)
+    applications.require_may_attach(request.user, application)  # refused before the form is judged
     form = UploadForm(request.POST, request.FILES, prefix="attach")
     if form.is_valid():
         try:

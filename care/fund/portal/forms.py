@@ -12,6 +12,7 @@ from care.portal.common import label_of
 from care.portal.member_forms import date_field, visible_categories
 from care.registers.models import HardshipCategory, Node, NodeKind
 from carehub.accounts.models import User
+from carehub.uploads import DOCUMENT, UploadField
 
 from .. import access
 from ..models import INCOME_KINDS, MANUAL_SPENDING, AssistanceApplication, Fund, LedgerEntry
@@ -34,7 +35,7 @@ class PostingForm(forms.Form):
     member = forms.ModelChoiceField(label=_("Member number"), queryset=None, required=False,
                                     widget=forms.NumberInput(attrs={"min": 1}),
                                     help_text=_("If a member gave or received it: the number on their page."))
-    attachment = forms.FileField(label=_("Receipt or voucher"), required=False)
+    attachment = UploadField(DOCUMENT, label=_("Receipt or voucher"), required=False)
 
     def __init__(self, *args, user, spending: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -61,7 +62,7 @@ class ReverseForm(forms.Form):
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label=_("File"))
+    file = UploadField(DOCUMENT, label=_("File"))
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
 
 
@@ -117,7 +118,7 @@ class ApplicationForm(forms.Form):
     amount_requested = amount_field(label_of(AssistanceApplication, "amount_requested"), required=False)
     reason = forms.CharField(label=label_of(AssistanceApplication, "reason"), required=False,
                              widget=forms.Textarea(attrs={"rows": 4}))
-    evidence = forms.FileField(label=_("Evidence"), required=False)
+    evidence = UploadField(DOCUMENT, label=_("Evidence"), required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

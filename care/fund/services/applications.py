@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from care import access as register_access
 from care.audit.services import diff, record, snapshot
 from care.registers.models import SENSITIVE_CATEGORIES, HardshipCategory, Member
+from carehub.uploads import DOCUMENT, check_upload
 
 from .. import access
 from ..models import ApplicationStatus, AssistanceApplication, Attachment, Fund, Step, StepAction
@@ -158,9 +159,14 @@ def reject(actor, application: AssistanceApplication, *, reason: str) -> Assista
     return application
 
 
-def attach_evidence(actor, application: AssistanceApplication, upload, description: str = "") -> Attachment:
+def require_may_attach(actor, application: AssistanceApplication) -> None:
     allowed = access.may_apply(actor, application.member) or access.may_verify(actor, application)
     access.require(allowed, _("You may not add evidence to this application."))
+
+
+def attach_evidence(actor, application: AssistanceApplication, upload, description: str = "") -> Attachment:
+    require_may_attach(actor, application)
+    check_upload(upload, DOCUMENT)
     if application.status not in OPEN:
         raise ValidationError(_("This application is closed."))
     with transaction.atomic():

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from care import access as register_access
 from care.audit.services import diff, record, snapshot
+from carehub.uploads import DOCUMENT, check_upload
 
 from .. import access
 from ..models import INCOME_KINDS, MANUAL_SPENDING, Attachment, EntryKind, Fund, LedgerEntry
@@ -169,6 +170,7 @@ def reverse(actor, entry: LedgerEntry, *, note: str, booked_on=None) -> list[Led
 def attach(actor, entry: LedgerEntry, upload, description: str = "") -> Attachment:
     """A receipt or voucher for an entry. Attachments, like the entries, are never removed."""
     access.require_bookkeeper(actor, entry.fund)
+    check_upload(upload, DOCUMENT)
     with transaction.atomic():
         attachment = Attachment.objects.create(entry=entry, file=upload, uploaded_by=actor,
                                                description=(description or "").strip()[:200])

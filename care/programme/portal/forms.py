@@ -8,6 +8,7 @@ from care import access
 from care.portal.member_forms import date_field, visible_categories
 from care.registers.models import MemberStatus
 from carehub.accounts.models import User
+from carehub.uploads import PHOTO, UploadField
 
 from ..calendar import OCCASIONS
 from ..models import AnniversaryOf, Calendar, LifeEventKind, ProgrammeSettings, RuleVersion, TaskKind, Trigger
@@ -119,7 +120,7 @@ class VisitForm(forms.Form):
     goods = forms.CharField(label=_("Goods given"), max_length=200, required=False,
                             help_text=_("Money given is recorded in the care fund."))
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    photo = forms.ImageField(label=_("Photo"), required=False)
+    photo = UploadField(PHOTO, label=_("Photo"), required=False)
 
     def __init__(self, *args, member, **kwargs):
         super().__init__(*args, **kwargs)

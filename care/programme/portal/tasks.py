@@ -63,6 +63,7 @@ def task_page(request, pk):
 @require_POST
 def snooze(request, pk):
     task = _task(request, pk)
+    access.require_write(request.user, task.member.node)  # refused before the form is judged
     form = SnoozeForm(request.POST)
     if form.is_valid():
         outcome = attempt(
@@ -77,6 +78,7 @@ def snooze(request, pk):
 @require_POST
 def cancel(request, pk):
     task = _task(request, pk)
+    access.require_write(request.user, task.member.node)  # refused before the form is judged
     form = CancelForm(request.POST)
     if form.is_valid():
         outcome = attempt(

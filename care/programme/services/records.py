@@ -11,6 +11,7 @@ from care import access
 from care.audit.services import acting_user, diff, record, snapshot
 from care.registers.models import Member
 from carehub.accounts.models import User
+from carehub.uploads import PHOTO, check_upload
 
 from ..calendar import unit_today
 from ..models import CareTask, Talk, TaskKind, TaskStatus, Visit, VisitPhoto
@@ -94,6 +95,7 @@ def record_visit(actor, member: Member, *, visited_on, occasion: str, visitors=(
 
 def add_photo(actor, visit: Visit, upload) -> VisitPhoto:
     access.require_write(actor, visit.member.node)
+    check_upload(upload, PHOTO)
     with transaction.atomic():
         photo = VisitPhoto.objects.create(visit=visit, file=upload, uploaded_by=acting_user(actor))
         record(actor, "photo", visit, {"photo": [None, photo.file.name]})
