@@ -1,6 +1,7 @@
 """Billing pages of the operator console: plans, subscriptions, invoices (draft, issue, pay, void, PDF)."""
 
 import datetime
+import re
 
 from django import forms
 from django.contrib import messages
@@ -20,14 +21,25 @@ from . import documents, subscriptions
 from . import invoices as service
 from .models import Feature, Invoice, InvoiceStatus, Plan
 
+PLAIN_DECIMAL = re.compile(r"\d+(\.\d+)?")
+
+
+class PriceField(forms.DecimalField):
+    """A price as digits with an optional decimal point: Django's DecimalField would also take "1e3"."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not PLAIN_DECIMAL.fullmatch(str(value).strip()):
+            raise ValidationError(_("Enter the price as digits, for example 2980.00."), code="invalid")
+        return super().to_python(value)
+
 
 class PlanForm(forms.Form):
     code = forms.SlugField(label=gettext_lazy("Code"), max_length=32)
     name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
-    monthly_price = forms.DecimalField(label=gettext_lazy("Monthly price (CNY)"), max_digits=12, decimal_places=2)
+    monthly_price = PriceField(label=gettext_lazy("Monthly price (CNY)"), max_digits=12, decimal_places=2)
     included_members = forms.IntegerField(label=gettext_lazy("Included members"), min_value=0)
     included_sms_segments = forms.IntegerField(label=gettext_lazy("Included SMS segments per month"), min_value=0)
-    overage_price_per_segment = forms.DecimalField(label=gettext_lazy("Price per extra SMS segment (CNY)"),
+    overage_price_per_segment = PriceField(label=gettext_lazy("Price per extra SMS segment (CNY)"),
                                                    max_digits=8, decimal_places=4, initial=0)
     sms_overage_allowed = forms.BooleanField(label=gettext_lazy("Keep sending beyond the included segments"),
                                              required=False, initial=True)

@@ -74,7 +74,7 @@ def test_json_constants_and_bad_encodings_are_parse_errors(alpha):
         assert assert_error(response, 400, "parse_error")["message"] == "The body is not valid JSON."
 
 
-def test_unknown_urls_of_the_operators_api_are_json_404():
+def test_unknown_urls_of_the_operators_api_are_json_404(db):
     client = Client(HTTP_HOST=CONSOLE)
     for url in ("/api/v1/platform/nothing/", "/api/v1/members/", "/api/"):
         assert_error(client.get(url), 404, "not_found")

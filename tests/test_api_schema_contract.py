@@ -19,6 +19,7 @@ import pytest
 import schemathesis
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.management import call_command
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.test import Client
@@ -182,3 +183,10 @@ def test_platform_api_matches_its_schema(beta):
         "/api/v1/platform/schema/", {"format": "json"}).json()
     failures = failures_of(loaded(raw), Caller(CONSOLE, key), {"/api/v1/platform/units/": beta.unit.slug}, key="slug")
     assert not failures, f"{len(failures)} operations do not match the schema:\n\n" + "\n\n".join(failures)
+
+
+def test_the_operators_schema_generates_without_warnings(tmp_path):
+    # The units' schema has the same check in test_api_auth; --fail-on-warn turns any warning into an error.
+    call_command("spectacular", "--validate", "--fail-on-warn", "--urlconf", "tenants.platform_schema_urls",
+                 "--file", str(tmp_path / "platform.yaml"))
+    assert "/api/v1/platform/units/{slug}/suspend/" in (tmp_path / "platform.yaml").read_text()

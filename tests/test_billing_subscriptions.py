@@ -7,6 +7,7 @@ from django.utils import translation
 
 from billing import subscriptions
 from billing.models import Subscription, SubscriptionStatus
+from billing.views import PlanForm
 from tenants.models import Unit, UnitEvent
 from tenants.services import change_status
 
@@ -132,3 +133,11 @@ def test_unit_staff_cannot_change_subscriptions(alpha):
     unit_admin.defaults["HTTP_HOST"] = CONSOLE
     assert unit_admin.post(url, {"plan": basic.pk, "status": "active"}).status_code == 302  # to the login
     assert not Subscription.objects.filter(unit=alpha.unit).exists()
+
+
+@pytest.mark.parametrize("price", ["1e3", "NaN", "Infinity", "12.345", "-5"])
+def test_the_plan_form_takes_prices_as_plain_digits_only(price):
+    form = PlanForm({"code": "small", "name": "Small", "monthly_price": price, "included_members": 10,
+                     "included_sms_segments": 100, "overage_price_per_segment": "0.0450"})
+    assert not form.is_valid() and "monthly_price" in form.errors
+    assert PlanForm({**form.data, "monthly_price": "2980.00"}).is_valid()

@@ -46,7 +46,8 @@ class DeclaredInputMixin:
 
 def operation_schema(view):
     """drf-spectacular's schema of the operation `view` is handling, as the generator would see it."""
-    handler = getattr(view, getattr(view, "action", None) or view.request.method.lower(), None)
+    action = view.action if isinstance(view, viewsets.ViewSetMixin) else None  # other views may use the name otherwise
+    handler = getattr(view, action or view.request.method.lower(), None)
     schema = (getattr(handler, "kwargs", {}).get("schema") or type(view.schema))()
     schema.view, schema.method = view, view.request.method
     return schema

@@ -94,7 +94,8 @@ class ServerError(exceptions.APIException):
 def error_of_status(status_code: int, method: str) -> exceptions.APIException:
     if status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
         return exceptions.MethodNotAllowed(method)
-    return ERROR_OF_STATUS.get(status_code, ServerError)()
+    error = ERROR_OF_STATUS.get(status_code) or (ServerError if status_code >= 500 else exceptions.ParseError)
+    return error()
 
 
 class ApiErrorMiddleware:

@@ -12,7 +12,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from drf_spectacular.drainage import has_override
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
@@ -31,6 +31,11 @@ ERRORS = {
 }
 LOCAL_TIME = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?$"
 META_KEYS = ("readOnly", "writeOnly", "nullable", "description", "title", "default")
+# The member filter's parameters named after the unit's own fields (care.filters.extra_filters).
+EXTRA_FILTER = OpenApiParameter(
+    "extra.{key}", str, description="Filter by a unit-defined field: `extra.<key>=value`; for numbers and dates "
+    "also `extra.<key>__gte` and `extra.<key>__lte`. A key the unit has not defined, or a value of the wrong type, "
+    "is refused (400).")
 
 
 class CareAutoSchema(AutoSchema):

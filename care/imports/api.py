@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 
 from care.api.base import ApiSourceMixin
 from care.api.permissions import WritersMayChange
+from care.api.schema import EXTRA_FILTER
 from care.filters import HardshipFilter, MemberFilter
 from care.registers.models import ImportBatch, ImportKind
 from care.services import exports, imports
@@ -157,7 +158,7 @@ class ExportView(ApiSourceMixin, APIView):
         return response
 
 
-@extend_schema(parameters=[FORMAT, *filter_parameters(MemberFilter)], responses=FILE,
+@extend_schema(parameters=[FORMAT, *filter_parameters(MemberFilter), EXTRA_FILTER], responses=FILE,
                description="The member list as a file; takes the filters of GET /api/v1/members/.")
 class MemberExportView(ExportView):
     kind = "members"

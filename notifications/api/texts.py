@@ -1,6 +1,6 @@
 """Message templates (read by all staff, changed by unit admins), the live preview, and the SMS settings."""
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -27,7 +27,8 @@ from .serializers import (
 
 
 @extend_schema_view(
-    list=extend_schema(responses=TemplateSerializer(many=True)),
+    list=extend_schema(responses=TemplateSerializer(many=True), parameters=[OpenApiParameter(
+        "language", str, enum=templates.LANGUAGES, description="Only the texts in this language.")]),
     retrieve=extend_schema(responses=TemplateSerializer),
     create=extend_schema(request=TemplateWriteSerializer, responses={201: TemplateSerializer}),
     partial_update=extend_schema(request=TemplateUpdateSerializer, responses=TemplateSerializer),

@@ -56,8 +56,11 @@ class Audience:
 
 def _filtered(actor, filters: dict):
     filterset = NoticeFilter(filters or {}, actor=actor)
-    if not filterset.is_valid():
-        raise ValidationError({f"filters.{name}": errors for name, errors in filterset.errors.items()})
+    # A mistyped filter must not widen the audience to everyone.
+    unknown = {f"filters.{name}": [_("Unknown filter.")] for name in filters or {} if name not in filterset.filters}
+    if unknown or not filterset.is_valid():
+        invalid = {f"filters.{name}": messages for name, messages in filterset.errors.items()}
+        raise ValidationError({**unknown, **invalid})
     return filterset.qs.select_related("node").order_by("pk")
 
 

@@ -1,7 +1,7 @@
 """The member register: list with the shared filters, profile with its history, changes through the services."""
 
 from django.db.models import Prefetch
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -13,6 +13,7 @@ from care.registers.models import StatusChange, Transfer
 from care.services import members
 
 from ..base import CareViewSet
+from ..schema import EXTRA_FILTER
 from ..serializers import (
     MemberCreateSerializer,
     MemberDetailSerializer,
@@ -21,10 +22,6 @@ from ..serializers import (
     MemberTransferSerializer,
     MemberWriteSerializer,
 )
-
-EXTRA_FILTER = OpenApiParameter(
-    "extra.{key}", str, description="Filter by a unit-defined field: `extra.<key>=value`; for numbers and dates "
-    "also `extra.<key>__gte` and `extra.<key>__lte`. Unknown keys are ignored.")
 
 
 @extend_schema_view(
