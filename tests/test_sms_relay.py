@@ -8,29 +8,27 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection
 from django_tenants.utils import schema_context
 
 from billing.models import UsageRecord
-from care.audit.models import AuditEvent
 from care.programme.models import CareTask, TaskKind
-from care.registers.models import Member
 from care.services import members
 from carehub.tasks import for_each_active_unit
 from notifications import leases, relay
-from notifications.models import Category, Message, OptOut, OptOutSource, SmsSettings, Status
+from notifications.models import Category, Message, OptOut, OptOutSource, Status
 from notifications.services.outbox import Row, queue_many
 from notifications.tasks import relay_unit
 
+from . import sms_committed
 from . import sms_gateway as sms
 from .billing_data import subscribed
 from .sms_core_data import DAY, add_member, at, ready_to_send
 from .test_programme_workers import in_thread
 
 gateway, sms_gateway, replay = sms.gateway, sms.sms_gateway, sms.replay
+committed, short_timeout = sms_committed.committed, sms_committed.short_timeout
 pytestmark = pytest.mark.django_db
 TEN = at(10)
-PREFIX = "中继测试"
 
 
 def phone(index: int) -> str:
@@ -106,11 +104,6 @@ def test_backoff_never_lands_in_quiet_hours(in_alpha, gateway):
     queue_notices(1, now=almost)
     relay.relay(now=almost)  # Retry-After 1 s: past 20:00
     assert Message.objects.get().not_before == at(9, day=DAY + datetime.timedelta(days=1))
-
-
-@pytest.fixture
-def short_timeout(settings):
-    settings.TWILIO_TIMEOUT_SECONDS = 0.3
 
 
 def test_ambiguous_timeout_is_unknown_then_the_callback_settles_it(in_alpha, gateway, short_timeout, client):
@@ -227,31 +220,6 @@ def test_another_units_relay_touches_nothing_here(alpha, beta, gateway):
 
 
 # --- committed data: real workers and concurrent relays --------------------------------------------------------
-
-@pytest.fixture
-def committed(django_db_setup, gateway, settings):
-    """Alpha ready to send at any hour, with committed rows; everything removed afterwards. Queuing dispatches
-    no relay task unless a test asks for it."""
-    settings.SMS_RELAY_PARALLEL = 0
-    def setup():
-        now = datetime.datetime.now(datetime.UTC).astimezone(at(0).tzinfo)
-        ready_to_send(quiet_start=(now - datetime.timedelta(hours=1)).time(),
-                      quiet_end=(now + datetime.timedelta(hours=2)).time(), rate_per_second=1000)
-        return AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-
-    first_event = in_thread(setup)
-    yield
-    in_thread(lambda: purge(first_event))
-
-
-def purge(first_event: int) -> None:
-    Message.objects.all().delete()
-    SmsSettings.objects.all().delete()
-    Member.objects.filter(name__startswith=PREFIX).delete()
-    UsageRecord.objects.filter(source_key__startswith="sms:alpha:").delete()
-    with connection.cursor() as cursor:  # the audit trail refuses deletes through the ORM, by design
-        cursor.execute("DELETE FROM audit_auditevent WHERE id > %s", [first_event])
-
 
 def test_two_relays_at_once_never_send_a_row_twice(committed, gateway):
     gateway.configure(latency_ms=20)

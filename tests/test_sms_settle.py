@@ -8,24 +8,24 @@ import uuid
 from collections import Counter
 
 import pytest
-from django.db import connection
 from django_tenants.utils import schema_context
 
 from billing.models import UsageRecord
-from care.audit.models import AuditEvent
 from care.programme.models import CareTask, TaskKind
 from notifications import leases, relay
-from notifications.models import Category, Message, SmsSettings, Status
+from notifications.models import Category, Message, Status
 from notifications.providers import Sender, provider_for
 from notifications.sandbox.callbacks import signed
 from notifications.services.outbox import Row, queue_many
 from notifications.tasks import wake_units
 
+from . import sms_committed
 from . import sms_gateway as sms
 from .sms_core_data import SERVICE, add_member, at, ready_to_send
 from .test_programme_workers import in_thread
 
 gateway, sms_gateway, replay = sms.gateway, sms.sms_gateway, sms.replay
+committed, short_timeout = sms_committed.committed, sms_committed.short_timeout
 pytestmark = pytest.mark.django_db
 TEN = at(10)
 PHONE, OTHER = "+8613900000001", "+8613900000002"
@@ -227,35 +227,6 @@ def test_the_watchdog_wakes_units_whose_lease_ran_out_or_whose_unknown_is_due(in
     relay.relay(now=TEN)  # unknown: due for its lookup one settle time after it started
     assert leases.due(after(relay.settle(), -1).timestamp()) == set()
     assert leases.due(after(relay.settle()).timestamp()) == {"alpha"}
-
-
-@pytest.fixture
-def short_timeout(settings):
-    settings.TWILIO_TIMEOUT_SECONDS = 0.3
-
-
-@pytest.fixture
-def committed(django_db_setup, gateway, settings):
-    """Alpha ready to send at any hour, with committed rows; everything removed afterwards."""
-    settings.SMS_RELAY_PARALLEL = 0
-
-    def setup():
-        now = datetime.datetime.now(datetime.UTC).astimezone(TEN.tzinfo)
-        ready_to_send(quiet_start=(now - datetime.timedelta(hours=1)).time(),
-                      quiet_end=(now + datetime.timedelta(hours=2)).time(), rate_per_second=1000)
-        return AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-
-    first_event = in_thread(setup)
-    yield
-    in_thread(lambda: purge(first_event))
-
-
-def purge(first_event: int) -> None:
-    Message.objects.all().delete()
-    SmsSettings.objects.all().delete()
-    UsageRecord.objects.filter(source_key__startswith="sms:alpha:").delete()
-    with connection.cursor() as cursor:  # the audit trail refuses deletes through the ORM, by design
-        cursor.execute("DELETE FROM audit_auditevent WHERE id > %s", [first_event])
 
 
 def test_a_killed_workers_claim_is_sent_by_a_worker_the_watchdog_wakes(committed, gateway, worker):
