@@ -313,8 +313,8 @@ def run(members: int, worker_count: int, messages: int) -> None:
             local = datetime.datetime.now(datetime.UTC).astimezone(datetime.timezone(datetime.timedelta(hours=8)))
             SmsSettings.objects.update_or_create(pk=1, defaults={
                 "messaging_service_sid": SERVICE, "rate_per_second": 1000, "daily_cap_per_recipient": 3,
-                "quiet_start": (local - datetime.timedelta(hours=1)).time(),
-                "quiet_end": (local + datetime.timedelta(hours=3)).time()})  # open now, whatever the hour
+                "send_from": (local - datetime.timedelta(hours=1)).time(),
+                "send_until": (local + datetime.timedelta(hours=3)).time()})  # open now, whatever the hour
             print(f"  defaults: heartbeat {settings.SMS_CLAIM_HEARTBEAT_SECONDS} s, lease "
                   f"{settings.SMS_CLAIM_LEASE_SECONDS} s, unknown looked up after {settings.SMS_UNKNOWN_SETTLE_SECONDS}"
                   f" s, watchdog every {settings.CELERY_BEAT_SCHEDULE['sms-wake']['schedule']} s")

@@ -22,8 +22,8 @@ class SmsSettings(models.Model):
     # Empty: the platform's account (settings.TWILIO_ACCOUNT_SID). The token is Fernet-encrypted.
     account_sid = models.CharField(_("own Twilio account SID"), max_length=34, blank=True)
     auth_token_encrypted = models.TextField(blank=True, editable=False)
-    quiet_start = models.TimeField(_("send from"), default=datetime.time(9, 0))
-    quiet_end = models.TimeField(_("send until"), default=datetime.time(20, 0))
+    send_from = models.TimeField(_("send from"), default=datetime.time(9, 0))
+    send_until = models.TimeField(_("send until"), default=datetime.time(20, 0))
     max_segments = models.PositiveSmallIntegerField(_("maximum segments per message"), default=3)
     daily_cap_per_recipient = models.PositiveSmallIntegerField(_("messages per recipient per day"), default=3)
     rate_per_second = models.PositiveSmallIntegerField(_("messages per second from this sender"), default=10)

@@ -110,7 +110,7 @@ class Context:
 
     @property
     def window(self):
-        return self.sms.quiet_start, self.sms.quiet_end
+        return self.sms.send_from, self.sms.send_until
 
 
 def context() -> Context | None:

@@ -115,7 +115,7 @@ def notify_assigned(tasks) -> int:
 def digest_due_now(now: datetime.datetime | None = None) -> bool:
     """Is it the unit's digest time: within the first hours of its sending window, local time?"""
     local = (now or timezone.now()).astimezone(unit_time_zone())
-    start = datetime.datetime.combine(local.date(), get_settings().quiet_start, tzinfo=local.tzinfo)
+    start = datetime.datetime.combine(local.date(), get_settings().send_from, tzinfo=local.tzinfo)
     return start <= local < start + DIGEST_WINDOW
 
 

@@ -29,8 +29,8 @@ def committed(django_db_setup, gateway, settings):
 
     def setup():
         now = datetime.datetime.now(datetime.UTC).astimezone(at(0).tzinfo)
-        ready_to_send(quiet_start=(now - datetime.timedelta(hours=1)).time(),
-                      quiet_end=(now + datetime.timedelta(hours=2)).time(), rate_per_second=1000)
+        ready_to_send(send_from=(now - datetime.timedelta(hours=1)).time(),
+                      send_until=(now + datetime.timedelta(hours=2)).time(), rate_per_second=1000)
         return AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
     first_event = in_thread(setup)

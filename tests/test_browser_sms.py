@@ -71,8 +71,8 @@ def branch(django_db_setup, gateway, settings):
         now = datetime.datetime.now(unit_time_zone())
         SmsSettings.objects.update_or_create(pk=1, defaults={
             "messaging_service_sid": "MG" + "b" * 32, "rate_per_second": 100,
-            "quiet_start": (now - datetime.timedelta(hours=1)).time(),
-            "quiet_end": (now + datetime.timedelta(hours=2)).time()})
+            "send_from": (now - datetime.timedelta(hours=1)).time(),
+            "send_until": (now + datetime.timedelta(hours=2)).time()})
         return first_event
 
     first_event = committed(create)

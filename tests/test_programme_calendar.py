@@ -67,12 +67,9 @@ def test_feb_29_falls_on_feb_28_in_common_years():
     assert [day for day, key in zip(days, keys, strict=True) if key == "02-29"] == [D(2027, 2, 28)]
 
 
-def test_a_year_of_calendar_rows_is_quick():
-    import time
-
-    started = time.perf_counter()
+def test_a_year_of_calendar_rows_covers_every_day():
+    """How fast is measured by bench/programme.py; tests assert behaviour, never wall-clock times."""
     days, keys = calendar_rows(D(2031, 1, 1), D(2031, 12, 31))
-    assert time.perf_counter() - started < 0.5
     assert len(set(days)) == 365 and len(keys) > 365
 
 

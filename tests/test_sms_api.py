@@ -338,9 +338,9 @@ class TestStatsAndSettings:
     def test_settings_for_admins_with_a_write_only_token(self, people):
         api = session_api(people.staff)
         sid = "AC" + "3" * 32
-        answer = api.patch(f"{S}/settings/", {"quiet_start": "08:30", "daily_cap_per_recipient": 2,
+        answer = api.patch(f"{S}/settings/", {"send_from": "08:30", "daily_cap_per_recipient": 2,
                                               "account_sid": sid, "auth_token": "secret-token"}).json()
-        assert answer["quiet_start"] == "08:30:00" and answer["daily_cap_per_recipient"] == 2
+        assert answer["send_from"] == "08:30:00" and answer["daily_cap_per_recipient"] == 2
         assert answer["account_sid"] == sid and answer["has_own_account"] is True
         assert "auth_token" not in answer and "secret-token" not in str(api.get(f"{S}/settings/").json())
         error = assert_error(api.patch(f"{S}/settings/", {"max_segments": 99}), 400, "invalid")

@@ -23,6 +23,7 @@ from twilio.rest import Client
 
 from notifications.providers import Sender, TwilioProvider
 from notifications.sandbox import SandboxGateway, sandbox_inbox
+from notifications.sandbox.server import Handler
 
 from . import sms_gateway as sms
 from .sms_gateway import ACCOUNT, SUBACCOUNT
@@ -282,23 +283,22 @@ def test_command_serves_the_given_accounts():
         process.wait(10)
 
 
-def test_throughput_with_latency(capsys):
-    """Creates per second with 50 ms latency per request from 16 concurrent clients (keep-alive, as the provider
-    sends): at most 16 / 0.05 s = 320/s. This process is both client and server (one GIL); with the gateway in
-    its own process 32 clients get over 400/s."""
+def test_concurrent_keep_alive_clients_each_get_their_own_message():
+    """16 concurrent keep-alive clients (as the provider sends) with 50 ms latency: every create answered, each
+    with its own sid, none lost. How fast is measured by bench/sms.py, not asserted here."""
     with SandboxGateway(accounts={ACCOUNT.sid: ACCOUNT.token}, latency_ms=50, callbacks="off") as server:
         provider = TwilioProvider(ACCOUNT, base_url=server.url)
         sender = Sender(from_number=FROM)
-        total = 1600
-        provider.send(TO, "warm-up", sender)
-        started = time.perf_counter()
+        total = 400
         with ThreadPoolExecutor(16) as pool:
             results = list(pool.map(lambda n: provider.send(f"+86138{n:08d}", "重阳节快乐", sender), range(total)))
-        rate = total / (time.perf_counter() - started)
-        assert len({r.sid for r in results}) == total and len(server.messages()) == total + 1
-    with capsys.disabled():
-        print(f"\nsandbox gateway: {rate:.0f} creates/s (50 ms latency, 16 clients, {total} messages)")
-    assert rate >= 200  # about 270/s on 2 shared cores; 160/s means Nagle's delayed-ACK stall is back
+        assert len({r.sid for r in results}) == total and len(server.messages()) == total
+
+
+def test_the_sandbox_answers_without_waiting_for_delayed_acks():
+    """Headers and body leave in two writes: with Nagle's algorithm on, a keep-alive client would wait for its
+    delayed ACK (40 ms on Linux) on every request and get half the throughput."""
+    assert Handler.disable_nagle_algorithm is True
 
 
 def test_messages_json_is_what_twilio_returns(gateway):

@@ -54,7 +54,7 @@ def test_refusals_are_recorded_as_cancelled_rows(in_alpha):
     (at(12), ("21:00", "07:00"), at(21)),  # midday: waits for the evening
 ])
 def test_sending_window(in_alpha, now, window, expected):
-    ready_to_send(quiet_start=window[0], quiet_end=window[1])
+    ready_to_send(send_from=window[0], send_until=window[1])
     queue_many(None, [row("w")], now=now)
     assert Message.objects.get().not_before == expected
 
@@ -80,12 +80,12 @@ def test_daily_cap_moves_the_fourth_message_to_the_next_day(in_alpha):
 
 def test_settings_are_validated_and_the_own_token_is_stored_encrypted(in_alpha):
     with pytest.raises(ValidationError) as error:
-        sms_settings.update_settings(in_alpha.admin, quiet_start="9", rate_per_second=0, messaging_service_sid="MG1")
-    assert set(error.value.message_dict) == {"quiet_start", "rate_per_second", "messaging_service_sid"}
+        sms_settings.update_settings(in_alpha.admin, send_from="9", rate_per_second=0, messaging_service_sid="MG1")
+    assert set(error.value.message_dict) == {"send_from", "rate_per_second", "messaging_service_sid"}
     with pytest.raises(ValidationError) as empty:
-        sms_settings.update_settings(in_alpha.admin, quiet_start="20:00")  # the same as the end: never open
-    assert set(empty.value.message_dict) == {"quiet_end"}
-    sms_settings.update_settings(in_alpha.admin, quiet_start="21:00", quiet_end="07:00")
+        sms_settings.update_settings(in_alpha.admin, send_from="20:00")  # the same as the end: never open
+    assert set(empty.value.message_dict) == {"send_until"}
+    sms_settings.update_settings(in_alpha.admin, send_from="21:00", send_until="07:00")
     sid = "AC" + "3" * 32
     sms_settings.set_own_account(in_alpha.admin, sid, "secret-token")
     stored = SmsSettings.objects.get()

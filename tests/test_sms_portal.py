@@ -239,8 +239,8 @@ class TestStatsAndSettings:
     def test_settings_and_a_write_only_token(self, people):
         client = logged_in(people.staff)
         response = client.post(f"{S}/settings/", {
-            "save_settings": "1", "sms-messaging_service_sid": "", "sms-from_number": "", "sms-quiet_start": "08:00",
-            "sms-quiet_end": "21:00", "sms-max_segments": 4, "sms-daily_cap_per_recipient": 2,
+            "save_settings": "1", "sms-messaging_service_sid": "", "sms-from_number": "", "sms-send_from": "08:00",
+            "sms-send_until": "21:00", "sms-max_segments": 4, "sms-daily_cap_per_recipient": 2,
             "sms-rate_per_second": 20})
         assert response.status_code == 302, response.content.decode()[:3000]
         sid = "AC" + "4" * 32
@@ -248,7 +248,7 @@ class TestStatsAndSettings:
                                               "account-auth_token": "secret-token"}).status_code == 302
         with schema_context("alpha"):
             sms_settings = SmsSettings.objects.get()
-            assert (sms_settings.quiet_start.hour, sms_settings.max_segments, sms_settings.account_sid) == (8, 4, sid)
+            assert (sms_settings.send_from.hour, sms_settings.max_segments, sms_settings.account_sid) == (8, 4, sid)
             assert "secret-token" not in sms_settings.auth_token_encrypted
         page = client.get(f"{S}/settings/").content.decode()
         assert sid in page and "secret-token" not in page

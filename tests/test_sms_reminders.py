@@ -111,7 +111,7 @@ class TestDigest:
     def test_the_daily_cap_moves_the_digest_to_the_next_day(self, in_alpha):
         hospitalised(in_alpha, "甲", 1)
         give_phone(in_alpha.secretary)
-        update_settings(in_alpha.admin, quiet_start="00:00", quiet_end="23:59", daily_cap_per_recipient=1)
+        update_settings(in_alpha.admin, send_from="00:00", send_until="23:59", daily_cap_per_recipient=1)
         outbox.queue(None, key="other:1", category=Category.STAFF, to=PHONE, body="x")
         reminders.queue_digests()
         message = staff_messages("digest:").get()
@@ -140,10 +140,10 @@ class TestDigestTime:
         give_phone(in_alpha.secretary)
         local = timezone.now().astimezone(unit_time_zone())
         later = (local + datetime.timedelta(hours=4)).time().replace(second=0, microsecond=0)
-        update_settings(in_alpha.admin, quiet_start=later, quiet_end=local.time().replace(second=0, microsecond=0))
+        update_settings(in_alpha.admin, send_from=later, send_until=local.time().replace(second=0, microsecond=0))
         assert reminders.daily_digests.apply().get()["queued"] == 0
         start = local.time().replace(second=0, microsecond=0)
-        update_settings(in_alpha.admin, quiet_start=start, quiet_end=later)
+        update_settings(in_alpha.admin, send_from=start, send_until=later)
         assert reminders.daily_digests.apply().get() == {"unit": "alpha", "queued": 1}
 
     def test_scheduled_hourly_on_the_sms_queue(self):

@@ -209,7 +209,7 @@ class TestReplanning:
     def test_a_changed_unit_window_moves_the_queued_messages(self, people, base):
         admin, hours = people.staff.admin, self.hours
         with schema_context("alpha"):
-            sms_settings.update_settings(admin, quiet_start=hours(base, 2), quiet_end=hours(base, 4))  # quiet now
+            sms_settings.update_settings(admin, send_from=hours(base, 2), send_until=hours(base, 4))  # quiet now
             waiting, sending, sent = self.queue((P1, None), (P2, None), (P4, None))
             start = self.due(waiting)
             assert start > timezone.now() and start.astimezone(SHANGHAI).time() == hours(base, 2)
@@ -217,11 +217,11 @@ class TestReplanning:
             Message.objects.filter(pk=sent).update(status=Status.SENT)
 
             before = timezone.now()
-            sms_settings.update_settings(admin, quiet_start=hours(base, -1))  # widened: open now
+            sms_settings.update_settings(admin, send_from=hours(base, -1))  # widened: open now
             assert before <= self.due(waiting) <= timezone.now()
             assert self.last_change("smssettings")["replanned"] == [None, 1]
 
-            sms_settings.update_settings(admin, quiet_start=hours(base, 3))  # narrowed: closed until then
+            sms_settings.update_settings(admin, send_from=hours(base, 3))  # narrowed: closed until then
             assert self.due(waiting) == start + datetime.timedelta(hours=1)
             assert self.due(sending) == self.due(sent) == start  # already handed to the sender: untouched
 
@@ -231,7 +231,7 @@ class TestReplanning:
     def test_a_members_own_window_moves_only_their_messages(self, people, base):
         admin, hours = people.staff.admin, self.hours
         with schema_context("alpha"):
-            sms_settings.update_settings(admin, quiet_start=hours(base, 2), quiet_end=hours(base, 4))  # quiet now
+            sms_settings.update_settings(admin, send_from=hours(base, 2), send_until=hours(base, 4))  # quiet now
             own, other = self.queue((P1, people.one.pk), (P2, people.two.pk))
             start = self.due(own)
 

@@ -207,8 +207,8 @@ class SmsSettingsSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SmsSettings
-        fields = ["messaging_service_sid", "from_number", "account_sid", "has_own_account", "quiet_start",
-                  "quiet_end", "max_segments", "daily_cap_per_recipient", "rate_per_second", "updated_at"]
+        fields = ["messaging_service_sid", "from_number", "account_sid", "has_own_account", "send_from",
+                  "send_until", "max_segments", "daily_cap_per_recipient", "rate_per_second", "updated_at"]
         read_only_fields = fields
 
     def get_has_own_account(self, sms) -> bool:
@@ -218,8 +218,8 @@ class SmsSettingsSerializer(serializers.ModelSerializer):
 class SmsSettingsWriteSerializer(serializers.Serializer):
     messaging_service_sid = serializers.CharField(required=False, allow_blank=True, max_length=34)
     from_number = serializers.CharField(required=False, allow_blank=True, max_length=30)
-    quiet_start = serializers.TimeField(required=False, help_text="Messages go out from this local time...")
-    quiet_end = serializers.TimeField(required=False, help_text="...until this one (may be past midnight).")
+    send_from = serializers.TimeField(required=False, help_text="Messages go out from this local time...")
+    send_until = serializers.TimeField(required=False, help_text="...until this one (may be past midnight).")
     max_segments = serializers.IntegerField(required=False)
     daily_cap_per_recipient = serializers.IntegerField(required=False)
     rate_per_second = serializers.IntegerField(required=False)

@@ -74,7 +74,7 @@ class SettingsForm(forms.ModelForm):
     class Meta:
         model = SmsSettings
         fields = EDITABLE
-        widgets = {"quiet_start": time_input(), "quiet_end": time_input()}
+        widgets = {"send_from": time_input(), "send_until": time_input()}
 
 
 class AccountForm(forms.Form):

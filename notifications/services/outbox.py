@@ -115,7 +115,7 @@ def queue_many(actor, rows: list[Row], *, now: datetime.datetime | None = None) 
     """Queue `rows` (inside the caller's transaction); keys already queued are skipped. One audit event."""
     now = now or timezone.now()
     sms, tz = get_settings(), windows.zone()
-    unit_window = (sms.quiet_start, sms.quiet_end)
+    unit_window = (sms.send_from, sms.send_until)
     phones = [_phone(row.to) for row in rows]
     member_ids = {row.member_id for row in rows if row.member_id}
     deceased = set(Member.objects.filter(pk__in=member_ids, status=MemberStatus.DECEASED).values_list("pk", flat=True))
@@ -171,7 +171,7 @@ def replan(member_ids=None, *, now: datetime.datetime | None = None) -> int:
     schedule = _Schedule({row[1] for row in rows}, sms.daily_cap_per_recipient, tz, now, [row[0] for row in rows])
     moved = collections.defaultdict(list)
     for pk, phone, member_id, attempts, created_at, not_before in rows:
-        window = own_windows.get(member_id, (sms.quiet_start, sms.quiet_end))
+        window = own_windows.get(member_id, (sms.send_from, sms.send_until))
         at = schedule.slot(phone, window, not_before if attempts else created_at)
         if at != not_before and not (at <= now and not_before <= now):  # a row that may go now stays as it is
             moved[at].append(pk)

@@ -18,10 +18,10 @@ from .. import crypto
 from ..models import SmsSettings
 from ..providers import Account, Sender, default_account
 
-EDITABLE = ["messaging_service_sid", "from_number", "quiet_start", "quiet_end", "max_segments",
+EDITABLE = ["messaging_service_sid", "from_number", "send_from", "send_until", "max_segments",
             "daily_cap_per_recipient", "rate_per_second"]
 LIMITS = {"max_segments": (1, 10), "daily_cap_per_recipient": (1, 20), "rate_per_second": (1, 1000)}
-PLANNING = {"quiet_start", "quiet_end", "daily_cap_per_recipient"}  # queued rows were planned with these
+PLANNING = {"send_from", "send_until", "daily_cap_per_recipient"}  # queued rows were planned with these
 SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
 ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
 
@@ -45,7 +45,7 @@ def clean_settings(fields: dict) -> dict:
     for name, value in fields.items():
         if name not in EDITABLE:
             raise TypeError(f"{name} is not an SMS setting")
-        if name in ("quiet_start", "quiet_end"):
+        if name in ("send_from", "send_until"):
             cleaned[name] = parse_time(value, name, errors)
         elif name in LIMITS:
             low, high = LIMITS[name]
@@ -81,8 +81,8 @@ def update_settings(actor, **fields) -> SmsSettings:
         before = snapshot(sms, EDITABLE)
         for name, value in cleaned.items():
             setattr(sms, name, value)
-        if sms.quiet_start == sms.quiet_end:
-            raise ValidationError({"quiet_end": _("The sending window must not be empty: choose a different "
+        if sms.send_from == sms.send_until:
+            raise ValidationError({"send_until": _("The sending window must not be empty: choose a different "
                                                   "end time.")})
         sms.save()
         changes = diff(before, snapshot(sms, EDITABLE))

@@ -66,7 +66,7 @@ def window_of(member) -> tuple[Window, SendWindow | None]:
     if own:
         return (own.send_from, own.send_until), own
     sms = SmsSettings.objects.filter(pk=1).first() or SmsSettings()  # reading a page creates nothing
-    return (sms.quiet_start, sms.quiet_end), None
+    return (sms.send_from, sms.send_until), None
 
 
 def _replanned(member, changes: dict) -> dict:
