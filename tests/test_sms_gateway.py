@@ -1,6 +1,7 @@
 """The sandbox gateway speaks Twilio's protocol to the official twilio client, signs its webhooks as Twilio does,
 injects failures on demand, and keeps up with the throughput the SMS relay needs."""
 
+import base64
 import itertools
 import json
 import os
@@ -327,3 +328,24 @@ def test_reset_forgets_statuses_in_flight(gateway):
     gateway.reset()
     time.sleep(0.5)
     assert gateway.callbacks() == [] and gateway.messages() == []
+
+
+def test_a_sender_that_hangs_up_mid_request_is_no_error(caplog):
+    """A worker killed while its request waits: the sandbox finds nobody to answer, which is not its own bug."""
+    with SandboxGateway(accounts={ACCOUNT.sid: ACCOUNT.token}, latency_ms=300, callbacks="off") as server:
+        body = f"To=%2B8613800000000&From={FROM.replace('+', '%2B')}&Body=x".encode()
+        auth = base64.b64encode(f"{ACCOUNT.sid}:{ACCOUNT.token}".encode()).decode()
+        host, port = server.url.removeprefix("http://").split(":")
+        for _ in range(3):
+            with socket.create_connection((host, int(port))) as sock:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                sock.sendall(f"POST /2010-04-01/Accounts/{ACCOUNT.sid}/Messages.json HTTP/1.1\r\nHost: {host}\r\n"
+                             f"Authorization: Basic {auth}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                             f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+            # closed with a reset (linger 0) before the 300 ms latency is over
+        deadline = time.monotonic() + 5
+        while len(server.messages()) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)  # the answers have been written (and failed) by now
+        assert len(server.messages()) == 3
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]

@@ -70,6 +70,8 @@ class Handler(BaseHTTPRequestHandler):
             self._hold(hold.message)
         except ValueError as error:
             self._json(400, {"error": str(error)})
+        except ConnectionError:  # the client went away (a sender killed mid-request): nobody to answer
+            self.close_connection = True
         except Exception:  # a bug in the sandbox must look like a Twilio 500, not a dropped connection
             logger.exception("sandbox request failed")
             self._json(*error_body(20500))
