@@ -1,1 +1,1 @@
-"""Plans, usage metering, invoices and limits (built by a later issue)."""
+"""Plans, usage metering, invoices and limits."""

@@ -115,7 +115,7 @@ def issue(actor, invoice: Invoice) -> Invoice:
         invoice.status, invoice.issued_at, invoice.actor = InvoiceStatus.ISSUED, now, actor
         invoice.due_on = timezone.localdate(now) + timedelta(days=settings.CAREHUB_INVOICE_DUE_DAYS)
         invoice.save(update_fields=["number", "status", "issued_at", "actor", "due_on"])
-        transaction.on_commit(lambda: render_invoice_pdf.delay(invoice.pk))
+        render_invoice_pdf.delay_on_commit(invoice.pk)
     return invoice
 
 

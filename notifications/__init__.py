@@ -1,1 +1,1 @@
-"""SMS and other messages: templates, outbox, providers, webhooks, reminders (built by a later issue)."""
+"""SMS and other messages: templates, outbox, providers, webhooks, reminders."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.utils import timezone
-from django_tenants.utils import schema_context
+from django_tenants.utils import tenant_context
 
 PROVIDERS = {
     "failed_messages": ("notifications.health", "failed_message_count"),
@@ -40,13 +40,15 @@ def _provided(name: str, since) -> int | None:
 
 
 def unit_health(unit, *, days: int = 7) -> Health:
+    from care.programme.calendar import unit_today
     from care.programme.models import CareTask
     from care.programme.services.tasks import in_state
 
-    since = timezone.now() - timedelta(days=days)
-    with schema_context(unit.schema_name):
-        today = timezone.localdate()
+    now = timezone.now()
+    since = now - timedelta(days=days)
+    # The unit as the connection's tenant, so "today" is the unit's date (its own time zone), not the platform's.
+    with tenant_context(unit):
         return Health(failed_messages=_provided("failed_messages", since),
                       failed_renders=_provided("failed_renders", since),
-                      overdue_tasks=in_state(CareTask.objects.all(), "overdue", today).count(),
+                      overdue_tasks=in_state(CareTask.objects.all(), "overdue", unit_today(now)).count(),
                       since=since)

@@ -1,5 +1,3 @@
-from django.db import transaction
-
 from carehub.celery import app
 from carehub.tasks import PlatformTask
 
@@ -26,5 +24,5 @@ def export_unit(export_id: int):
 def request_export(actor, unit) -> UnitExport:
     """Queue an export of the unit; the task starts once this transaction commits."""
     export = UnitExport.objects.create(unit=unit, requested_by=operator_actor(actor))
-    transaction.on_commit(lambda: export_unit.delay(export.pk))
+    export_unit.delay_on_commit(export.pk)
     return export

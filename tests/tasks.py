@@ -12,7 +12,7 @@ def whoami():
     return {"schema": connection.schema_name, "emails": sorted(User.objects.values_list("email", flat=True))}
 
 
-@app.task(bind=True, base=UnitTask, name="tests.fetch_user")
-def fetch_user(self, user_id):
-    user = self.fetch(User, user_id)
+@app.task(base=UnitTask, name="tests.fetch_user")
+def fetch_user(user_id):
+    user = User.objects.filter(pk=user_id).first()
     return user.email if user else None

@@ -7,8 +7,10 @@ from django.utils import timezone, translation
 from django_tenants.utils import schema_context
 
 from billing.usage import record_usage
+from care.programme.models import CareTask, Rule, TaskKind
 from care.services import members
 from tenants import tokens
+from tenants.health import unit_health
 from tenants.models import Unit
 
 from .billing_data import subscribed
@@ -41,6 +43,20 @@ def test_unit_list_shows_plan_members_sms_and_no_personal_data(alpha, beta):
     detail = console_client().get("/units/alpha/")
     assert detail.status_code == 200 and b"Overdue care tasks" in detail.content
     assert "王秘密" not in detail.content.decode()
+
+
+def test_overdue_tasks_are_counted_by_the_units_own_date(alpha, monkeypatch):
+    # 02:00 UTC on Jan 11 is still Jan 10 in Los Angeles, but already Jan 11 on the platform (Shanghai).
+    monkeypatch.setattr(timezone, "now", lambda: datetime.datetime(2027, 1, 11, 2, 0, tzinfo=datetime.UTC))
+    Unit.objects.filter(pk=alpha.unit.pk).update(time_zone="America/Los_Angeles")
+    with schema_context("alpha"):
+        CareTask.objects.all().delete()
+        member = members.create_member(alpha.admin, node=alpha.nodes["east1"], name="王期", sex="m")
+        rule = Rule.objects.first()
+        for due_on in (datetime.date(2027, 1, 9), datetime.date(2027, 1, 10)):  # late; due today in the unit
+            CareTask.objects.create(rule=rule, version=rule.current, member=member, kind=TaskKind.VISIT,
+                                    occurs_on=due_on, opens_on=due_on, due_on=due_on)
+    assert unit_health(Unit.objects.get(pk=alpha.unit.pk)).overdue_tasks == 1
 
 
 def test_unit_staff_get_nothing_from_the_console_or_the_platform_api(alpha):

@@ -388,9 +388,3 @@ def generate_records(kind: str, count: int, *, seed: str, today: date, tree: Dem
     generator = _Generator(kind, seed, today, tree)
     for index in range(count):
         yield generator.record(index)
-
-
-def generate_members(kind: str, count: int, *, seed: str, today: date) -> Iterator[Member]:
-    """The first `count` demo members (unsaved, without their node)."""
-    for record in generate_records(kind, count, seed=seed, today=today):
-        yield record.member

@@ -33,10 +33,6 @@ class UnitTask(TenantTask):
         logger.info("task %s starting", self.name, extra={"task_id": self.request.id})
         return super().__call__(*args, **kwargs)
 
-    def fetch(self, model, pk):
-        """Re-fetch an object by id in the task's unit; None when it is gone (the task then does nothing)."""
-        return model.objects.filter(pk=pk).first()
-
 
 class PlatformTask(TenantTask):
     """Base for tasks that act on the platform (public schema), such as fanning work out to units."""
