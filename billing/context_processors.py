@@ -1,4 +1,4 @@
-from .models import Subscription, SubscriptionStatus
+from billing.models import Subscription, SubscriptionStatus
 
 
 def subscription_notice(request):

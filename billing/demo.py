@@ -14,11 +14,10 @@ from decimal import Decimal
 from django.db.models import Sum
 from django.utils import timezone
 
+from billing import invoices, subscriptions
+from billing.limits import counted_members, month_start
+from billing.models import Invoice, Metric, Plan, Subscription, SubscriptionStatus, UsageRecord
 from tenants.models import Unit
-
-from . import invoices, subscriptions
-from .limits import counted_members, month_start
-from .models import Invoice, Metric, Plan, Subscription, SubscriptionStatus, UsageRecord
 
 S = SubscriptionStatus
 PLANS = [

@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from .models import Invoice
+from billing.models import Invoice
 
 ISSUER = "Carehub"
 

@@ -16,8 +16,8 @@ from django.db.models import Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from .limits import month_start
-from .models import Invoice, InvoiceLine, InvoiceStatus, Metric, Subscription, SubscriptionStatus, UsageRecord
+from billing.limits import month_start
+from billing.models import Invoice, InvoiceLine, InvoiceStatus, Metric, Subscription, SubscriptionStatus, UsageRecord
 
 CENT = Decimal("0.01")
 NEXT_NUMBER = """INSERT INTO public.billing_invoicecounter (year, last) VALUES (%s, 1)
@@ -102,7 +102,7 @@ def _locked(invoice: Invoice, *allowed: str) -> Invoice:
 
 def issue(actor, invoice: Invoice) -> Invoice:
     """Number the invoice; its PDF is rendered and stored by a task once the number is committed."""
-    from .tasks import render_invoice_pdf  # the tasks module imports this one
+    from billing.tasks import render_invoice_pdf  # the tasks module imports this one
 
     with transaction.atomic():
         invoice = _locked(invoice, InvoiceStatus.DRAFT)

@@ -14,8 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from .models import Plan, SmsQuota, Subscription, SubscriptionStatus
-from .usage import unit_id
+from billing.models import Plan, SmsQuota, Subscription, SubscriptionStatus
+from billing.usage import unit_id
 
 ENSURE_ROW = "INSERT INTO public.billing_smsquota (unit_id, month, reserved) VALUES (%s, %s, 0) ON CONFLICT DO NOTHING"
 # The condition and the increment are one statement: PostgreSQL re-checks the WHERE on the row's newest

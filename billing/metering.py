@@ -5,10 +5,9 @@ from datetime import date
 
 from django.db.models import Max
 
+from billing.limits import counted_members
+from billing.usage import record_usage
 from tenants.models import Unit
-
-from .limits import counted_members
-from .usage import record_usage
 
 
 def meter_current_unit(unit: Unit, day: date) -> int:

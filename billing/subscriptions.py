@@ -8,10 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from billing.models import Feature, Plan, Subscription, SubscriptionChange, SubscriptionStatus
 from tenants.models import UnitEvent, UnitStatus
 from tenants.services import change_status, operator_actor
-
-from .models import Feature, Plan, Subscription, SubscriptionChange, SubscriptionStatus
 
 
 def save_plan(actor, *, code: str, name: str, monthly_price, included_members: int, included_sms_segments: int,

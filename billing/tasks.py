@@ -4,12 +4,11 @@ from datetime import timedelta
 from django.db import connection
 from django.utils import timezone
 
+from billing import documents, invoices, metering
 from carehub.celery import app
 from carehub.pdf import PdfError
 from carehub.tasks import PlatformTask, UnitTask, for_each_active_unit
 from tenants.models import Unit
-
-from . import documents, invoices, metering
 
 
 @app.task(base=UnitTask)

@@ -4,7 +4,7 @@ from datetime import date
 
 from django.db import connection
 
-from .models import Metric
+from billing.models import Metric
 
 INSERT = """
     INSERT INTO public.billing_usagerecord (unit_id, metric, quantity, source_key, day, recorded_at)

@@ -13,13 +13,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from billing import documents, subscriptions
+from billing import invoices as service
+from billing.models import Feature, Invoice, InvoiceStatus, Plan
 from care.portal.common import show_errors
 from tenants.models import Unit
 from tenants.views import flash_error, operator_required
-
-from . import documents, subscriptions
-from . import invoices as service
-from .models import Feature, Invoice, InvoiceStatus, Plan
 
 PLAIN_DECIMAL = re.compile(r"\d+(\.\d+)?")
 

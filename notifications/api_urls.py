@@ -3,9 +3,9 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from .api.sending import MessageViewSet, NoticeViewSet, OptOutViewSet, StatsView
-from .api.texts import SettingsView, TemplateViewSet
-from .api.windows import SendWindowViewSet
+from notifications.api.sending import MessageViewSet, NoticeViewSet, OptOutViewSet, StatsView
+from notifications.api.texts import SettingsView, TemplateViewSet
+from notifications.api.windows import SendWindowViewSet
 
 app_name = "sms-api"
 

@@ -1,6 +1,6 @@
 """Delivery health of one unit, for the platform console (call it inside the unit's schema)."""
 
-from .models import Message, Status
+from notifications.models import Message, Status
 
 FAILED = [Status.FAILED, Status.UNDELIVERED]
 

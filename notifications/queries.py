@@ -6,9 +6,8 @@ from django.db.models.functions import Coalesce, TruncMonth
 
 from care import access
 from carehub.accounts.models import Role
-
-from .models import Message, Notice, OptOut, SendWindow, Status
-from .services.windows import zone
+from notifications.models import Message, Notice, OptOut, SendWindow, Status
+from notifications.services.windows import zone
 
 # Messages that left us: the provider took them (what it bills), whatever their fate since.
 HANDED_OVER = (Status.SENT, Status.DELIVERED, Status.UNDELIVERED, Status.UNKNOWN)

@@ -43,17 +43,16 @@ from django.utils.translation import gettext as _
 from billing.limits import release_sms_segments, reserve_sms_segments
 from care.programme.calendar import unit_today
 from care.registers.models import Member, MemberStatus
+from notifications import leases, ratelimit
+from notifications.models import Message, Status
+from notifications.providers import ProviderError, ProviderMessage, SendResult, backoff_seconds, provider_for
+from notifications.services import delivery, windows
+from notifications.services.greetings import queue_due_greetings
+from notifications.services.optouts import covers, current_opt_outs
+from notifications.services.outbox import reasons
+from notifications.services.settings import account_for, current_unit, get_settings, sender_for
 from tenants.models import Domain
 from tenants.services import base_url
-
-from . import leases, ratelimit
-from .models import Message, Status
-from .providers import ProviderError, ProviderMessage, SendResult, backoff_seconds, provider_for
-from .services import delivery, windows
-from .services.greetings import queue_due_greetings
-from .services.optouts import covers, current_opt_outs
-from .services.outbox import reasons
-from .services.settings import account_for, current_unit, get_settings, sender_for
 
 logger = logging.getLogger(__name__)
 BATCH = 200  # rows per claim

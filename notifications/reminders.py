@@ -26,12 +26,11 @@ from care.programme.services.tasks import with_effective_due
 from carehub.accounts.models import User
 from carehub.celery import app
 from carehub.tasks import PlatformTask, UnitTask, for_each_active_unit
-
-from . import rendering
-from .models import Category
-from .services import outbox
-from .services.settings import current_unit, get_settings
-from .services.templates import template_text
+from notifications import rendering
+from notifications.models import Category
+from notifications.services import outbox
+from notifications.services.settings import current_unit, get_settings
+from notifications.services.templates import template_text
 
 logger = logging.getLogger(__name__)
 MOST_URGENT = 3

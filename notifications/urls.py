@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .portal import sending, texts, windows
+from notifications.portal import sending, texts, windows
 
 app_name = "sms"
 

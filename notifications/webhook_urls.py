@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import webhooks
+from notifications import webhooks
 
 urlpatterns = [
     path("status/", webhooks.status_callback, name="twilio_status"),

@@ -17,12 +17,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from carehub.phones import normalise_phone
-
-from .models import Message, OptOut, OptOutScope, OptOutSource, Status
-from .services import delivery
-from .services.optouts import end_opt_out, record_opt_out
-from .services.settings import current_unit, token_for
-from .signatures import is_valid_twilio_request
+from notifications.models import Message, OptOut, OptOutScope, OptOutSource, Status
+from notifications.services import delivery
+from notifications.services.optouts import end_opt_out, record_opt_out
+from notifications.services.settings import current_unit, token_for
+from notifications.signatures import is_valid_twilio_request
 
 STOP = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "TD", "退订", "退订短信"}
 START = {"START", "UNSTOP", "YES", "恢复", "订阅"}  # never a STOP word (退订)

@@ -10,10 +10,9 @@ from rest_framework.views import APIView
 
 from billing.models import Metric
 from care.api.base import DeclaredInputMixin
-
-from . import console, services
-from .models import Unit, UnitEvent, UnitKind
-from .tokens import OperatorTokenAuthentication
+from tenants import console, services
+from tenants.models import Unit, UnitEvent, UnitKind
+from tenants.tokens import OperatorTokenAuthentication
 
 
 class IsOperator(permissions.BasePermission):

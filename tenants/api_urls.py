@@ -3,7 +3,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import api
+from tenants import api
 
 PROTECTED = {"authentication_classes": api.PlatformView.authentication_classes,
              "permission_classes": api.PlatformView.permission_classes}

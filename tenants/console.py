@@ -8,8 +8,7 @@ from django.utils import timezone
 
 from billing.invoices import next_month
 from billing.models import Metric, UsageRecord
-
-from .models import Unit
+from tenants.models import Unit
 
 
 def unit_rows(*, today=None):

@@ -17,7 +17,7 @@ from django.db import models
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from .models import UnitEvent, UnitExport
+from tenants.models import UnitEvent, UnitExport
 
 SKIPPED_MODELS = {"sessions.session", "authtoken.token", "authtoken.tokenproxy", "accounts.invitation",
                   "contenttypes.contenttype", "auth.permission", "auth.group"}

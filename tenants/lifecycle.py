@@ -13,9 +13,8 @@ from django_tenants.utils import schema_context
 
 from carehub.accounts.models import Invitation, Role, User
 from carehub.accounts.services import IssuedInvitation, hash_token
-
-from .models import Domain, Unit, UnitEvent, UnitStatus
-from .services import base_url, domain_for, locked, record_event, validate_slug
+from tenants.models import Domain, Unit, UnitEvent, UnitStatus
+from tenants.services import base_url, domain_for, locked, record_event, validate_slug
 
 
 def rename(actor, unit: Unit, name: str, *, source: str = "console") -> Unit:

@@ -19,8 +19,8 @@ from django.db.migrations.loader import MigrationLoader
 from django_tenants.migration_executors.base import run_migrations
 from django_tenants.utils import get_public_schema_name
 
-from .models import Unit
-from .schema import template_schema
+from tenants.models import Unit
+from tenants.schema import template_schema
 
 # UNION ALL branches per query: each opens one table (and takes a lock until the query ends).
 CHUNK = 200

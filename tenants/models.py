@@ -6,7 +6,7 @@ from django.utils.translation import pgettext_lazy
 from django_tenants.models import DomainMixin, TenantMixin
 from django_tenants.utils import get_creation_fakes_migrations, get_public_schema_name, schema_exists
 
-from .clone import clone_schema
+from tenants.clone import clone_schema
 
 
 class UnitKind(models.TextChoices):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import portal_views
+from tenants import portal_views
 
 app_name = "support"
 urlpatterns = [

@@ -14,9 +14,8 @@ from django.views.decorators.http import require_POST
 
 from care import access
 from care.audit.services import record
-
-from . import support
-from .models import Unit, UnitExport
+from tenants import support
+from tenants.models import Unit, UnitExport
 
 
 def _unit() -> Unit:

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import connection
 from django_tenants.utils import get_public_schema_name, schema_exists
 
-from .models import Domain, Unit, UnitKind
+from tenants.models import Domain, Unit, UnitKind
 
 
 def template_schema() -> str:

@@ -13,9 +13,8 @@ from django_tenants.utils import schema_context
 
 from carehub.accounts.models import Role
 from carehub.accounts.services import invite_user
-
-from . import presets
-from .models import Domain, Unit, UnitEvent, UnitKind, UnitStatus
+from tenants import presets
+from tenants.models import Domain, Unit, UnitEvent, UnitKind, UnitStatus
 
 SLUG_RE = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
 SLUG_MIN, SLUG_MAX = 3, 32

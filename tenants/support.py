@@ -20,9 +20,8 @@ from django_tenants.utils import schema_context
 from care.audit.services import record
 from care.registers.models import StaffScope
 from carehub.accounts.models import Role, User
-
-from .models import SupportConsent, SupportPass, Unit, UnitEvent
-from .services import base_url
+from tenants.models import SupportConsent, SupportPass, Unit, UnitEvent
+from tenants.services import base_url
 
 PASS_SECONDS = 120
 SUPPORT_EMAIL = "support@carehub.platform"

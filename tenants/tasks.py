@@ -1,9 +1,8 @@
 from carehub.celery import app
 from carehub.tasks import PlatformTask
-
-from .export import build_export
-from .models import UnitExport
-from .services import operator_actor
+from tenants.export import build_export
+from tenants.models import UnitExport
+from tenants.services import operator_actor
 
 
 @app.task(base=PlatformTask)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
-from .models import OperatorToken
+from tenants.models import OperatorToken
 
 PREFIX = "chp_"
 

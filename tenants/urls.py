@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from tenants import views
 
 urlpatterns = [
     path("", views.console, name="home"),

@@ -12,12 +12,11 @@ from django.views.decorators.http import require_POST
 
 from billing.models import Plan, SubscriptionStatus
 from care.portal.common import show_errors
-
-from . import console as read
-from . import lifecycle, services, support, tokens
-from .health import unit_health
-from .models import OperatorToken, Unit, UnitEvent, UnitKind
-from .tasks import request_export
+from tenants import console as read
+from tenants import lifecycle, services, support, tokens
+from tenants.health import unit_health
+from tenants.models import OperatorToken, Unit, UnitEvent, UnitKind
+from tenants.tasks import request_export
 
 
 def operator_required(view):

@@ -11,10 +11,9 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiRequest
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.permissions import IsAuthenticated
 
+from care.api.permissions import WritersMayChange
 from care.audit.models import Source
 from care.audit.services import source
-
-from .permissions import WritersMayChange
 
 # Taken by every operation: DRF's renderer override (?format=json).
 STANDARD_QUERY_PARAMETERS = {"format"}

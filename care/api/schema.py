@@ -16,8 +16,8 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
-from .base import BODY_METHODS
-from .serializers import ErrorSerializer
+from care.api.base import BODY_METHODS
+from care.api.serializers import ErrorSerializer
 
 ERRORS = {
     "400": "Invalid input (`fields` names each bad field), an unknown query parameter or body field, or a body "

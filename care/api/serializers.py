@@ -10,6 +10,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from care import access
+from care.api.base import ScopedPrimaryKeyField
 from care.audit.models import AuditEvent
 from care.registers.models import (
     Evidence,
@@ -27,8 +28,6 @@ from care.registers.models import (
 )
 from care.services.members import EDITABLE as MEMBER_EDITABLE
 from carehub.accounts.models import Role, User
-
-from .base import ScopedPrimaryKeyField
 
 # Organisation tree
 

@@ -8,13 +8,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from .views.account import MeView, TokenView
-from .views.audit import AuditEventViewSet
-from .views.extra_fields import ExtraFieldViewSet
-from .views.hardship import HardshipViewSet
-from .views.members import MemberViewSet
-from .views.nodes import NodeViewSet
-from .views.staff import StaffViewSet
+from care.api.views.account import MeView, TokenView
+from care.api.views.audit import AuditEventViewSet
+from care.api.views.extra_fields import ExtraFieldViewSet
+from care.api.views.hardship import HardshipViewSet
+from care.api.views.members import MemberViewSet
+from care.api.views.nodes import NodeViewSet
+from care.api.views.staff import StaffViewSet
 
 app_name = "api"
 

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from django.db import models
 
-from .models import AuditEvent, Source
+from care.audit.models import AuditEvent, Source
 
 _source = contextvars.ContextVar("audit_source", default=Source.PORTAL)
 

@@ -23,11 +23,10 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from care import access
+from care.fund.models import ApplicationStatus as S
+from care.fund.models import AssistanceApplication, Fund, LedgerEntry
 from care.registers.models import Member, Node
 from carehub.accounts.models import Role
-
-from .models import ApplicationStatus as S
-from .models import AssistanceApplication, Fund, LedgerEntry
 
 BOOKKEEPERS = {Role.ADMIN, Role.TREASURER}
 DECIDERS = access.WRITERS  # admins and secretaries

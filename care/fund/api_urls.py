@@ -3,10 +3,10 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from .api.applications import ApplicationViewSet
-from .api.entries import EntryViewSet
-from .api.funds import FundViewSet
-from .api.settings import CostShareRuleViewSet, DisclosureLinkViewSet, MemberAccountViewSet
+from care.fund.api.applications import ApplicationViewSet
+from care.fund.api.entries import EntryViewSet
+from care.fund.api.funds import FundViewSet
+from care.fund.api.settings import CostShareRuleViewSet, DisclosureLinkViewSet, MemberAccountViewSet
 
 app_name = "fund-api"
 

@@ -5,10 +5,10 @@ from decimal import Decimal
 from django.db.models import Sum
 from django.utils import timezone
 
-from . import access
-from .models import SPENDING_KINDS
-from .models.applications import PENDING
-from .services import ledger
+from care.fund import access
+from care.fund.models import SPENDING_KINDS
+from care.fund.models.applications import PENDING
+from care.fund.services import ledger
 
 SHOWN_FUNDS = 4
 

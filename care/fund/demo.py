@@ -18,12 +18,11 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Sum
 
+from care.fund.models import ApplicationStatus, AssistanceApplication, EntryKind, Fund
+from care.fund.money import format_amount
+from care.fund.services import applications, funds, ledger, payments, periods
 from care.registers.models import HardshipCategory, HardshipEntry, Member, MemberStatus
 from carehub.accounts.models import Role, User
-
-from .models import ApplicationStatus, AssistanceApplication, EntryKind, Fund
-from .money import format_amount
-from .services import applications, funds, ledger, payments, periods
 
 K = EntryKind
 

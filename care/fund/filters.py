@@ -5,9 +5,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from care import access
+from care.fund.models import ApplicationStatus, AssistanceApplication, EntryKind, LedgerEntry
 from care.registers.models import SENSITIVE_CATEGORIES, HardshipCategory
-
-from .models import ApplicationStatus, AssistanceApplication, EntryKind, LedgerEntry
 
 DIRECTIONS = [("in", _("Money in")), ("out", _("Money out"))]
 

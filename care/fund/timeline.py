@@ -6,10 +6,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import access
-from .models import Step
-from .money import format_amount
-from .services.disclosure import general_category
+from care.fund import access
+from care.fund.models import Step
+from care.fund.money import format_amount
+from care.fund.services.disclosure import general_category
 
 
 def items_for(member, user) -> list[dict]:

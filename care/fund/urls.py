@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .portal import applications, disclosure, funds, settings
+from care.fund.portal import applications, disclosure, funds, settings
 
 app_name = "fund"
 

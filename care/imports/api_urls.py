@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api
+from care.imports import api
 
 app_name = "imports-api"
 

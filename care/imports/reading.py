@@ -12,9 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl.utils.exceptions import InvalidFileException
 
+from care.imports.columns import cell_value, header_key
 from carehub.uploads import SPREADSHEET
-
-from .columns import cell_value, header_key
 
 HEADER_ROWS = 10  # the header may come after a title or two
 

@@ -11,6 +11,18 @@ from django.utils.translation import gettext as _
 from care import access
 from care.audit.models import AuditEvent
 from care.audit.services import acting_user
+from care.imports import audit
+from care.imports.columns import (
+    HARDSHIP_COLUMNS,
+    MEMBER_COLUMNS,
+    Column,
+    choice_lookup,
+    choice_words,
+    header_key,
+    header_names,
+    node_chains,
+    parse_date,
+)
 from care.registers.models import (
     ExtraField,
     ExtraFieldKind,
@@ -22,19 +34,6 @@ from care.registers.models import (
 )
 from care.services import hardship, members
 from carehub.phones import normalise_phone
-
-from . import audit
-from .columns import (
-    HARDSHIP_COLUMNS,
-    MEMBER_COLUMNS,
-    Column,
-    choice_lookup,
-    choice_words,
-    header_key,
-    header_names,
-    node_chains,
-    parse_date,
-)
 
 BATCH_SIZE = 2000
 

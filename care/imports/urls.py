@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from care.imports import views
 
 app_name = "imports"
 

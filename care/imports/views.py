@@ -10,11 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from care import access
+from care.imports.columns import HARDSHIP_COLUMNS, MEMBER_COLUMNS
+from care.imports.forms import UploadForm
 from care.registers.models import ImportBatch
 from care.services import exports, imports
-
-from .columns import HARDSHIP_COLUMNS, MEMBER_COLUMNS
-from .forms import UploadForm
 
 
 def _help():

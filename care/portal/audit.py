@@ -8,11 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from care import access
 from care.audit.models import AuditEvent, Source
+from care.portal.changes import change_rows
+from care.portal.common import forget_built_fields, page_of
 from care.registers.models import Node
 from carehub.accounts.models import User
-
-from .changes import change_rows
-from .common import forget_built_fields, page_of
 
 # Readable names of the codes the services record; a code not listed (a later capability's) shows as it is.
 ACTIONS = {

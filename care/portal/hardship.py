@@ -18,13 +18,12 @@ from django.views.decorators.http import require_POST
 
 from care import access
 from care.filters import HardshipFilter
+from care.portal.changes import change_rows
+from care.portal.common import NOT_DONE, attempt, forget_built_fields, label_of, page_of
+from care.portal.member_forms import date_field, visible_categories
 from care.registers.models import Evidence, HardshipEntry, HardshipLevel, ReviewOutcome
 from care.services import hardship as service
 from carehub.uploads import DOCUMENT, UploadField
-
-from .changes import change_rows
-from .common import NOT_DONE, attempt, forget_built_fields, label_of, page_of
-from .member_forms import date_field, visible_categories
 
 DUE_WINDOWS = (0, 30, 90)  # days ahead the due list can look
 

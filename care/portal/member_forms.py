@@ -7,10 +7,9 @@ from django.utils.translation import pgettext_lazy
 
 from care import access
 from care.filters import MemberFilter
+from care.portal.common import extra_name, forget_built_fields, label_of
 from care.registers.models import SENSITIVE_CATEGORIES, ExtraFieldKind, HardshipCategory, Member, MemberStatus, Sex
 from care.services.members import EDITABLE
-
-from .common import extra_name, forget_built_fields, label_of
 
 BLANK = [("", "—")]
 

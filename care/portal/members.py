@@ -11,12 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from care import access
+from care.portal.common import NOT_DONE, attempt, page_of, show_errors, vary_on_htmx, wants_fragment
+from care.portal.member_forms import ExtraFilterForm, MemberForm, MemberListFilter, StatusForm, TransferForm
+from care.portal.timeline import timeline_of
 from care.registers.models import ExtraField
 from care.services import members as service
-
-from .common import NOT_DONE, attempt, page_of, show_errors, vary_on_htmx, wants_fragment
-from .member_forms import ExtraFilterForm, MemberForm, MemberListFilter, StatusForm, TransferForm
-from .timeline import timeline_of
 
 # Name sorts by pinyin initials: code-point order of Chinese characters means nothing to a reader.
 SORTS = {

@@ -8,11 +8,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from care import access
+from care.portal.common import NOT_DONE, attempt, label_of, show_errors
 from care.registers.models import ExtraField, ExtraFieldKind, Node, StaffScope
 from care.services import extra_fields, staff
 from carehub.accounts.models import Role, User
-
-from .common import NOT_DONE, attempt, label_of, show_errors
 
 
 class ExtraFieldForm(forms.Form):

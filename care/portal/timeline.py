@@ -12,10 +12,9 @@ from django.utils.translation import gettext as _
 from care import access
 from care.audit.models import AuditEvent
 from care.fund import timeline as fund_timeline
+from care.portal.changes import Change, change_rows
 from care.programme import timeline as programme_timeline
 from care.registers.models import HardshipReview, Member, MemberStatus
-
-from .changes import Change, change_rows
 
 # Told by their own records (StatusChange, Transfer) with effective dates; the audit copy would repeat them.
 TOLD_ELSEWHERE = {"status", "transfer"}

@@ -11,11 +11,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from care import access
+from care.portal.common import NOT_DONE, attempt, label_of, show_errors
 from care.registers.models import MemberStatus, Node, NodeKind
 from care.services import nodes as service
 from carehub.accounts.models import Role
-
-from .common import NOT_DONE, attempt, label_of, show_errors
 
 
 class NodeForm(forms.Form):

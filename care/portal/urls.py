@@ -3,7 +3,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from . import audit, hardship, members, settings, tree
+from care.portal import audit, hardship, members, settings, tree
 
 app_name = "portal"
 

@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from .api.records import (
+from care.programme.api.records import (
     CommendationViewSet,
     CoverageView,
     LifeEventViewSet,
@@ -11,8 +11,8 @@ from .api.records import (
     TalkViewSet,
     VisitViewSet,
 )
-from .api.rules import OccasionView, RuleViewSet, RunView, SettingsView
-from .api.work import GreetingViewSet, TaskViewSet
+from care.programme.api.rules import OccasionView, RuleViewSet, RunView, SettingsView
+from care.programme.api.work import GreetingViewSet, TaskViewSet
 
 app_name = "programme-api"
 

@@ -8,6 +8,6 @@ class ProgrammeConfig(AppConfig):
     verbose_name = _("Care programme")
 
     def ready(self):
-        from . import presets
+        from care.programme import presets
 
         presets.register()

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from lunar_python import Lunar, LunarMonth, LunarYear, Solar
 
-from .models import Calendar
+from care.programme.models import Calendar
 
 
 @dataclass(frozen=True)

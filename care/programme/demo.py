@@ -7,13 +7,12 @@ import datetime
 
 from django.db.models import Min
 
+from care.programme import presets
+from care.programme.calendar import lunar_to_solar
+from care.programme.models import CareTask, Greeting, Pairing, Rule, Talk, TaskStatus, Visit
+from care.programme.services import events, records, runs
+from care.programme.services.coverage import GONE
 from care.registers.models import HardshipEntry, Member, MemberStatus
-
-from . import presets
-from .calendar import lunar_to_solar
-from .models import CareTask, Greeting, Pairing, Rule, Talk, TaskStatus, Visit
-from .services import events, records, runs
-from .services.coverage import GONE
 
 VISITS, TALKS = 60, 40
 GOODS = ["大米一袋、食用油一桶", "牛奶两箱、水果一篮", "棉被一床、米面油", "慰问品一份"]

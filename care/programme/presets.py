@@ -7,9 +7,8 @@ Rule names are Chinese, as the units write them; each preset has a key so applyi
 
 from django.db import transaction
 
+from care.programme.models import Rule
 from tenants import presets
-
-from .models import Rule
 
 HARDSHIP = {"hardship": ["any"]}
 ELDERLY = {"age_min": 80}
@@ -87,7 +86,7 @@ def preset_rules(kind: str) -> dict[str, dict]:
 def install(kind: str, *, generate: bool = False) -> int:
     """Create the kind's preset rules that the unit lacks (by key); returns how many were created. A unit that
     edited or switched off a preset keeps it as it is."""
-    from .services.rules import create_rule
+    from care.programme.services.rules import create_rule
 
     present = set(Rule.objects.exclude(key="").values_list("key", flat=True))
     created = 0

@@ -5,10 +5,9 @@ from django.db import connection
 
 from care.audit.models import Source
 from care.audit.services import source
+from care.programme.services.runs import run_daily
 from carehub.celery import app
 from carehub.tasks import PlatformTask, UnitTask, for_each_active_unit
-
-from .services.runs import run_daily
 
 
 @app.task(base=UnitTask)

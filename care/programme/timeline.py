@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from .models import Commendation, LifeEvent, Pairing, Talk, Visit
+from care.programme.models import Commendation, LifeEvent, Pairing, Talk, Visit
 
 
 def _names(users) -> str:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .portal import records, rules, tasks
+from care.programme.portal import records, rules, tasks
 
 app_name = "programme"
 

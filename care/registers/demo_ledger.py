@@ -13,10 +13,9 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from care.registers.models import HardshipCategory as Cat
+from care.registers.models import HardshipLevel, MemberStatus, ReviewOutcome
 from care.services.hardship import REVIEW_MONTHS, add_months
-
-from .models import HardshipCategory as Cat
-from .models import HardshipLevel, MemberStatus, ReviewOutcome
 
 LEDGER_DAYS = 730  # entries opened over the past two years
 CITIES = ["上海", "北京", "深圳", "广州", "沈阳", "青岛", "天津", "杭州", "苏州", "烟台", "长春", "哈尔滨"]

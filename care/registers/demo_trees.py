@@ -17,7 +17,7 @@ from bisect import bisect
 from dataclasses import dataclass, field
 from itertools import accumulate
 
-from .models import MemberStatus, NodeKind
+from care.registers.models import MemberStatus, NodeKind
 
 # (street, members weight: the old urban streets are the big ones, communities, villages)
 GANJINGZI_STREETS = [

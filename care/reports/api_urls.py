@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from .api.views import ReportRunViewSet
+from care.reports.api.views import ReportRunViewSet
 
 app_name = "reports-api"
 

@@ -10,9 +10,8 @@ from billing.limits import unit_has_feature
 from billing.models import Feature
 from care import access
 from care.audit.services import record
+from care.reports.models import Branding
 from carehub.uploads import LOGO, check_upload
-
-from .models import Branding
 
 
 def logo_uri() -> str:

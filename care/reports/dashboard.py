@@ -12,8 +12,7 @@ from care import access
 from care.fund import access as fund_access
 from care.programme.calendar import unit_today
 from care.programme.models import Visit
-
-from .charts import bar_chart, line_chart
+from care.reports.charts import bar_chart, line_chart
 
 MONTHS = 12
 ZERO = Decimal("0.00")

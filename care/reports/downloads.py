@@ -2,7 +2,7 @@
 
 from django.http import FileResponse, Http404
 
-from . import services
+from care.reports import services
 
 
 def download_response(user, run, fmt: str) -> FileResponse:

@@ -3,9 +3,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from care import access
-
-from .models import ReportKind
-from .periods import KINDS
+from care.reports.models import ReportKind
+from care.reports.periods import KINDS
 
 
 class ReportForm(forms.Form):

@@ -1,7 +1,7 @@
 """Report rendering health of one unit, for the platform console's unit health view (call it inside the unit's
 schema)."""
 
-from .models import ReportRun, RunStatus
+from care.reports.models import ReportRun, RunStatus
 
 
 def failed_render_count(since) -> int:

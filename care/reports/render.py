@@ -14,17 +14,16 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from care.reports.branding import logo_uri
+from care.reports.builders.coverage import coverage_report
+from care.reports.builders.fund import disclosure_report, fund_report
+from care.reports.builders.ledger import ledger_report
+from care.reports.builders.visits import visit_report
+from care.reports.content import Report, Scope
+from care.reports.models import ReportKind, ReportRun
+from care.reports.periods import Period
+from care.reports.xlsx import workbook
 from carehub.pdf import page_count, render_pdf
-
-from .branding import logo_uri
-from .builders.coverage import coverage_report
-from .builders.fund import disclosure_report, fund_report
-from .builders.ledger import ledger_report
-from .builders.visits import visit_report
-from .content import Report, Scope
-from .models import ReportKind, ReportRun
-from .periods import Period
-from .xlsx import workbook
 
 BUILDERS = {
     ReportKind.VISITS: visit_report,

@@ -18,11 +18,10 @@ from django.utils.translation import gettext as _
 from care import access
 from care.audit.services import record
 from care.programme.calendar import unit_time_zone, unit_today
+from care.reports import periods
+from care.reports.models import ReportKind, ReportRun, RunStatus
+from care.reports.render import render
 from carehub.pdf import PdfError
-
-from . import periods
-from .models import ReportKind, ReportRun, RunStatus
-from .render import render
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +78,7 @@ def request_report(actor, *, kind: str, period: str, year=None, number=None, sta
 
 
 def dispatch(run_id: int) -> None:
-    from .tasks import render_report
+    from care.reports.tasks import render_report
 
     render_report.delay(run_id)
 

@@ -14,11 +14,10 @@ from django.db import connection
 
 from care.audit.models import Source
 from care.audit.services import source
+from care.reports.services import RENDER_TIME_LIMIT, render_run
 from carehub.celery import app
 from carehub.pdf import PdfError
 from carehub.tasks import UnitTask
-
-from .services import RENDER_TIME_LIMIT, render_run
 
 TIME_LIMIT = int(RENDER_TIME_LIMIT.total_seconds())
 SOFT_TIME_LIMIT = TIME_LIMIT - 60

@@ -8,10 +8,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from care.portal.common import NOT_DONE, attempt
-
-from . import branding, services
-from .downloads import download_response
-from .forms import ReportForm
+from care.reports import branding, services
+from care.reports.downloads import download_response
+from care.reports.forms import ReportForm
 
 RECENT = 25
 

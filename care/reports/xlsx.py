@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from .content import DATE, MONEY, NUMERIC, PERCENT, Report, shown
+from care.reports.content import DATE, MONEY, NUMERIC, PERCENT, Report, shown
 
 FORMATS = {MONEY: "#,##0.00", DATE: "yyyy-mm-dd", PERCENT: '0.0"%"'}
 BOLD = Font(bold=True)

@@ -12,10 +12,9 @@ from billing.limits import check_member_limit
 from care import access
 from care.audit.services import acting_user, diff, record, snapshot
 from care.registers.models import Member, MemberStatus, Node, Sex, StatusChange, Transfer
+from care.services.extra_fields import clean_extra
+from care.services.lengths import check_lengths
 from carehub.phones import normalise_phone
-
-from .extra_fields import clean_extra
-from .lengths import check_lengths
 
 EDITABLE = ["name", "sex", "birth_date", "lunar_birth_month", "lunar_birth_day", "lunar_birth_leap", "joined_on",
             "phone", "proxy_name", "proxy_phone", "uses_smartphone", "address", "extra"]

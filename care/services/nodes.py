@@ -9,8 +9,7 @@ from django.utils.translation import gettext as _
 from care import access
 from care.audit.services import diff, record, snapshot
 from care.registers.models import Node, NodeKind
-
-from .lengths import check_lengths
+from care.services.lengths import check_lengths
 
 FIELDS = ["name", "kind", "secretary", "contact", "parent"]
 

@@ -11,11 +11,8 @@ from rest_framework.views import APIView
 
 from care.api.base import ApiSourceMixin, CareViewSet
 from care.registers.models import Member
-
-from .. import queries
-from ..models import Category, OptOutScope, OptOutSource, Status
-from ..services import notices, optouts
-from .serializers import (
+from notifications import queries
+from notifications.api.serializers import (
     AudienceSerializer,
     MessageSerializer,
     MonthSerializer,
@@ -25,6 +22,8 @@ from .serializers import (
     OptOutCreateSerializer,
     OptOutSerializer,
 )
+from notifications.models import Category, OptOutScope, OptOutSource, Status
+from notifications.services import notices, optouts
 
 
 class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CareViewSet):

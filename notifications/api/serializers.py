@@ -10,8 +10,17 @@ from care.api.base import ScopedPrimaryKeyField
 from care.api.serializers import MemberRefSerializer
 from care.fund.api.serializers import named_choice
 from care.programme.api.serializers import StaffRefSerializer
-
-from ..models import Category, Message, Notice, OptOut, OptOutScope, OptOutSource, SendWindow, SmsSettings, Status
+from notifications.models import (
+    Category,
+    Message,
+    Notice,
+    OptOut,
+    OptOutScope,
+    OptOutSource,
+    SendWindow,
+    SmsSettings,
+    Status,
+)
 
 CategoryField = named_choice(Category.choices, "SmsCategory")
 StatusField = named_choice(Status.choices, "SmsStatus")

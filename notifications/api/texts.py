@@ -10,12 +10,8 @@ from rest_framework.views import APIView
 
 from care.api.base import ApiSourceMixin, CareViewSet
 from care.api.permissions import AdminsMayChange, AdminsOnly
-
-from .. import rendering
-from ..models import Template
-from ..services import settings as sms_settings
-from ..services import templates
-from .serializers import (
+from notifications import rendering
+from notifications.api.serializers import (
     SmsSettingsSerializer,
     SmsSettingsWriteSerializer,
     TemplateSerializer,
@@ -24,6 +20,9 @@ from .serializers import (
     TextPreviewRequestSerializer,
     TextPreviewSerializer,
 )
+from notifications.models import Template
+from notifications.services import settings as sms_settings
+from notifications.services import templates
 
 
 @extend_schema_view(

@@ -8,10 +8,9 @@ from rest_framework.response import Response
 from rest_framework.status import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from care.api.base import CareViewSet
-
-from .. import queries
-from ..services import windows
-from .serializers import SendWindowSerializer, SendWindowUpdateSerializer, SendWindowWriteSerializer
+from notifications import queries
+from notifications.api.serializers import SendWindowSerializer, SendWindowUpdateSerializer, SendWindowWriteSerializer
+from notifications.services import windows
 
 
 class SendWindowFilter(django_filters.FilterSet):

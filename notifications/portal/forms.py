@@ -5,8 +5,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Category, OptOut, OptOutScope, SendWindow, SmsSettings, Status, Template
-from ..services.settings import EDITABLE
+from notifications.models import Category, OptOut, OptOutScope, SendWindow, SmsSettings, Status, Template
+from notifications.services.settings import EDITABLE
 
 BLANK = [("", "—")]
 TEXT_ATTRS = {"rows": 4, "hx-trigger": "input changed delay:300ms, load", "hx-target": "#text-preview",

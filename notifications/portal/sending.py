@@ -13,11 +13,10 @@ from django.views.decorators.http import require_POST
 from care import access
 from care.portal.common import NOT_DONE, attempt, page_of, vary_on_htmx, wants_fragment
 from care.portal.member_forms import MemberListFilter
-
-from .. import queries
-from ..models import OptOutSource, Status
-from ..services import notices, optouts, templates
-from .forms import ComposeForm, OptOutForm, OutboxFilterForm
+from notifications import queries
+from notifications.models import OptOutSource, Status
+from notifications.portal.forms import ComposeForm, OptOutForm, OutboxFilterForm
+from notifications.services import notices, optouts, templates
 
 # Statuses that will still change: the outbox keeps refreshing while any row shown has one.
 IN_FLIGHT = {Status.PENDING, Status.SENDING, Status.UNKNOWN, Status.SENT}

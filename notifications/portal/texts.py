@@ -15,14 +15,13 @@ from django.views.decorators.http import require_POST
 
 from care import access
 from care.portal.common import NOT_DONE, attempt, show_errors
-
-from .. import rendering
-from ..models import Category, Template
-from ..queries import visible_messages
-from ..sandbox import sandbox_inbox
-from ..services import settings as sms_settings
-from ..services import templates as service
-from .forms import AccountForm, SettingsForm, TemplateForm
+from notifications import rendering
+from notifications.models import Category, Template
+from notifications.portal.forms import AccountForm, SettingsForm, TemplateForm
+from notifications.queries import visible_messages
+from notifications.sandbox import sandbox_inbox
+from notifications.services import settings as sms_settings
+from notifications.services import templates as service
 
 
 @login_required

@@ -10,10 +10,9 @@ from django.utils.translation import gettext as _
 
 from care import access
 from care.portal.common import NOT_DONE, attempt, page_of
-
-from .. import queries
-from ..services import windows
-from .forms import WindowForm
+from notifications import queries
+from notifications.portal.forms import WindowForm
+from notifications.services import windows
 
 
 @login_required

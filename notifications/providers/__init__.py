@@ -4,8 +4,8 @@ Callers use `provider_for(account).send(...)` and catch `ProviderError`; nothing
 the twilio client, so a second provider (or a fake in a benchmark) only has to implement `send` and `fetch`.
 """
 
-from .base import Account, ProviderError, ProviderMessage, Sender, SendResult, backoff_seconds
-from .twilio import TwilioProvider, default_account, provider_for
+from notifications.providers.base import Account, ProviderError, ProviderMessage, Sender, SendResult, backoff_seconds
+from notifications.providers.twilio import TwilioProvider, default_account, provider_for
 
 __all__ = ["Account", "ProviderError", "ProviderMessage", "SendResult", "Sender", "TwilioProvider", "backoff_seconds",
            "default_account", "provider_for"]

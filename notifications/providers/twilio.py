@@ -17,7 +17,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
-from .base import Account, ProviderError, ProviderMessage, Sender, SendResult
+from notifications.providers.base import Account, ProviderError, ProviderMessage, Sender, SendResult
 
 POOL_SIZE = 32  # connections kept per provider; a thread-pool worker may send from many threads at once
 

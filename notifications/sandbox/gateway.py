@@ -13,8 +13,16 @@ import random
 import threading
 from dataclasses import asdict, dataclass, field, fields
 
-from .callbacks import Dispatcher, signed
-from .twilio_model import API_VERSION, DELIVERY_ERRORS, E164, new_message, new_sid, num_segments, twilio_date
+from notifications.sandbox.callbacks import Dispatcher, signed
+from notifications.sandbox.twilio_model import (
+    API_VERSION,
+    DELIVERY_ERRORS,
+    E164,
+    new_message,
+    new_sid,
+    num_segments,
+    twilio_date,
+)
 
 REFUSED = {"invalid": 21211, "not_mobile": 21614, "opted_out": 21610, "rate_limited": 20429,
            "server_error": 20503}

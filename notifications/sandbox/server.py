@@ -17,8 +17,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote, urlsplit
 
-from .gateway import DEVELOPMENT_ACCOUNT, ApiError, Config, Gateway, Hold
-from .twilio_model import API_VERSION, error_body, public_view
+from notifications.sandbox.gateway import DEVELOPMENT_ACCOUNT, ApiError, Config, Gateway, Hold
+from notifications.sandbox.twilio_model import API_VERSION, error_body, public_view
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ import secrets
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
-from .. import segments
+from notifications import segments
 
 API_VERSION = "2010-04-01"
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")

@@ -25,10 +25,9 @@ from care.programme.models import CareTask, Rule, RuleVersion, TaskKind, TaskSta
 from care.programme.services.generation import node_secretaries_sql
 from care.registers.models import Member
 from carehub.accounts.models import Role, User
-
-from ..models import STATUS_RANK, Message, OptOutScope, OptOutSource, Status
-from ..providers.base import INVALID_NUMBER, NOT_MOBILE, OPTED_OUT
-from .optouts import record_opt_out
+from notifications.models import STATUS_RANK, Message, OptOutScope, OptOutSource, Status
+from notifications.providers.base import INVALID_NUMBER, NOT_MOBILE, OPTED_OUT
+from notifications.services.optouts import record_opt_out
 
 RULE_KEY = "builtin-sms-unreachable"
 DUE_DAYS = 3

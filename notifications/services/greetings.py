@@ -26,13 +26,12 @@ from care.programme.calendar import OCCASIONS_BY_KEY, unit_today
 from care.programme.models import Greeting, GreetingStatus, Trigger
 from care.programme.services.audit import record_bulk
 from care.registers.models import MemberStatus
-
-from ..models import Category
-from ..rendering import render
-from .outbox import Row, queue_many
-from .settings import current_unit
-from .templates import template_text
-from .windows import zone
+from notifications.models import Category
+from notifications.rendering import render
+from notifications.services.outbox import Row, queue_many
+from notifications.services.settings import current_unit
+from notifications.services.templates import template_text
+from notifications.services.windows import zone
 
 STALE_AFTER_DAYS = 2
 # Batches are ordered by recipient so that members sharing a phone are always in the same batch.

@@ -21,14 +21,13 @@ from care.audit.services import record
 from care.filters import MemberFilter
 from care.portal.common import forget_built_fields
 from care.registers.models import MemberStatus
-
-from .. import rendering, segments
-from ..models import Category, Notice
-from ..segments import Count
-from .optouts import covers, current_opt_outs
-from .outbox import Row, queue_many
-from .settings import current_unit, get_settings
-from .templates import template_text
+from notifications import rendering, segments
+from notifications.models import Category, Notice
+from notifications.segments import Count
+from notifications.services.optouts import covers, current_opt_outs
+from notifications.services.outbox import Row, queue_many
+from notifications.services.settings import current_unit, get_settings
+from notifications.services.templates import template_text
 
 GONE = (MemberStatus.DECEASED, MemberStatus.MOVED_OUT)
 

@@ -19,9 +19,8 @@ from django.utils.translation import gettext as _
 from care import access
 from care.audit.services import record
 from carehub.phones import normalise_phone
-
-from .. import queries
-from ..models import Category, Message, OptOut, OptOutScope, OptOutSource, Status
+from notifications import queries
+from notifications.models import Category, Message, OptOut, OptOutScope, OptOutSource, Status
 
 CHANNEL_SOURCES = {OptOutSource.REPLY, OptOutSource.PROVIDER}
 

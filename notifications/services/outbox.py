@@ -24,12 +24,11 @@ from django.utils.translation import gettext as _
 from care.programme.services.audit import record_bulk
 from care.registers.models import Member, MemberStatus
 from carehub.phones import normalise_phone
-
-from .. import segments
-from ..models import Message, Status
-from . import windows
-from .optouts import covers, current_opt_outs
-from .settings import get_settings
+from notifications import segments
+from notifications.models import Message, Status
+from notifications.services import windows
+from notifications.services.optouts import covers, current_opt_outs
+from notifications.services.settings import get_settings
 
 MAX_DAYS_AHEAD = 31  # how far the daily cap may push a message before it is queued anyway
 
@@ -197,7 +196,7 @@ def request_relay() -> None:
     schema = connection.schema_name
 
     def send():
-        from ..tasks import relay_unit
+        from notifications.tasks import relay_unit
 
         for _copy in range(settings.SMS_RELAY_PARALLEL):  # a big batch is drained by several workers at once
             relay_unit.apply_async(headers={"_schema_name": schema})

@@ -13,10 +13,9 @@ from billing.models import Feature
 from care import access
 from care.audit.services import diff, record, snapshot
 from carehub.phones import normalise_phone
-
-from .. import crypto
-from ..models import SmsSettings
-from ..providers import Account, Sender, default_account
+from notifications import crypto
+from notifications.models import SmsSettings
+from notifications.providers import Account, Sender, default_account
 
 EDITABLE = ["messaging_service_sid", "from_number", "send_from", "send_until", "max_segments",
             "daily_cap_per_recipient", "rate_per_second"]
@@ -71,7 +70,9 @@ def clean_settings(fields: dict) -> dict:
 
 def update_settings(actor, **fields) -> SmsSettings:
     """Change the unit's settings; a changed window or daily cap plans the queued messages again."""
-    from .outbox import replan  # the outbox plans with these settings (a module-level import would be a cycle)
+    from notifications.services.outbox import (
+        replan,  # the outbox plans with these settings (a module-level import would be a cycle)
+    )
 
     access.require_admin(actor)
     cleaned = clean_settings(fields)

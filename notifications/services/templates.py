@@ -8,10 +8,9 @@ from django.utils.translation import gettext as _
 
 from care import access
 from care.audit.services import diff, record, snapshot
-
-from .. import rendering, segments
-from ..models import Category, Template
-from .settings import get_settings
+from notifications import rendering, segments
+from notifications.models import Category, Template
+from notifications.services.settings import get_settings
 
 GREETING = Category.GREETING
 # (key, language) -> (category, body). Keys of the programme's presets, the notices and the staff reminders.

@@ -15,9 +15,8 @@ from care import access
 from care.audit.services import diff, record, snapshot
 from care.programme.calendar import unit_time_zone
 from care.registers.models import Member
-
-from ..models import SendWindow, SmsSettings
-from .settings import parse_time
+from notifications.models import SendWindow, SmsSettings
+from notifications.services.settings import parse_time
 
 FIELDS = ["send_from", "send_until"]
 
@@ -71,7 +70,9 @@ def window_of(member) -> tuple[Window, SendWindow | None]:
 
 def _replanned(member, changes: dict) -> dict:
     """`changes` with the number of the member's queued messages that the new window moved, if any."""
-    from .outbox import replan  # the outbox plans with windows (a module-level import would be a cycle)
+    from notifications.services.outbox import (
+        replan,  # the outbox plans with windows (a module-level import would be a cycle)
+    )
 
     moved = replan([member.pk])
     return {**changes, "replanned": [None, moved]} if moved else changes

@@ -4,10 +4,9 @@ profile (opt-out in force, sending window, links to change them), so the registe
 from django import template
 
 from care import access
-
-from ..portal.texts import sandbox_enabled
-from ..services.optouts import member_opt_out
-from ..services.windows import window_of
+from notifications.portal.texts import sandbox_enabled
+from notifications.services.optouts import member_opt_out
+from notifications.services.windows import window_of
 
 register = template.Library()
 

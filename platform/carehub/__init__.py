@@ -1,5 +1,5 @@
 """Carehub's Django project: settings, URL routing, the Celery app and the `carehub` command."""
 
-from .celery import app as celery_app
+from carehub.celery import app as celery_app
 
 __all__ = ["celery_app"]

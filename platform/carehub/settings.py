@@ -6,7 +6,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
-from .env import env_bool, env_int, env_list, env_str
+from carehub.env import env_bool, env_int, env_list, env_str
 
 PROJECT_DIR = Path(__file__).resolve().parent
 BASE_DIR = PROJECT_DIR.parent.parent
@@ -343,6 +343,6 @@ LOGGING = {
 }
 
 if SENTRY_DSN:
-    from .observability import init_sentry
+    from carehub.observability import init_sentry
 
     init_sentry(SENTRY_DSN, environment=SENTRY_ENVIRONMENT)

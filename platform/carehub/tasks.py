@@ -11,7 +11,7 @@ from django.db import connection
 from django_tenants.utils import get_public_schema_name, schema_context
 from tenant_schemas_celery.task import TenantTask
 
-from .celery import app
+from carehub.celery import app
 
 logger = logging.getLogger(__name__)
 

@@ -13,9 +13,8 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from care import access
-
-from ..base import ApiSourceMixin
-from ..serializers import MeSerializer, TokenRequestSerializer, TokenSerializer
+from care.api.base import ApiSourceMixin
+from care.api.serializers import MeSerializer, TokenRequestSerializer, TokenSerializer
 
 
 class MeView(ApiSourceMixin, APIView):

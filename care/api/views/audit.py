@@ -4,11 +4,10 @@ import django_filters
 from rest_framework import mixins
 from rest_framework.permissions import IsAuthenticated
 
+from care.api.base import CareViewSet
+from care.api.permissions import AdminsOnly
+from care.api.serializers import AuditEventSerializer
 from care.audit.models import AuditEvent, Source
-
-from ..base import CareViewSet
-from ..permissions import AdminsOnly
-from ..serializers import AuditEventSerializer
 
 
 class AuditEventFilter(django_filters.FilterSet):

@@ -7,12 +7,11 @@ from rest_framework.response import Response
 from rest_framework.status import HTTP_201_CREATED
 
 from care import access
+from care.api.base import CareViewSet
+from care.api.permissions import AdminsMayChange
+from care.api.serializers import ExtraFieldSerializer, ExtraFieldUpdateSerializer
 from care.registers.models import ExtraField
 from care.services.extra_fields import save_extra_field
-
-from ..base import CareViewSet
-from ..permissions import AdminsMayChange
-from ..serializers import ExtraFieldSerializer, ExtraFieldUpdateSerializer
 
 
 @extend_schema_view(

@@ -16,12 +16,8 @@ from rest_framework.response import Response
 from rest_framework.status import HTTP_201_CREATED
 
 from care import access
-from care.filters import HardshipFilter, SubtreeFilter
-from care.registers.models import Evidence, HardshipReview
-from care.services import hardship
-
-from ..base import CareViewSet
-from ..serializers import (
+from care.api.base import CareViewSet
+from care.api.serializers import (
     DueQuerySerializer,
     EvidenceSerializer,
     EvidenceUploadSerializer,
@@ -32,6 +28,9 @@ from ..serializers import (
     HardshipReviewRequestSerializer,
     HardshipReviewSerializer,
 )
+from care.filters import HardshipFilter, SubtreeFilter
+from care.registers.models import Evidence, HardshipReview
+from care.services import hardship
 
 
 class HardshipEntryFilter(HardshipFilter):

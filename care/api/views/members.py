@@ -8,13 +8,9 @@ from rest_framework.response import Response
 from rest_framework.status import HTTP_200_OK, HTTP_201_CREATED
 
 from care import access
-from care.filters import MemberFilter
-from care.registers.models import StatusChange, Transfer
-from care.services import members
-
-from ..base import CareViewSet
-from ..schema import EXTRA_FILTER
-from ..serializers import (
+from care.api.base import CareViewSet
+from care.api.schema import EXTRA_FILTER
+from care.api.serializers import (
     MemberCreateSerializer,
     MemberDetailSerializer,
     MemberSerializer,
@@ -22,6 +18,9 @@ from ..serializers import (
     MemberTransferSerializer,
     MemberWriteSerializer,
 )
+from care.filters import MemberFilter
+from care.registers.models import StatusChange, Transfer
+from care.services import members
 
 
 @extend_schema_view(

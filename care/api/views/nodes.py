@@ -8,11 +8,10 @@ from rest_framework.response import Response
 from rest_framework.status import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from care import access
+from care.api.base import CareViewSet
+from care.api.serializers import NodeCreateSerializer, NodeMoveSerializer, NodeSerializer, NodeWriteSerializer
 from care.registers.models import Node, NodeKind
 from care.services import nodes
-
-from ..base import CareViewSet
-from ..serializers import NodeCreateSerializer, NodeMoveSerializer, NodeSerializer, NodeWriteSerializer
 
 
 def _visible_nodes(request):

@@ -7,13 +7,12 @@ from rest_framework.response import Response
 from rest_framework.status import HTTP_201_CREATED
 
 from care import access
+from care.api.base import CareViewSet
+from care.api.permissions import AdminsOnly
+from care.api.serializers import StaffInvitedSerializer, StaffInviteSerializer, StaffSerializer, StaffUpdateSerializer
 from care.services import staff
 from carehub.accounts.models import User
 from tenants.services import unit_url
-
-from ..base import CareViewSet
-from ..permissions import AdminsOnly
-from ..serializers import StaffInvitedSerializer, StaffInviteSerializer, StaffSerializer, StaffUpdateSerializer
 
 
 @extend_schema_view(

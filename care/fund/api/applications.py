@@ -12,12 +12,10 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.status import HTTP_201_CREATED
 
-from .. import access
-from ..filters import ApplicationFilter
-from ..services import applications, payments
-from .base import FundViewSetBase
-from .entries import file_response
-from .serializers import (
+from care.fund import access
+from care.fund.api.base import FundViewSetBase
+from care.fund.api.entries import file_response
+from care.fund.api.serializers import (
     ApplicationCreateSerializer,
     ApplicationDetailSerializer,
     ApplicationSerializer,
@@ -30,6 +28,8 @@ from .serializers import (
     PaySerializer,
     RejectSerializer,
 )
+from care.fund.filters import ApplicationFilter
+from care.fund.services import applications, payments
 
 
 class InboxFilter(ApplicationFilter):

@@ -5,8 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 
 from care.api.base import CareViewSet
-
-from .. import access
+from care.fund import access
 
 
 class FundActorsMayChange(BasePermission):

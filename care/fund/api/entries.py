@@ -11,18 +11,18 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.status import HTTP_201_CREATED
 
-from .. import access
-from ..filters import EntryFilter
-from ..models import Attachment
-from ..services import ledger
-from .base import FundViewSetBase
-from .serializers import (
+from care.fund import access
+from care.fund.api.base import FundViewSetBase
+from care.fund.api.serializers import (
     AttachmentSerializer,
     EntryDetailSerializer,
     EntrySerializer,
     FileUploadSerializer,
     ReverseSerializer,
 )
+from care.fund.filters import EntryFilter
+from care.fund.models import Attachment
+from care.fund.services import ledger
 
 
 def file_response(attachment: Attachment) -> FileResponse:

@@ -7,10 +7,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.status import HTTP_201_CREATED
 
-from .. import access
-from ..services import disclosure, funds, ledger, periods
-from .base import FundViewSetBase
-from .serializers import (
+from care.fund import access
+from care.fund.api.base import FundViewSetBase
+from care.fund.api.serializers import (
     ClosedPeriodSerializer,
     ClosePeriodSerializer,
     DisclosureSerializer,
@@ -23,6 +22,7 @@ from .serializers import (
     TransferResultSerializer,
     TransferSerializer,
 )
+from care.fund.services import disclosure, funds, ledger, periods
 
 
 @extend_schema_view(

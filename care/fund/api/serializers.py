@@ -12,10 +12,8 @@ from rest_framework import serializers
 from care import access as register_access
 from care.api.base import ScopedPrimaryKeyField
 from care.api.serializers import MemberRefSerializer, NodeRefSerializer
-from care.registers.models import HardshipCategory, NodeKind
-
-from .. import access
-from ..models import (
+from care.fund import access
+from care.fund.models import (
     ApplicationStatus,
     AssistanceApplication,
     Attachment,
@@ -30,8 +28,9 @@ from ..models import (
     Step,
     StepAction,
 )
-from ..money import MAX_DIGITS
-from ..services.disclosure import general_category
+from care.fund.money import MAX_DIGITS
+from care.fund.services.disclosure import general_category
+from care.registers.models import HardshipCategory, NodeKind
 
 
 class MoneyField(serializers.DecimalField):

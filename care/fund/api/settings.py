@@ -10,19 +10,18 @@ from rest_framework.response import Response
 from rest_framework.status import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from care.api.permissions import AdminsMayChange, AdminsOnly
-from carehub.accounts.models import User
-
-from .. import access
-from ..models import CostShareRule, DisclosureLink, MemberAccount
-from ..services import disclosure, funds
-from .base import FundViewSetBase
-from .serializers import (
+from care.fund import access
+from care.fund.api.base import FundViewSetBase
+from care.fund.api.serializers import (
     CostShareRuleSerializer,
     DisclosureLinkCreateSerializer,
     DisclosureLinkSerializer,
     MemberAccountCreateSerializer,
     MemberAccountSerializer,
 )
+from care.fund.models import CostShareRule, DisclosureLink, MemberAccount
+from care.fund.services import disclosure, funds
+from carehub.accounts.models import User
 
 
 @extend_schema_view(create=extend_schema(request=CostShareRuleSerializer, responses={201: CostShareRuleSerializer}))

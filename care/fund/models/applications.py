@@ -4,10 +4,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from care.fund.models.append_only import AppendOnly
+from care.fund.models.funds import MONEY, Fund
 from care.registers.models import SENSITIVE_CATEGORIES, HardshipCategory, Member
-
-from .append_only import AppendOnly
-from .funds import MONEY, Fund
 
 
 class ApplicationStatus(models.TextChoices):

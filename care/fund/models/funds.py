@@ -6,10 +6,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from care.fund.models.append_only import AppendOnly
+from care.fund.money import DEFAULT_CURRENCY
 from care.registers.models import HardshipCategory, Member, Node, NodeKind
-
-from ..money import DEFAULT_CURRENCY
-from .append_only import AppendOnly
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 

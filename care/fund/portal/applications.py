@@ -12,14 +12,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from care import access as register_access
+from care.fund import access
+from care.fund.filters import ApplicationFilter
+from care.fund.models import ApplicationStatus, Attachment
+from care.fund.portal.forms import ApplicationForm, ApproveForm, NoteForm, PayForm, RejectForm, UploadForm
+from care.fund.services import applications, payments
 from care.portal.common import page_of, show_errors
 from care.registers.models import Member
-
-from .. import access
-from ..filters import ApplicationFilter
-from ..models import ApplicationStatus, Attachment
-from ..services import applications, payments
-from .forms import ApplicationForm, ApproveForm, NoteForm, PayForm, RejectForm, UploadForm
 
 ACTION_FORMS = {"submit": NoteForm, "verify": NoteForm, "approve": ApproveForm, "reject": RejectForm, "pay": PayForm}
 DONE = {"submit": gettext_lazy("The application was submitted."), "verify": gettext_lazy("The facts are verified."),

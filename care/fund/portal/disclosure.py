@@ -11,13 +11,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from care.fund import access
+from care.fund.models import DisclosureLink
+from care.fund.portal.forms import DisclosureForm
+from care.fund.portal.funds import visible_fund
+from care.fund.services import disclosure
 from care.portal.common import show_errors
-
-from .. import access
-from ..models import DisclosureLink
-from ..services import disclosure
-from .forms import DisclosureForm
-from .funds import visible_fund
 
 
 @login_required

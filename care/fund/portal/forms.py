@@ -8,14 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from care import access as register_access
+from care.fund import access
+from care.fund.models import INCOME_KINDS, MANUAL_SPENDING, AssistanceApplication, Fund, LedgerEntry
 from care.portal.common import label_of
 from care.portal.member_forms import date_field, visible_categories
 from care.registers.models import HardshipCategory, Node, NodeKind
 from carehub.accounts.models import User
 from carehub.uploads import DOCUMENT, UploadField
-
-from .. import access
-from ..models import INCOME_KINDS, MANUAL_SPENDING, AssistanceApplication, Fund, LedgerEntry
 
 
 def amount_field(label, **kwargs):

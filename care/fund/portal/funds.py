@@ -8,14 +8,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from care.fund import access
+from care.fund.filters import EntryFilter
+from care.fund.models import LedgerEntry
+from care.fund.money import format_amount
+from care.fund.portal.forms import FundForm, PeriodForm, PostingForm, ReverseForm, TransferForm, UploadForm
+from care.fund.services import funds, ledger, periods
 from care.portal.common import NOT_DONE, attempt, page_of, show_errors, vary_on_htmx, wants_fragment
-
-from .. import access
-from ..filters import EntryFilter
-from ..models import LedgerEntry
-from ..money import format_amount
-from ..services import funds, ledger, periods
-from .forms import FundForm, PeriodForm, PostingForm, ReverseForm, TransferForm, UploadForm
 
 
 def visible_fund(request, pk):

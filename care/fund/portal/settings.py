@@ -7,13 +7,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from care.fund import access
+from care.fund.models import CostShareRule, MemberAccount
+from care.fund.portal.forms import MemberLinkForm, RuleForm
+from care.fund.services import funds
 from care.portal.common import show_errors
 from care.registers.models import Member
-
-from .. import access
-from ..models import CostShareRule, MemberAccount
-from ..services import funds
-from .forms import MemberLinkForm, RuleForm
 
 
 def _page(request, rule_form=None, link_form=None):

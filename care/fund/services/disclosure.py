@@ -20,11 +20,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from care.audit.services import record
+from care.fund import access
+from care.fund.models import INCOME_KINDS, SPENDING_KINDS, DisclosureLink, EntryKind, Fund
+from care.fund.services.periods import bounds
 from care.registers.models import SENSITIVE_CATEGORIES, HardshipCategory
-
-from .. import access
-from ..models import INCOME_KINDS, SPENDING_KINDS, DisclosureLink, EntryKind, Fund
-from .periods import bounds
 
 ZERO = Decimal("0.00")
 HARDSHIP_ASSISTANCE = gettext_lazy("Hardship assistance")

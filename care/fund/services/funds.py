@@ -8,13 +8,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from care.audit.services import diff, record, snapshot
+from care.fund import access
+from care.fund.models import CostShareRule, Fund, MemberAccount
+from care.fund.money import parse_amount
+from care.fund.services.common import text
 from care.registers.models import HardshipCategory, Member, Node, NodeKind
 from carehub.accounts.models import User
-
-from .. import access
-from ..models import CostShareRule, Fund, MemberAccount
-from ..money import parse_amount
-from .common import text
 
 FUND_FIELDS = ["node", "name", "currency", "allows_overdraft", "second_approval_above"]
 

@@ -14,15 +14,14 @@ from django.utils.translation import gettext as _
 
 from care import access as register_access
 from care.audit.services import diff, record, snapshot
+from care.fund import access
+from care.fund.models import INCOME_KINDS, MANUAL_SPENDING, Attachment, EntryKind, Fund, LedgerEntry
+from care.fund.money import format_amount, parse_amount
+from care.fund.services.common import day_of, text
+from care.fund.services.locks import lock
+from care.fund.services.periods import require_open
+from care.fund.services.steps import payment_reversed
 from carehub.uploads import DOCUMENT, check_upload
-
-from .. import access
-from ..models import INCOME_KINDS, MANUAL_SPENDING, Attachment, EntryKind, Fund, LedgerEntry
-from ..money import format_amount, parse_amount
-from .common import day_of, text
-from .locks import lock
-from .periods import require_open
-from .steps import payment_reversed
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=14, decimal_places=2)

@@ -5,7 +5,7 @@ while holding it, so two concurrent payments against one balance cannot both see
 them may spend. Locking several funds in a fixed order (transfers, shared payments) cannot deadlock.
 """
 
-from ..models import Fund
+from care.fund.models import Fund
 
 
 def lock(*funds: Fund) -> dict[int, Fund]:

@@ -12,15 +12,22 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from care.fund import access
+from care.fund.models import (
+    ApplicationStatus,
+    AssistanceApplication,
+    CostShareRule,
+    EntryKind,
+    Fund,
+    LedgerEntry,
+    StepAction,
+)
+from care.fund.money import allocate, format_amount, parse_amount
+from care.fund.services.common import day_of, text
+from care.fund.services.ledger import append
+from care.fund.services.locks import lock
+from care.fund.services.steps import move
 from care.registers.models import Member, NodeKind
-
-from .. import access
-from ..models import ApplicationStatus, AssistanceApplication, CostShareRule, EntryKind, Fund, LedgerEntry, StepAction
-from ..money import allocate, format_amount, parse_amount
-from .common import day_of, text
-from .ledger import append
-from .locks import lock
-from .steps import move
 
 
 @dataclass

@@ -10,10 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from care.audit.services import record
-
-from .. import access
-from ..models import ClosedPeriod, Fund, PeriodKind
-from .locks import lock
+from care.fund import access
+from care.fund.models import ClosedPeriod, Fund, PeriodKind
+from care.fund.services.locks import lock
 
 
 def bounds(year: int, month: int | None = None) -> tuple[datetime.date, datetime.date]:

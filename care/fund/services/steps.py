@@ -2,8 +2,7 @@
 audit record, in the caller's transaction."""
 
 from care.audit.services import record
-
-from ..models import ApplicationStatus, AssistanceApplication, Step, StepAction
+from care.fund.models import ApplicationStatus, AssistanceApplication, Step, StepAction
 
 
 def move(actor, application: AssistanceApplication, action: str, to_status: str, *, note: str = "", amount=None,

@@ -2,7 +2,7 @@
 
 from django import template
 
-from ..money import DEFAULT_CURRENCY, format_amount
+from care.fund.money import DEFAULT_CURRENCY, format_amount
 
 register = template.Library()
 

@@ -18,10 +18,7 @@ from rest_framework.views import APIView
 from care import access
 from care.api.base import ApiSourceMixin, CareViewSet
 from care.filters import SubtreeFilter
-
-from ..models import Commendation, LifeEvent, Pairing, Talk, Visit
-from ..services import commendations, coverage, events, pairing, records
-from .serializers import (
+from care.programme.api.serializers import (
     CommendationCreateSerializer,
     CommendationSerializer,
     CoverageSerializer,
@@ -38,6 +35,8 @@ from .serializers import (
     VisitCreateSerializer,
     VisitSerializer,
 )
+from care.programme.models import Commendation, LifeEvent, Pairing, Talk, Visit
+from care.programme.services import commendations, coverage, events, pairing, records
 
 
 def member_filter(model, date_field: str):

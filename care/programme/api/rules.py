@@ -11,11 +11,7 @@ from rest_framework.views import APIView
 
 from care.api.base import ApiSourceMixin, CareViewSet
 from care.api.permissions import AdminsMayChange, AdminsOnly
-
-from ..models import ProgrammeSettings, Rule
-from ..services import calendar_view, rules, runs
-from ..services.rules import version_data
-from .serializers import (
+from care.programme.api.serializers import (
     OccasionQuerySerializer,
     OccasionSerializer,
     PreviewSerializer,
@@ -26,6 +22,9 @@ from .serializers import (
     RunSerializer,
     SettingsSerializer,
 )
+from care.programme.models import ProgrammeSettings, Rule
+from care.programme.services import calendar_view, rules, runs
+from care.programme.services.rules import version_data
 
 
 @extend_schema_view(

@@ -11,10 +11,7 @@ from rest_framework.reverse import reverse
 from care import access
 from care.api.base import ScopedPrimaryKeyField
 from care.api.serializers import MemberRefSerializer, NodeRefSerializer
-from care.registers.models import HardshipCategory, MemberStatus
-from carehub.accounts.models import User
-
-from ..models import (
+from care.programme.models import (
     AnniversaryOf,
     Calendar,
     CareTask,
@@ -32,9 +29,11 @@ from ..models import (
     Visit,
     VisitPhoto,
 )
-from ..services import records
-from ..services.audience import ANY_HARDSHIP
-from ..services.tasks import visible_tasks
+from care.programme.services import records
+from care.programme.services.audience import ANY_HARDSHIP
+from care.programme.services.tasks import visible_tasks
+from care.registers.models import HardshipCategory, MemberStatus
+from carehub.accounts.models import User
 
 
 def active_staff(user):

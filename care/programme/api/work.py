@@ -8,11 +8,10 @@ from rest_framework.response import Response
 
 from care.api.base import CareViewSet
 from care.filters import SubtreeFilter
-
-from ..calendar import unit_today
-from ..models import CareTask, Greeting, TaskKind
-from ..services import tasks
-from .serializers import CancelSerializer, CareTaskSerializer, GreetingSerializer, SnoozeSerializer
+from care.programme.api.serializers import CancelSerializer, CareTaskSerializer, GreetingSerializer, SnoozeSerializer
+from care.programme.calendar import unit_today
+from care.programme.models import CareTask, Greeting, TaskKind
+from care.programme.services import tasks
 
 STATE_CHOICES = [(state, state) for state in tasks.STATES]
 

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .records import LifeEventKind
+from care.programme.models.records import LifeEventKind
 
 
 class Trigger(models.TextChoices):

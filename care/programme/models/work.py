@@ -9,10 +9,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from care.programme.models.records import LifeEvent, Talk, Visit
+from care.programme.models.rules import Rule, RuleVersion, TaskKind
 from care.registers.models import Member
-
-from .records import LifeEvent, Talk, Visit
-from .rules import Rule, RuleVersion, TaskKind
 
 
 class TaskStatus(models.TextChoices):

@@ -6,15 +6,22 @@ from django.utils.translation import gettext_lazy as _
 
 from care import access
 from care.portal.member_forms import date_field, visible_categories
+from care.programme.calendar import OCCASIONS
+from care.programme.models import (
+    AnniversaryOf,
+    Calendar,
+    LifeEventKind,
+    ProgrammeSettings,
+    RuleVersion,
+    TaskKind,
+    Trigger,
+)
+from care.programme.services.audience import ANY_HARDSHIP
+from care.programme.services.records import TALK_COMPLETES, VISIT_COMPLETES
+from care.programme.services.rules import CADENCES
 from care.registers.models import MemberStatus
 from carehub.accounts.models import User
 from carehub.uploads import PHOTO, UploadField
-
-from ..calendar import OCCASIONS
-from ..models import AnniversaryOf, Calendar, LifeEventKind, ProgrammeSettings, RuleVersion, TaskKind, Trigger
-from ..services.audience import ANY_HARDSHIP
-from ..services.records import TALK_COMPLETES, VISIT_COMPLETES
-from ..services.rules import CADENCES
 
 BLANK = [("", "—")]
 

@@ -15,11 +15,10 @@ from django.views.decorators.http import require_POST
 
 from care import access
 from care.portal.common import NOT_DONE, attempt, show_errors
-
-from ..calendar import unit_today
-from ..models import Talk, Visit, VisitPhoto
-from ..services import commendations, coverage, events, pairing, records
-from .forms import CommendationForm, LifeEventForm, PairingForm, TalkForm, VisitForm
+from care.programme.calendar import unit_today
+from care.programme.models import Talk, Visit, VisitPhoto
+from care.programme.portal.forms import CommendationForm, LifeEventForm, PairingForm, TalkForm, VisitForm
+from care.programme.services import commendations, coverage, events, pairing, records
 
 
 def _member(request, pk, *, write=True):

@@ -13,11 +13,10 @@ from django.views.decorators.http import require_POST
 
 from care import access
 from care.portal.common import show_errors
-
-from ..calendar import unit_today
-from ..models import ProgrammeSettings, Rule
-from ..services import calendar_view, rules, runs
-from .forms import RuleForm, SettingsForm
+from care.programme.calendar import unit_today
+from care.programme.models import ProgrammeSettings, Rule
+from care.programme.portal.forms import RuleForm, SettingsForm
+from care.programme.services import calendar_view, rules, runs
 
 
 @login_required

@@ -8,11 +8,10 @@ from django.views.decorators.http import require_POST
 
 from care import access
 from care.portal.common import NOT_DONE, attempt, page_of
-
-from ..calendar import unit_today
-from ..models import TaskKind
-from ..services import tasks as service
-from .forms import CancelForm, SnoozeForm
+from care.programme.calendar import unit_today
+from care.programme.models import TaskKind
+from care.programme.portal.forms import CancelForm, SnoozeForm
+from care.programme.services import tasks as service
 
 SCOPES = ("mine", "node", "unit")
 STATES = ("due", "overdue", "upcoming", "done", "cancelled")

@@ -3,8 +3,8 @@ dates (lunar occasions move every year) and the rules that use them."""
 
 import datetime
 
-from ..calendar import OCCASIONS, dates_between, unit_today
-from ..models import Rule, Trigger
+from care.programme.calendar import OCCASIONS, dates_between, unit_today
+from care.programme.models import Rule, Trigger
 
 
 def occasions_of_year(year: int | None = None) -> list[dict]:

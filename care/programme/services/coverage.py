@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Q
 
 from care import access
+from care.programme.calendar import unit_today
+from care.programme.models import Pairing, Talk, TaskStatus, Visit
+from care.programme.services.tasks import in_state, visible_tasks
 from care.registers.models import MemberStatus
-
-from ..calendar import unit_today
-from ..models import Pairing, Talk, TaskStatus, Visit
-from .tasks import in_state, visible_tasks
 
 GONE = [MemberStatus.DECEASED, MemberStatus.MOVED_OUT]
 

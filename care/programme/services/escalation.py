@@ -9,11 +9,10 @@ import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
+from care.programme.models import CareTask, ProgrammeSettings
+from care.programme.services.audit import record_bulk
 from care.registers.models import Member, Node, StaffScope
 from carehub.accounts.models import Role, User
-
-from ..models import CareTask, ProgrammeSettings
-from .audit import record_bulk
 
 ESCALATE_SQL = f"""
 UPDATE {CareTask._meta.db_table} t SET escalated_to_id = x.target, escalated_at = %(now)s

@@ -8,12 +8,11 @@ from django.utils.translation import gettext as _
 
 from care import access
 from care.audit.services import acting_user, diff, record, snapshot
+from care.programme.models import LifeEvent, LifeEventKind
+from care.programme.services.records import past_day
+from care.programme.services.runs import cancel_for_gone_members, generate_for_event, on_commit_in_unit
 from care.registers.models import Member, MemberStatus
 from care.services import members
-
-from ..models import LifeEvent, LifeEventKind
-from .records import past_day
-from .runs import cancel_for_gone_members, generate_for_event, on_commit_in_unit
 
 
 def record_life_event(actor, member: Member, *, kind: str, occurred_on, note: str = "") -> LifeEvent:

@@ -18,12 +18,11 @@ from typing import NamedTuple
 
 from django.db import connection
 
+from care.programme import calendar
+from care.programme.models import CareTask, Greeting, LifeEvent, Pairing, RuleVersion, TaskKind, Trigger
+from care.programme.services.audience import Params, audience_sql
 from care.registers.models import Member, Node, StaffScope
 from carehub.accounts.models import Role, User
-
-from .. import calendar
-from ..models import CareTask, Greeting, LifeEvent, Pairing, RuleVersion, TaskKind, Trigger
-from .audience import Params, audience_sql
 
 MEMBER_KEYS = {
     "political_birthday": "to_char(m.joined_on, 'MM-DD')",

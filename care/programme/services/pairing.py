@@ -7,12 +7,11 @@ from django.utils.translation import gettext as _
 
 from care import access
 from care.audit.services import acting_user, record
+from care.programme.calendar import unit_today
+from care.programme.models import CareTask, Pairing, TaskStatus
 from care.registers.models import Member, MemberStatus, Node, StaffScope
 from carehub.accounts.models import Role, User
 from notifications.reminders import notify_assigned
-
-from ..calendar import unit_today
-from ..models import CareTask, Pairing, TaskStatus
 
 
 def secretary_for(node: Node) -> User | None:

@@ -9,12 +9,11 @@ from django.utils.translation import gettext as _
 
 from care import access
 from care.audit.services import acting_user, diff, record, snapshot
+from care.programme.calendar import unit_today
+from care.programme.models import CareTask, Talk, TaskKind, TaskStatus, Visit, VisitPhoto
 from care.registers.models import Member
 from carehub.accounts.models import User
 from carehub.uploads import PHOTO, check_upload
-
-from ..calendar import unit_today
-from ..models import CareTask, Talk, TaskKind, TaskStatus, Visit, VisitPhoto
 
 VISIT_COMPLETES = {TaskKind.VISIT, TaskKind.REVIEW, TaskKind.DEATH_CARE}
 TALK_COMPLETES = {TaskKind.TALK, TaskKind.REVIEW}

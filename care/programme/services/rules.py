@@ -10,9 +10,8 @@ from django.utils.translation import gettext as _
 
 from care import access
 from care.audit.services import acting_user, diff, record, snapshot
-
-from ..calendar import OCCASIONS_BY_KEY, unit_today
-from ..models import (
+from care.programme.calendar import OCCASIONS_BY_KEY, unit_today
+from care.programme.models import (
     AnniversaryOf,
     Calendar,
     CareTask,
@@ -26,10 +25,10 @@ from ..models import (
     TaskStatus,
     Trigger,
 )
-from . import runs
-from .audience import clean_audience
-from .generation import preview_counts
-from .runs import window_for
+from care.programme.services import runs
+from care.programme.services.audience import clean_audience
+from care.programme.services.generation import preview_counts
+from care.programme.services.runs import window_for
 
 VERSION_FIELDS = ["name", "trigger", "occasion", "calendar", "month", "day", "anniversary_of", "prefer_lunar",
                   "round_every", "round_years", "every_months", "event_kind", "audience", "task_kind", "lead_days",

@@ -8,15 +8,23 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from care import access
+from care.programme.calendar import unit_today
+from care.programme.models import (
+    CareTask,
+    Greeting,
+    GreetingStatus,
+    LifeEvent,
+    ProgrammeSettings,
+    Rule,
+    TaskKind,
+    TaskStatus,
+)
+from care.programme.services.audit import record_bulk
+from care.programme.services.escalation import escalate_overdue
+from care.programme.services.generation import Outcome, Window, generate_version
 from care.registers.models import Member, MemberStatus
 from notifications.reminders import notify_assigned
 from notifications.services.greetings import queue_due_greetings
-
-from ..calendar import unit_today
-from ..models import CareTask, Greeting, GreetingStatus, LifeEvent, ProgrammeSettings, Rule, TaskKind, TaskStatus
-from .audit import record_bulk
-from .escalation import escalate_overdue
-from .generation import Outcome, Window, generate_version
 
 
 @dataclass

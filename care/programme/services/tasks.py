@@ -11,10 +11,9 @@ from django.utils.translation import gettext as _
 
 from care import access
 from care.audit.services import record
-
-from ..calendar import unit_today
-from ..models import CareTask, Greeting, TaskStatus
-from .records import parse_day
+from care.programme.calendar import unit_today
+from care.programme.models import CareTask, Greeting, TaskStatus
+from care.programme.services.records import parse_day
 
 STATES = ("due", "overdue", "upcoming", "open", "done", "cancelled")
 

@@ -4,10 +4,9 @@ record care work). A tag, so the registers' profile view needs no knowledge of t
 from django import template
 
 from care import access
-
-from ..calendar import unit_today
-from ..services.pairing import current_partner
-from ..services.tasks import with_effective_due
+from care.programme.calendar import unit_today
+from care.programme.services.pairing import current_partner
+from care.programme.services.tasks import with_effective_due
 
 register = template.Library()
 

@@ -9,9 +9,8 @@ from care import access
 from care.api.base import ScopedPrimaryKeyField
 from care.api.serializers import NodeRefSerializer
 from care.fund.api.serializers import named_choice
-
-from ..models import ReportKind, ReportRun, RunStatus
-from ..periods import KINDS
+from care.reports.models import ReportKind, ReportRun, RunStatus
+from care.reports.periods import KINDS
 
 ReportKindField = named_choice(ReportKind.choices, "ReportKind")
 ReportStatusField = named_choice(RunStatus.choices, "ReportStatus")

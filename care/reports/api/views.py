@@ -10,10 +10,9 @@ from rest_framework.response import Response
 from rest_framework.status import HTTP_202_ACCEPTED
 
 from care.api.base import CareViewSet
-
-from .. import services
-from ..downloads import download_response
-from .serializers import ReportRequestSerializer, ReportRunSerializer
+from care.reports import services
+from care.reports.api.serializers import ReportRequestSerializer, ReportRunSerializer
+from care.reports.downloads import download_response
 
 
 class ReportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CareViewSet):

@@ -9,9 +9,8 @@ from django.utils.translation import gettext as _
 from care.programme.models import CareTask, Pairing, Talk, TaskKind, TaskStatus
 from care.programme.services.coverage import GONE
 from care.registers.models import SENSITIVE_CATEGORIES, HardshipCategory, HardshipEntry, HardshipReview, Member, Node
-
-from ..charts import bar_chart
-from ..content import NUMBER, PERCENT, Column, Report, Scope, Section, Table
+from care.reports.charts import bar_chart
+from care.reports.content import NUMBER, PERCENT, Column, Report, Scope, Section, Table
 
 
 def percent(done: int, total: int):

@@ -16,9 +16,8 @@ from django.utils.translation import pgettext
 from care.fund.models import EntryKind, Fund, LedgerEntry
 from care.fund.services.disclosure import build_between, general_category
 from care.registers.models import NodeKind
-
-from ..charts import bar_chart, line_chart
-from ..content import DATE, MONEY, PERCENT, Column, Report, Scope, Section, Table
+from care.reports.charts import bar_chart, line_chart
+from care.reports.content import DATE, MONEY, PERCENT, Column, Report, Scope, Section, Table
 
 ZERO = Decimal("0.00")
 

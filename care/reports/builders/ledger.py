@@ -6,9 +6,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from care.programme.models import Pairing
-
-from ..content import DATE, NUMBER, Column, Report, Scope, Section, Table
-from .coverage import open_entries
+from care.reports.builders.coverage import open_entries
+from care.reports.content import DATE, NUMBER, Column, Report, Scope, Section, Table
 
 
 def age_on(birth, day):

@@ -11,9 +11,8 @@ from django.utils.translation import pgettext
 
 from care.fund.models import EntryKind, LedgerEntry
 from care.programme.models import CareTask, TaskKind, TaskStatus, Visit
-
-from ..charts import bar_chart
-from ..content import DATE, MONEY, NUMBER, Column, Report, Scope, Section, Table
+from care.reports.charts import bar_chart
+from care.reports.content import DATE, MONEY, NUMBER, Column, Report, Scope, Section, Table
 
 
 def visits_in(scope: Scope):

@@ -2,7 +2,7 @@
 
 from django import template
 
-from ..content import NUMERIC, shown
+from care.reports.content import NUMERIC, shown
 
 register = template.Library()
 

@@ -2,8 +2,8 @@
 
 from django.urls import path
 
-from . import operator_views
-from .urls import urlpatterns as account_urls
+from carehub.accounts import operator_views
+from carehub.accounts.urls import urlpatterns as account_urls
 
 urlpatterns = [
     path("login/", operator_views.login_view, name="login"),

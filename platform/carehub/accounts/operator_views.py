@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from . import two_factor
-from .models import User
+from carehub.accounts import two_factor
+from carehub.accounts.models import User
 
 PENDING = "operator_2fa_pending"
 BACKEND = "django.contrib.auth.backends.ModelBackend"

@@ -12,9 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from carehub.accounts.models import Invitation, Role, User
 from carehub.phones import normalise_phone
-
-from .models import Invitation, Role, User
 
 
 @dataclass(frozen=True)

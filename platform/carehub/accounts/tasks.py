@@ -1,7 +1,6 @@
+from carehub.accounts import services
 from carehub.celery import app
 from carehub.tasks import PlatformTask, UnitTask, for_each_active_unit
-
-from . import services
 
 
 @app.task(base=UnitTask)
