@@ -54,7 +54,7 @@ def prepare(messages: int) -> str:
     from django_tenants.utils import schema_context
 
     from notifications.models import Category, Message, Status
-    from tenants.services import domain_for, onboard_unit
+    from tenants.services.onboarding import domain_for, onboard_unit
 
     call_command("migrate", verbosity=0)
     onboard_unit(None, slug="callbacks", name="回调测试", kind="street", admin_email="admin@callbacks.test")

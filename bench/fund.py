@@ -52,9 +52,9 @@ def setup_unit(funds: int, members: int):
     from care.fund.services.funds import create_fund
     from care.registers.demo import GIVEN_NAMES, SURNAMES
     from care.registers.models import Member
-    from care.services.nodes import create_node
+    from care.registers.services.nodes import create_node
     from carehub.accounts.models import User
-    from tenants.services import onboard_unit
+    from tenants.services.onboarding import onboard_unit
 
     unit = onboard_unit(None, slug=SLUG, name="红旗街道党工委", kind="street", admin_email=f"admin@{SLUG}.bench",
                         source="bench").unit
@@ -95,9 +95,9 @@ def run_postings(unit, admin, fund_list, by_fund, postings: list[tuple], threads
     from django.db import connection
     from django_tenants.utils import schema_context
 
-    from care.audit.models import Source
-    from care.audit.services import source
     from care.fund.services import ledger
+    from carehub.audit.models import Source
+    from carehub.audit.services import source
 
     heading(f"posting {len(postings)} entries across {len(fund_list)} funds through services.ledger.post_entry, "
             f"{threads} threads")
@@ -197,7 +197,7 @@ def run_public_page(unit, admin, fund_list, today) -> None:
     from django_tenants.utils import schema_context
 
     from care.fund.services import disclosure
-    from tenants.services import domain_for
+    from tenants.services.onboarding import domain_for
 
     with schema_context(unit.schema_name):
         link = disclosure.create_link(admin, fund_list[0], year=today.year - 1)
@@ -221,7 +221,7 @@ def run_api(unit, admin, fund_list, requests: int, today) -> dict:
     from django.test.utils import CaptureQueriesContext
     from django_tenants.utils import schema_context
 
-    from tenants.services import domain_for
+    from tenants.services.onboarding import domain_for
 
     heading(f"ledger list through the API: {requests} requests, in-process test Client, as the unit admin")
     client = Client(HTTP_HOST=domain_for(unit.slug))

@@ -5,7 +5,7 @@
 Works in a scratch database `<dbname>_bench` (the name taken from DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/carehub): it is dropped and created, migrated with `carehub migrate`
 (public, then the `_template` schema), used, and dropped again at the end. The developer's database is never
-opened. Every method goes through `tenants.services.onboard_unit`:
+opened. Every method goes through `tenants.services.onboarding.onboard_unit`:
 - clone: the product's path, `Unit.create_schema` with the lean copy in tenants/clone.py;
 - plain: TENANT_CREATION_FAKES_MIGRATIONS=False, which django-tenants reads at call time
   (`utils.get_creation_fakes_migrations`), so it creates an empty schema and runs `migrate_schemas` for real;
@@ -123,7 +123,7 @@ def run(units: int) -> None:
     from django_tenants.clone import CloneSchema
 
     from tenants import models as tenant_models
-    from tenants.services import onboard_unit
+    from tenants.services.onboarding import onboard_unit
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)

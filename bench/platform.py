@@ -47,10 +47,10 @@ def run(units: int) -> None:
     from django.test.utils import override_settings
     from django_tenants.utils import schema_context
 
-    from billing import documents, invoices, subscriptions
-    from billing.metering import meter_current_unit
     from billing.models import Subscription
-    from billing.usage import record_usage
+    from billing.services import documents, invoices, subscriptions
+    from billing.services.metering import meter_current_unit
+    from billing.services.usage import record_usage
     from carehub.accounts.models import User
     from tenants.models import Unit
 

@@ -58,12 +58,12 @@ def sample_unit(members: int):
     from django.db import transaction
     from django_tenants.utils import schema_context
 
-    from care.audit.models import Source
-    from care.audit.services import source
     from care.registers.demo_trees import tree_for
+    from carehub.audit.models import Source
+    from carehub.audit.services import source
     from carehub.management.commands.demo import DEMO_UNITS, staff_email
     from carehub.management.commands.demo import Command as DemoCommand
-    from tenants.services import onboard_unit
+    from tenants.services.onboarding import onboard_unit
 
     spec = dataclasses.replace(DEMO_UNITS[0], slug=SAMPLE_SLUG, members=members)
     unit = onboard_unit(None, slug=SAMPLE_SLUG, name=spec.name, kind=spec.kind,
@@ -206,13 +206,13 @@ def run(members: int, sample: int) -> None:
     django.setup()
     from django_tenants.utils import schema_context
 
-    from care.audit.models import Source
-    from care.audit.services import source
     from care.programme.calendar import unit_today
     from care.programme.models import CareTask, Greeting, Rule
     from care.programme.services import runs
     from care.programme.services.generation import Window
     from care.registers.models import Member, Node
+    from carehub.audit.models import Source
+    from carehub.audit.services import source
 
     migrate_and_load_demo(members)
 

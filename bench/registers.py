@@ -8,7 +8,7 @@ and dropped again at the end. The developer's database is never opened. Steps, e
 
 1. `carehub demo --members N`: the four demo units, Ganjingzi at full scale with its tree, status history,
    extra fields and hardship ledger (care/registers/demo*.py).
-2. Import (care.services.imports): the members file of the same N people, made by the demo generator with the
+2. Import (care.imports.services.imports): the members file of the same N people, made by the demo generator with the
    headers a Chinese register uses (姓名, 性别, 出生日期, 入党日期, 手机, 所属支部, 状态, 学历, ...), as .xlsx and as
    CSV in GBK, into a second unit with Ganjingzi's tree and extra fields and an empty register, as its admin:
    `preview_import` of each file, then `commit_import` of the CSV in a transaction that is rolled back, then
@@ -123,13 +123,13 @@ def import_unit():
     from django.db import transaction
     from django_tenants.utils import schema_context
 
-    from care.audit.models import Source
-    from care.audit.services import source
     from care.registers.demo_trees import tree_for
     from carehub.accounts.models import User
+    from carehub.audit.models import Source
+    from carehub.audit.services import source
     from carehub.management.commands.demo import DEMO_UNITS
     from carehub.management.commands.demo import Command as DemoCommand
-    from tenants.services import onboard_unit
+    from tenants.services.onboarding import onboard_unit
 
     spec = DEMO_UNITS[0]
     unit = onboard_unit(None, slug=IMPORT_SLUG, name="甘井子区委", kind=spec.kind,
@@ -146,11 +146,11 @@ def import_unit():
 
 
 def run_import(members: int) -> dict:
-    heading(f"import: a {members}-row members file into an empty register (care.services.imports)")
+    heading(f"import: a {members}-row members file into an empty register (care.imports.services.imports)")
     try:
-        from care.services.imports import commit_import, preview_import
+        from care.imports.services.imports import commit_import, preview_import
     except ImportError as exc:
-        print(f"  PENDING: care.services.imports is not ready ({exc}); step skipped")
+        print(f"  PENDING: care.imports.services.imports is not ready ({exc}); step skipped")
         return {}
     from django.db import transaction
     from django.utils import timezone
@@ -217,8 +217,7 @@ class Phases:
     def __init__(self):
         from django.db.models.query import QuerySet
 
-        from care.services import imports
-
+        from care.imports.services import imports
         self.spent: dict[str, float] = {}
         self.patches = [(imports, "_validate", lambda *a, **k: "validate (read + check rows)"),
                         (QuerySet, "bulk_create", lambda queryset, *a, **k: f"bulk_create {queryset.model.__name__}"),
@@ -266,7 +265,7 @@ class Api:
         from django.test import Client
         from django_tenants.utils import schema_context
 
-        from care import access
+        from care.registers import access
         from care.registers.models import HardshipEntry, NodeKind
 
         self.client = Client(HTTP_HOST=f"{unit.slug}.{settings.CAREHUB_BASE_DOMAIN}")
@@ -322,8 +321,8 @@ def count_for(api: Api, params: dict) -> int:
     from django.http import QueryDict
     from django_tenants.utils import schema_context
 
-    from care import access
-    from care.filters import MemberFilter
+    from care.registers import access
+    from care.registers.filters import MemberFilter
 
     with schema_context(api.schema):
         data = {key: value for key, value in params.items() if key not in ("page", "page_size", "ordering")}
@@ -458,7 +457,7 @@ def run(members: int, requests: int) -> None:
     if figures:
         print("  import of the members file: " + "; ".join(f"{key} {value:.1f} s" for key, value in figures.items()))
     else:
-        print("  import: pending (care.services.imports not ready)")
+        print("  import: pending (care.imports.services.imports not ready)")
     if results:
         for name, samples in results.items():
             print(f"  {name}: p95 {percentile(samples, 0.95) * 1000:.1f} ms "

@@ -10,7 +10,7 @@ Works in a scratch database `<dbname>_bench_reports` (see bench/scratch.py), dro
    report reads visits, how they were recorded does not matter here).
 2. For the fund report (that year, the fund's organisation) and the yearly visit report (the whole unit), in ONE
    fresh process per report, interleaved rounds of:
-   - ours: a run asked for and rendered as the worker's task does it (care.reports.services.render_run: figures,
+   - ours: a run asked for and rendered as the worker's task does it (care.reports.services.runs.render_run: figures,
      template, carehub.pdf, .xlsx, storage, the run saved), minus Celery;
    - alone: stock WeasyPrint (default options, its own font configuration) on the very HTML ours just produced.
    Round 1 runs ours first and is cold (the process' first render: fonts, Pango, templates, connections); later
@@ -52,7 +52,7 @@ def build_data(entries: int, visits: int):
     from care.fund.services.ledger import post_entry
     from care.programme.models import Visit
     from care.registers.models import Member, Node
-    from care.services.nodes import create_node
+    from care.registers.services.nodes import create_node
     from carehub.accounts.models import Role, User
 
     rng = random.Random(SEED)
@@ -130,9 +130,9 @@ def _child(kind, period, node_id, admin_id, rounds, queue):
     from weasyprint import HTML
 
     from care.registers.models import Node
-    from care.reports import render as rendering
-    from care.reports import services
     from care.reports.models import RunStatus
+    from care.reports.services import render as rendering
+    from care.reports.services import runs as services
     from carehub.accounts.models import User
     from carehub.pdf import INTERNAL_ORIGIN, StaticOnlyFetcher
 

@@ -291,10 +291,10 @@ def run(members: int, worker_count: int, messages: int) -> None:
     from django.conf import settings
     from django_tenants.utils import schema_context
 
-    from care.audit.models import Source
-    from care.audit.services import source
     from care.programme.models import Greeting
     from care.programme.services import rules, runs
+    from carehub.audit.models import Source
+    from carehub.audit.services import source
     from carehub.celery import app
     from notifications.models import Message, SmsSettings
 

@@ -14,9 +14,9 @@ from decimal import Decimal
 from django.db.models import Sum
 from django.utils import timezone
 
-from billing import invoices, subscriptions
-from billing.limits import counted_members, month_start
 from billing.models import Invoice, Metric, Plan, Subscription, SubscriptionStatus, UsageRecord
+from billing.services import invoices, subscriptions
+from billing.services.limits import counted_members, month_start
 from tenants.models import Unit
 
 S = SubscriptionStatus

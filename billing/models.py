@@ -151,7 +151,7 @@ class Invoice(models.Model):
     void_reason = models.TextField(_("reason for voiding"), blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="+")
-    # The PDF as issued, stored once (billing.documents) and never replaced: a re-download gives the same bytes.
+    # The PDF as issued, stored once (billing.services.documents) and never replaced: a re-download gives the same bytes.
     pdf = models.FileField(_("PDF"), max_length=200, blank=True)
 
     class Meta:

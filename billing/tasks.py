@@ -4,7 +4,7 @@ from datetime import timedelta
 from django.db import connection
 from django.utils import timezone
 
-from billing import documents, invoices, metering
+from billing.services import documents, invoices, metering
 from carehub.celery import app
 from carehub.pdf import PdfError
 from carehub.tasks import PlatformTask, UnitTask, for_each_active_unit

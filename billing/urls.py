@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing import views
+from billing.portal import views
 
 app_name = "billing"
 urlpatterns = [

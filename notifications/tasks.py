@@ -7,16 +7,16 @@ import time
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from care.audit.models import Source
-from care.audit.services import source
+from carehub.audit.models import Source
+from carehub.audit.services import source
 from carehub.celery import app
 from carehub.tasks import PlatformTask, UnitTask, for_each_active_unit
 from notifications import leases
-from notifications.relay import relay
+from notifications.services.relay import relay
 
-# The staff reminders' tasks live next to their logic (notifications.reminders). Imported here, they are
+# The staff reminders' tasks live next to their logic (notifications.services.reminders). Imported here, they are
 # registered wherever autodiscovery imports this module (every worker), not only where care code imports them.
-from notifications.reminders import daily_digests, fan_out_digests
+from notifications.services.reminders import daily_digests, fan_out_digests
 from tenants.models import Unit
 
 __all__ = ["daily_digests", "fan_out_digests", "fan_out_relay", "relay_unit", "wake_units"]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from notifications import webhooks
+from notifications.api import webhooks
 
 urlpatterns = [
     path("status/", webhooks.status_callback, name="twilio_status"),

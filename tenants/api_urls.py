@@ -3,7 +3,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from tenants import api
+from tenants.api import views as api
 
 PROTECTED = {"authentication_classes": api.PlatformView.authentication_classes,
              "permission_classes": api.PlatformView.permission_classes}

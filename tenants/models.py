@@ -48,7 +48,7 @@ class Unit(TenantMixin):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     # Set when deletion was requested: the schema is dropped only after this moment and a second confirmation.
     delete_after = models.DateTimeField(_("may be deleted after"), null=True, blank=True)
-    # Latest audit event or staff login, noted by the daily metering pass (billing.metering).
+    # Latest audit event or staff login, noted by the daily metering pass (billing.services.metering).
     last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
 
     auto_create_schema = True

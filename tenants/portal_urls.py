@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tenants import portal_views
+from tenants.portal import support as portal_views
 
 app_name = "support"
 urlpatterns = [

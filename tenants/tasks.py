@@ -1,8 +1,8 @@
 from carehub.celery import app
 from carehub.tasks import PlatformTask
-from tenants.export import build_export
 from tenants.models import UnitExport
-from tenants.services import operator_actor
+from tenants.services.export import build_export
+from tenants.services.onboarding import operator_actor
 
 
 @app.task(base=PlatformTask)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tenants import views
+from tenants.portal import console as views
 
 urlpatterns = [
     path("", views.console, name="home"),

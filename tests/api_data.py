@@ -10,11 +10,11 @@ from django.test import Client
 from django_tenants.utils import schema_context
 from rest_framework.authtoken.models import Token
 
-from care.audit.models import AuditEvent
 from care.registers.models import Evidence, ExtraField, HardshipCategory, HardshipEntry, Member, Node
-from care.services import extra_fields, hardship, members, nodes
-from care.services.staff import invite_staff
+from care.registers.services import extra_fields, hardship, members, nodes
+from care.registers.services.staff import invite_staff
 from carehub.accounts.models import User
+from carehub.audit.models import AuditEvent
 
 from .conftest import Staff, client_for, logged_in
 

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from django.db import connection
 
-from billing import subscriptions
 from billing.models import (
     Invoice,
     InvoiceCounter,
@@ -17,6 +16,7 @@ from billing.models import (
     SubscriptionChange,
     SubscriptionStatus,
 )
+from billing.services import subscriptions
 from carehub.celery import app
 
 from .workers import private_queues

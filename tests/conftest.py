@@ -15,10 +15,10 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from care.registers.models import Node, NodeKind, StaffScope
-from care.services.nodes import create_node
+from care.registers.services.nodes import create_node
 from carehub.accounts.models import Role, User
 from tenants.models import Unit
-from tenants.services import onboard_unit
+from tenants.services.onboarding import onboard_unit
 
 from .workers import worker  # noqa: F401 (a real Celery worker, for tests that import nothing else)
 

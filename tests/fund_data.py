@@ -18,7 +18,7 @@ from django_tenants.utils import schema_context
 from care.fund.models import ApplicationStatus, AssistanceApplication, Fund
 from care.fund.services import applications, funds, ledger, payments
 from care.registers.models import Member, StaffScope
-from care.services import members
+from care.registers.services import members
 from carehub.accounts.models import Role, User
 
 from .conftest import PASSWORD, Staff

@@ -6,7 +6,7 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from carehub.accounts.models import User
-from tenants.services import onboard_unit
+from tenants.services.onboarding import onboard_unit
 
 CONSOLE = settings.CAREHUB_BASE_DOMAIN
 

@@ -12,7 +12,7 @@ from PIL import Image
 from care.programme.models import CareTask, Rule, TaskStatus
 from care.programme.services import records, runs
 from care.registers.models import HardshipCategory, Member
-from care.services import hardship, members
+from care.registers.services import hardship, members
 
 from .conftest import Staff
 

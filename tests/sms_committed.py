@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 
 from billing.models import UsageRecord
-from care.audit.models import AuditEvent
 from care.registers.models import Member
+from carehub.audit.models import AuditEvent
 from notifications.models import Message, SmsSettings
 
 from .sms_core_data import at, ready_to_send

@@ -4,7 +4,7 @@ import datetime
 import zoneinfo
 
 from care.registers.models import Member
-from care.services import members
+from care.registers.services import members
 from notifications.models import SmsSettings
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")

@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from care.audit.models import AuditEvent
 from care.registers.models import ExtraField, StaffScope
 from carehub.accounts.models import User
+from carehub.audit.models import AuditEvent
 
 from .api_data import V1, assert_error, new_member, session_api
 from .conftest import client_for

@@ -8,9 +8,9 @@ from django.test import Client
 from django_tenants.utils import schema_context
 from rest_framework.throttling import ScopedRateThrottle
 
-from care.audit.models import AuditEvent
+from carehub.audit.models import AuditEvent
 from tenants.models import UnitEvent
-from tenants.services import change_status
+from tenants.services.onboarding import change_status
 
 from .api_data import V1, ApiClient, anonymous_api, assert_error, session_api, token_api, token_for
 from .conftest import PASSWORD, logged_in

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from carehub.urls_tenant import urlpatterns as unit_urlpatterns
 from tenants.models import UnitEvent
-from tenants.services import change_status
+from tenants.services.onboarding import change_status
 
 from .api_data import V1, anonymous_api, assert_error, session_api
 from .platform_data import CONSOLE

@@ -6,9 +6,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from care.audit.models import AuditEvent
 from care.registers.models import HardshipEntry
-from care.services import hardship
+from care.registers.services import hardship
+from carehub.audit.models import AuditEvent
 
 from .api_data import V1, assert_error, media_fixture, new_member, session_api, upload  # noqa: F401
 

@@ -9,10 +9,10 @@ from django.urls import URLResolver, get_resolver
 from django_tenants.utils import schema_context
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from care.api.base import DeclaredInputMixin
-from care.services import extra_fields
+from care.registers.services import extra_fields
+from carehub.api.base import DeclaredInputMixin
 from notifications.services import optouts
-from tenants.tokens import create_token
+from tenants.services.tokens import create_token
 
 from .api_data import V1, assert_error, new_member, session_api, token_api, token_for
 from .platform_data import CONSOLE, operator

@@ -4,9 +4,9 @@ by a secretary of a sibling subtree, by read-only roles, and by roles that may n
 import pytest
 from django_tenants.utils import schema_context
 
-from care.audit.models import AuditEvent
 from care.registers.models import ExtraField, HardshipEntry, Member, Node
 from carehub.accounts.models import User
+from carehub.audit.models import AuditEvent
 
 from .api_data import (  # noqa: F401 (fixtures)
     V1,

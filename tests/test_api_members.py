@@ -4,9 +4,9 @@ pagination, validation errors in the common format, and the audit trail's "api" 
 import pytest
 from django_tenants.utils import schema_context
 
-from care.audit.models import AuditEvent
 from care.registers.models import Member
-from care.services import extra_fields
+from care.registers.services import extra_fields
+from carehub.audit.models import AuditEvent
 
 from .api_data import V1, assert_error, new_member, session_api
 

@@ -16,7 +16,7 @@ from care.registers.models import (
     StatusChange,
     Transfer,
 )
-from care.services import nodes
+from care.registers.services import nodes
 from carehub.accounts.models import Role, User
 
 from .api_data import V1, media_fixture, new_member, session_api  # noqa: F401

@@ -31,11 +31,11 @@ from schemathesis.specs.openapi.checks import response_schema_conformance, statu
 
 from care.fund.models import ApplicationStatus
 from care.fund.services import disclosure, funds
+from care.imports.services import imports
 from care.programme.services import pairing
-from care.reports.services import request_report
-from care.services import imports
+from care.reports.services.runs import request_report
 from notifications.services import notices, optouts, templates, windows
-from tenants.tokens import create_token
+from tenants.services.tokens import create_token
 
 from .api_data import make_registers, media_fixture  # noqa: F401 (a fixture `world` needs)
 from .fund_data import advance, make_books

@@ -2,8 +2,8 @@
 
 import pytest
 
-from care.audit.models import AuditEvent
 from care.registers.models import Node
+from carehub.audit.models import AuditEvent
 
 from .api_data import V1, assert_error, new_member, session_api
 

@@ -9,10 +9,10 @@ import pytest
 from django.utils import timezone
 from pypdf import PdfReader
 
-from billing import documents, invoices
 from billing.models import Invoice, InvoiceCounter, Plan
+from billing.services import documents, invoices
+from billing.services.usage import record_usage
 from billing.tasks import render_invoice_pdf
-from billing.usage import record_usage
 from carehub.celery import app
 
 from .billing_data import committed, purge_committed, subscribed

@@ -10,10 +10,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django_tenants.utils import schema_context
 
-from billing import invoices
-from billing.metering import meter_current_unit
 from billing.models import Invoice, InvoiceCounter, UsageRecord
-from billing.usage import record_usage
+from billing.services import invoices
+from billing.services.metering import meter_current_unit
+from billing.services.usage import record_usage
 from tenants.models import Unit
 
 from .billing_data import committed, discarded_tasks, in_thread, purge_committed, subscribed

@@ -9,9 +9,10 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 from django_tenants.utils import schema_context
 
-from billing.limits import counted_members, release_sms_segments, reserve_sms_segments, reserved_sms_segments
 from billing.models import Plan, SmsQuota
-from care.services import imports, members
+from billing.services.limits import counted_members, release_sms_segments, reserve_sms_segments, reserved_sms_segments
+from care.imports.services import imports
+from care.registers.services import members
 
 from .billing_data import committed, in_thread, plan, purge_committed, subscribed
 from .conftest import logged_in

@@ -5,11 +5,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from billing import subscriptions
 from billing.models import Subscription, SubscriptionStatus
-from billing.views import PlanForm
+from billing.portal.views import PlanForm
+from billing.services import subscriptions
 from tenants.models import Unit, UnitEvent
-from tenants.services import change_status
+from tenants.services.onboarding import change_status
 
 from .billing_data import plan
 from .conftest import logged_in
@@ -83,7 +83,7 @@ def test_suspended_subscription_suspends_the_unit_and_active_resumes_it(alpha):
 
 
 def test_cancelled_leaves_the_unit_read_only_and_unbilled_until_it_starts_again(alpha):
-    from billing.invoices import draft_invoices
+    from billing.services.invoices import draft_invoices
 
     subscriptions.subscribe(None, alpha.unit, plan(), status=S.ACTIVE)
     subscriptions.set_status(None, alpha.unit, S.CANCELLED)

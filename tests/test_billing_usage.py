@@ -6,7 +6,7 @@ import pytest
 from django_tenants.utils import schema_context
 
 from billing.models import UsageRecord
-from billing.usage import record_usage
+from billing.services.usage import record_usage
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.date(2026, 5, 4)

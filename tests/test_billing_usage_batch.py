@@ -1,4 +1,4 @@
-"""Usage recorded in batches (billing.usage.record_usage_many): the same once-per-source-event rule as one by one,
+"""Usage recorded in batches (billing.services.usage.record_usage_many): the same once-per-source-event rule as one by one,
 in one statement."""
 
 import datetime
@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from billing.models import UsageRecord
-from billing.usage import record_usage, record_usage_many
+from billing.services.usage import record_usage, record_usage_many
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.date(2026, 5, 4)

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from care.fund.services import disclosure, funds, ledger
 from care.registers.models import Member, StaffScope
-from care.services import members
+from care.registers.services import members
 from carehub.accounts.models import Role, User
 
 from .conftest import PASSWORD

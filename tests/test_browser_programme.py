@@ -10,11 +10,11 @@ import datetime
 import pytest
 from django.db import connection
 
-from care.audit.models import AuditEvent
 from care.programme.models import CareTask, Greeting, LifeEvent, Pairing, Rule, RuleVersion, Talk, Visit
 from care.programme.services import events, runs
 from care.registers.models import HardshipEntry, Member
-from care.services import members
+from care.registers.services import members
+from carehub.audit.models import AuditEvent
 
 from .test_browser import browser, server  # noqa: F401 (fixtures)
 from .test_browser_registers import committed, sign_in

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from care.registers.models import Evidence, HardshipEntry, HardshipReview, Member
-from care.services import hardship, members
+from care.registers.services import hardship, members
 
 from .conftest import PASSWORD
 from .test_browser import browser, server  # noqa: F401  (fixtures)

@@ -14,11 +14,11 @@ from django.db import connection
 from playwright.sync_api import expect
 
 from billing.models import UsageRecord
-from care.audit.models import AuditEvent
 from care.programme.calendar import unit_time_zone
 from care.programme.models import CareTask, Rule, RuleVersion
 from care.registers.models import Member
-from care.services import members
+from care.registers.services import members
+from carehub.audit.models import AuditEvent
 from notifications.models import Message, Notice, SmsSettings
 from notifications.services.delivery import RULE_KEY
 from notifications.tasks import relay_unit

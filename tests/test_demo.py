@@ -12,9 +12,9 @@ from django.db.models import Count
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from care import access
 from care.fund.models import AssistanceApplication, ClosedPeriod, Fund
 from care.fund.services import disclosure, ledger
+from care.registers import access
 from care.registers.demo import generate_records
 from care.registers.demo_trees import GANJINGZI_STREETS, tree_for
 from care.registers.models import (
@@ -29,9 +29,9 @@ from care.registers.models import (
     StaffScope,
     StatusChange,
 )
-from care.services.extra_fields import clean_extra
-from care.services.hardship import REVIEW_MONTHS, add_months
-from care.services.members import AUDITED, clean_member
+from care.registers.services.extra_fields import clean_extra
+from care.registers.services.hardship import REVIEW_MONTHS, add_months
+from care.registers.services.members import AUDITED, clean_member
 from carehub.accounts.models import Role, User
 from tenants.models import Unit
 

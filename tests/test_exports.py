@@ -13,11 +13,11 @@ from django.http import QueryDict
 from django.utils import translation
 from django_tenants.utils import schema_context
 
-from care.audit.models import AuditEvent
+from care.imports.services.exports import export_hardship, export_members
+from care.imports.services.imports import preview_import
 from care.registers.models import ExtraField, HardshipCategory, MemberStatus
-from care.services import hardship, members
-from care.services.exports import export_hardship, export_members
-from care.services.imports import preview_import
+from care.registers.services import hardship, members
+from carehub.audit.models import AuditEvent
 
 from .conftest import logged_in
 

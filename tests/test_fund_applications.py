@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from care.audit.models import AuditEvent
 from care.fund.models import ApplicationStatus, EntryKind, LedgerEntry, StepAction
 from care.fund.services import applications, funds, ledger, payments
 from carehub.accounts.models import Role
+from carehub.audit.models import AuditEvent
 
 from .fund_data import advance, books_fixture, staff_account  # noqa: F401 (fixture)
 

@@ -19,7 +19,7 @@ from django_tenants.utils import schema_context
 
 from care.fund.models import LedgerEntry
 from care.fund.services import applications, funds, ledger, payments
-from care.services import members, nodes
+from care.registers.services import members, nodes
 
 pytestmark = pytest.mark.django_db
 HOLD = 0.5  # seconds the first payment keeps its transaction open after posting

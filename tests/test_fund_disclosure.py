@@ -14,7 +14,7 @@ from django_tenants.utils import schema_context
 from care.fund.models import AssistanceApplication, EntryKind
 from care.fund.services import disclosure, ledger, payments
 from care.registers.models import HardshipCategory
-from care.services import members
+from care.registers.services import members
 from tenants.models import UnitStatus
 
 from .conftest import client_for

@@ -8,11 +8,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from care.audit.models import AuditEvent
 from care.fund.models import ClosedPeriod, EntryKind, LedgerEntry
 from care.fund.models.append_only import AppendOnlyError
 from care.fund.services import funds, ledger, periods
-from care.services import nodes
+from care.registers.services import nodes
+from carehub.audit.models import AuditEvent
 
 from .fund_data import books_fixture  # noqa: F401 (fixture)
 

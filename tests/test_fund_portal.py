@@ -43,7 +43,7 @@ def test_fund_list_and_ledger_with_running_balance(books):
     filtered = client.get(f"/fund/{books.east.pk}/", {"direction": "in"})
     assert [entry.kind for entry in filtered.context["page"]] == ["dues"]
     fragment = client.get(f"/fund/{books.east.pk}/", {"q": "重阳"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="ledger")
-    assert fragment.templates[0].name == "care/fund/_ledger.html" and "1 entry" in fragment.content.decode()
+    assert fragment.templates[0].name == "fund/_ledger.html" and "1 entry" in fragment.content.decode()
 
 
 def test_post_income_fixing_an_inline_error_first(books):

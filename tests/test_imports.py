@@ -15,9 +15,16 @@ from django.utils import translation
 from django_tenants.utils import schema_context
 from rest_framework.authtoken.models import Token
 
-from care.audit.models import AuditEvent
-from care.imports.columns import MEMBER_COLUMNS
-from care.imports.rows import MemberRows
+from care.imports.services.columns import MEMBER_COLUMNS
+from care.imports.services.imports import (
+    ImportReport,
+    RowOutcome,
+    commit_batch,
+    commit_import,
+    preview_import,
+    stage_import,
+)
+from care.imports.services.rows import MemberRows
 from care.registers.models import (
     ExtraField,
     HardshipCategory,
@@ -27,15 +34,8 @@ from care.registers.models import (
     MemberStatus,
     StatusChange,
 )
-from care.services import hardship, members, nodes
-from care.services.imports import (
-    ImportReport,
-    RowOutcome,
-    commit_batch,
-    commit_import,
-    preview_import,
-    stage_import,
-)
+from care.registers.services import hardship, members, nodes
+from carehub.audit.models import AuditEvent
 
 from .conftest import logged_in as logged_in_any_language
 

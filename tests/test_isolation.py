@@ -7,7 +7,7 @@ from django_tenants.utils import schema_context
 
 from care.registers.models import Member
 from tenants.models import UnitEvent
-from tenants.services import change_status
+from tenants.services.onboarding import change_status
 
 from .conftest import PASSWORD, client_for, logged_in
 
@@ -142,7 +142,7 @@ def test_archived_unit_answers_404_everywhere(alpha):
 
 
 def test_invitation_link_of_unit_a_is_unknown_at_unit_b(db, beta):
-    from tenants.services import base_url, onboard_unit
+    from tenants.services.onboarding import base_url, onboard_unit
 
     result = onboard_unit(None, slug="gamma", name="Gamma", kind="other", admin_email="first@gamma.test")
     path = result.invitation_url.removeprefix(base_url("gamma.localhost"))

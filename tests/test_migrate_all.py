@@ -19,7 +19,7 @@ from django_tenants.signals import schema_migrated
 
 import carehub.accounts.migrations as real_migrations
 from tenants import migrate_all
-from tenants.services import onboard_unit
+from tenants.services.onboarding import onboard_unit
 
 from .test_template_schema import NEW_MIGRATION, accounts_with_new_migration, has_column  # noqa: F401
 

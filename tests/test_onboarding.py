@@ -10,7 +10,7 @@ from django_tenants.utils import schema_context, schema_exists
 from carehub.accounts.models import Invitation, Role, User
 from tenants import presets
 from tenants.models import Domain, Unit, UnitEvent, UnitStatus
-from tenants.services import base_url, change_status, onboard_unit
+from tenants.services.onboarding import base_url, change_status, onboard_unit
 
 from .conftest import client_for
 

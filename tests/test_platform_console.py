@@ -6,12 +6,12 @@ import pytest
 from django.utils import timezone, translation
 from django_tenants.utils import schema_context
 
-from billing.usage import record_usage
+from billing.services.usage import record_usage
 from care.programme.models import CareTask, Rule, TaskKind
-from care.services import members
-from tenants import tokens
-from tenants.health import unit_health
+from care.registers.services import members
 from tenants.models import Unit
+from tenants.services import tokens
+from tenants.services.health import unit_health
 
 from .billing_data import subscribed
 from .conftest import client_for, logged_in

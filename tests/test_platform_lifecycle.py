@@ -13,10 +13,10 @@ from django.core.files.storage import default_storage
 from django.utils import timezone, translation
 from django_tenants.utils import schema_context, schema_exists
 
-from care.services import members
-from tenants import lifecycle
+from care.registers.services import members
 from tenants.models import Domain, Unit, UnitEvent, UnitExport
-from tenants.services import change_status
+from tenants.services import lifecycle
+from tenants.services.onboarding import change_status
 from tenants.tasks import export_unit, request_export
 
 from .conftest import client_for, logged_in

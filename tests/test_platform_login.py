@@ -6,8 +6,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import translation
 
-from carehub.accounts import two_factor
 from tenants.models import OperatorDevice
+from tenants.portal import two_factor
 
 from .conftest import PASSWORD, client_for, logged_in
 from .platform_data import CONSOLE, operator

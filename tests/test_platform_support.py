@@ -7,9 +7,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 from django_tenants.utils import schema_context
 
-from care.audit.models import AuditEvent
-from tenants import support
+from carehub.audit.models import AuditEvent
 from tenants.models import SupportConsent, UnitEvent
+from tenants.services import support
 
 from .conftest import client_for, logged_in
 from .platform_data import console_client, operator

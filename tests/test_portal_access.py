@@ -11,10 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from care.audit.models import AuditEvent
 from care.registers.models import Evidence, ExtraField, HardshipCategory, HardshipEntry, Member, Node, StaffScope
-from care.services import extra_fields, hardship, members, nodes, staff
+from care.registers.services import extra_fields, hardship, members, nodes, staff
 from carehub.accounts.models import Role, User
+from carehub.audit.models import AuditEvent
 
 from .conftest import PASSWORD, Staff, logged_in
 

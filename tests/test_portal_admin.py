@@ -7,11 +7,11 @@ from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from care.audit.models import AuditEvent
-from care.audit.services import source
 from care.registers.models import ExtraField
-from care.services import members
+from care.registers.services import members
 from carehub.accounts.models import Invitation, User
+from carehub.audit.models import AuditEvent
+from carehub.audit.services import source
 from tenants.models import Unit
 
 from . import test_portal_access as shared

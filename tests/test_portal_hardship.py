@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from care.registers.models import HardshipEntry
-from care.services import hardship
+from care.registers.services import hardship
 
 from . import test_portal_access as shared
 from .test_portal_access import portal

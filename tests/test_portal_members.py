@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from care.registers.models import Member
-from care.services import extra_fields, hardship, members
+from care.registers.services import extra_fields, hardship, members
 
 from . import test_portal_access as shared
 from .test_portal_access import portal

@@ -5,7 +5,7 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from care.registers.models import Node
-from care.services import members, nodes
+from care.registers.services import members, nodes
 
 from . import test_portal_access as shared
 from .test_portal_access import portal

@@ -8,12 +8,12 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
-from care.audit.models import AuditEvent
 from care.programme.calendar import lunar_to_solar
 from care.programme.models import CareTask, Greeting, ProgrammeSettings, Rule, TaskStatus
 from care.programme.presets import preset_rules
 from care.programme.services import events, pairing, records, rules, runs
 from care.programme.services.tasks import in_state
+from carehub.audit.models import AuditEvent
 
 from .programme_data import add, make_programme
 

@@ -8,7 +8,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
-from care.audit.models import AuditEvent
 from care.programme.calendar import unit_today
 from care.programme.models import (
     CareTask,
@@ -22,6 +21,7 @@ from care.programme.models import (
     Visit,
 )
 from care.programme.portal.forms import RuleForm
+from carehub.audit.models import AuditEvent
 
 from .api_data import media_fixture  # noqa: F401 (fixture)
 from .conftest import client_for, logged_in

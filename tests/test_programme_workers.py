@@ -10,12 +10,12 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from care.audit.models import AuditEvent
 from care.programme import tasks
 from care.programme.models import CareTask, Greeting
 from care.programme.services import runs
 from care.registers.models import Member
-from care.services import members
+from care.registers.services import members
+from carehub.audit.models import AuditEvent
 from carehub.tasks import for_each_active_unit
 
 pytestmark = pytest.mark.django_db

@@ -8,11 +8,11 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from care import access
-from care.audit.models import AuditEvent
-from care.audit.services import source
+from care.registers import access
 from care.registers.models import HardshipCategory, Member, MemberStatus, Node, ReviewOutcome
-from care.services import hardship, members, nodes
+from care.registers.services import hardship, members, nodes
+from carehub.audit.models import AuditEvent
+from carehub.audit.services import source
 
 
 @pytest.fixture(autouse=True)

@@ -10,9 +10,9 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from openpyxl import load_workbook
 
-from care.audit.models import AuditEvent
 from care.reports.models import ReportKind, ReportRun, RunStatus
-from care.reports.services import render_run, request_report
+from care.reports.services.runs import render_run, request_report
+from carehub.audit.models import AuditEvent
 
 from .api_data import V1, anonymous_api, assert_error, session_api, token_api, token_for
 from .conftest import logged_in

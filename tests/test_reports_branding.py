@@ -11,10 +11,10 @@ from django.utils import translation
 from django_tenants.utils import schema_context
 from pypdf import PdfReader
 
-from care.audit.models import AuditEvent
-from care.reports import branding
 from care.reports.models import ReportKind, ReportRun
-from care.reports.services import render_run, request_report
+from care.reports.services import branding
+from care.reports.services.runs import render_run, request_report
+from carehub.audit.models import AuditEvent
 from carehub.uploads import LOGO
 from notifications.services.settings import set_own_account
 

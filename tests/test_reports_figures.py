@@ -14,9 +14,9 @@ from care.fund.services import funds, ledger
 from care.programme.models import Visit
 from care.programme.services import records
 from care.registers.models import HardshipCategory
+from care.registers.services import hardship
 from care.reports.models import ReportKind, ReportRun, RunStatus
-from care.reports.services import render_run, request_report
-from care.services import hardship
+from care.reports.services.runs import render_run, request_report
 
 from .fund_data import MEMBER_NAME, MEMBER_PHONE, WEST_NAME, WEST_PHONE, advance, make_books
 
@@ -122,7 +122,7 @@ def test_same_period_and_data_give_the_same_numbers(books):
 
 
 def test_a_failed_render_is_recorded_and_counted_for_the_console(books):
-    from care.reports.health import failed_render_count
+    from care.reports.services.health import failed_render_count
 
     since = timezone.now()
     run = request_report(books.admin, kind=ReportKind.FUND, period="year", year=YEAR)

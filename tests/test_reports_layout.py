@@ -14,9 +14,9 @@ from weasyprint.formatting_structure import boxes
 from weasyprint.html import UA_STYLESHEET
 
 from care.fund.services import ledger
-from care.reports import render as rendering
 from care.reports.models import ReportKind
-from care.reports.services import request_report
+from care.reports.services import render as rendering
+from care.reports.services.runs import request_report
 from carehub import pdf
 
 from .fund_data import make_books

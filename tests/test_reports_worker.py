@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from care.reports import tasks
 from care.reports.models import ReportKind, ReportRun, RunStatus
-from care.reports.services import request_report
+from care.reports.services.runs import request_report
 from carehub.celery import app, route_by_app
 
 from .test_programme_workers import in_thread

@@ -24,15 +24,16 @@ from django.urls import URLPattern, URLResolver
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from care.audit.models import AuditEvent
 from care.fund.services import applications, disclosure, funds, ledger
+from care.imports.services import imports
 from care.programme.models import CareTask, Rule, TaskKind, TaskStatus
 from care.programme.services import pairing, records, rules
 from care.registers.models import HardshipCategory
+from care.registers.services import extra_fields, hardship, members, nodes, staff
 from care.reports.models import ReportKind, ReportRun, RunStatus
-from care.services import extra_fields, hardship, imports, members, nodes, staff
 from carehub import urls_tenant
 from carehub.accounts.models import Role
+from carehub.audit.models import AuditEvent
 from notifications.models import Category, Notice
 from notifications.services import optouts, outbox, templates, windows
 from tenants.models import UnitExport

@@ -272,7 +272,7 @@ def test_a_web_server_that_cannot_start_stops_everything(database_url, tmp_path)
 
 # --- port ----------------------------------------------------------------------------------------------------
 
-BASE_URL = ("import django; django.setup(); from tenants.services import base_url; "
+BASE_URL = ("import django; django.setup(); from tenants.services.onboarding import base_url; "
             "print(base_url('alpha.localhost'))")
 
 

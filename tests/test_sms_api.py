@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from care.registers.models import Member
-from care.services import members
+from care.registers.services import members
 from notifications.models import Category, Message, Notice, OptOut, Status
 from notifications.services import optouts
 

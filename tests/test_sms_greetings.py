@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from care.programme.calendar import unit_today
 from care.programme.models import Greeting, GreetingStatus, Rule
 from care.programme.services.runs import run_daily
-from care.services import members
+from care.registers.services import members
 from notifications.models import Message, Status
 from notifications.services import templates
 from notifications.services.greetings import queue_due_greetings

@@ -5,9 +5,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from notifications.models import Category, Message, OptOut, OptOutScope, OptOutSource, Status
-from notifications.relay import relay
 from notifications.services import optouts
 from notifications.services.outbox import Row, queue_many
+from notifications.services.relay import relay
 
 from . import sms_gateway as sms
 from .sms_core_data import add_member, at, ready_to_send

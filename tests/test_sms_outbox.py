@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from care.services import members
+from care.registers.services import members
 from notifications import crypto
 from notifications.models import Category, Message, SendWindow, SmsSettings, Status
 from notifications.services import settings as sms_settings

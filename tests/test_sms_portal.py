@@ -7,7 +7,7 @@ from django.test import override_settings
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from care.services import members
+from care.registers.services import members
 from notifications.models import Category, Message, Notice, OptOut, SmsSettings, Status, Template
 
 from . import sms_gateway as sms

@@ -13,8 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.conf import settings
 
-from notifications import ratelimit, relay
+from notifications import ratelimit
 from notifications.models import Category, Status
+from notifications.services import relay
 from notifications.services.outbox import Row, queue_many
 
 from . import sms_gateway as sms

@@ -12,10 +12,11 @@ from django_tenants.utils import schema_context
 
 from billing.models import UsageRecord
 from care.programme.models import CareTask, TaskKind
-from care.services import members
+from care.registers.services import members
 from carehub.tasks import for_each_active_unit
-from notifications import leases, relay
+from notifications import leases
 from notifications.models import Category, Message, OptOut, OptOutSource, Status
+from notifications.services import relay
 from notifications.services.outbox import Row, queue_many
 from notifications.tasks import relay_unit
 

@@ -18,11 +18,10 @@ import notifications
 from care.programme.calendar import unit_time_zone, unit_today
 from care.programme.models import CareTask, TaskStatus
 from care.programme.services import events, pairing, runs, tasks
-from care.services import members
+from care.registers.services import members
 from carehub.celery import app
-from notifications import reminders
 from notifications.models import Category, Message, Status
-from notifications.services import outbox
+from notifications.services import outbox, reminders
 from notifications.services.settings import update_settings
 
 from .conftest import Staff
@@ -148,7 +147,7 @@ class TestDigestTime:
 
     def test_scheduled_hourly_on_the_sms_queue(self):
         entry = settings.CELERY_BEAT_SCHEDULE["sms-staff-digests"]
-        assert entry["task"] == reminders.fan_out_digests.name == "notifications.reminders.fan_out_digests"
+        assert entry["task"] == reminders.fan_out_digests.name == "notifications.services.reminders.fan_out_digests"
         from carehub.celery import route_by_app
 
         assert route_by_app(reminders.daily_digests.name, (), {}, {}) == {"queue": "sms"}
@@ -235,7 +234,7 @@ def test_a_fresh_worker_registers_every_sms_task():
         if ".migrations" not in module.name:
             importlib.import_module(module.name)
     defined = sorted(name for name in app.tasks if name.startswith("notifications."))
-    assert {"notifications.reminders.daily_digests", "notifications.tasks.relay_unit"} <= set(defined)
+    assert {"notifications.services.reminders.daily_digests", "notifications.tasks.relay_unit"} <= set(defined)
     script = ("import json; from carehub.celery import app; import django; django.setup(); "
               "app.loader.import_default_modules(); "  # what a worker does at start: autodiscovery
               "print(json.dumps(sorted(name for name in app.tasks if name.startswith('notifications.'))))")

@@ -12,10 +12,11 @@ from django_tenants.utils import schema_context
 
 from billing.models import UsageRecord
 from care.programme.models import CareTask, TaskKind
-from notifications import leases, relay
+from notifications import leases
 from notifications.models import Category, Message, Status
 from notifications.providers import Sender, provider_for
 from notifications.sandbox.callbacks import signed
+from notifications.services import relay
 from notifications.services.outbox import Row, queue_many
 from notifications.tasks import wake_units
 

@@ -9,10 +9,10 @@ from django_tenants.utils import schema_context
 from billing.models import UsageRecord
 from care.programme.models import CareTask, TaskKind
 from notifications.models import Category, Message, OptOut, OptOutScope, OptOutSource, Status
-from notifications.relay import relay
 from notifications.sandbox.callbacks import signed
 from notifications.services import settings as sms_settings
 from notifications.services.outbox import Row, queue_many
+from notifications.services.relay import relay
 
 from . import sms_gateway as sms
 from .sms_core_data import add_member, at, ready_to_send

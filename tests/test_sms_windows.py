@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from care.audit.models import AuditEvent
+from carehub.audit.models import AuditEvent
 from notifications.models import Category, Message, SendWindow, Status
 from notifications.services import optouts, windows
 from notifications.services import settings as sms_settings

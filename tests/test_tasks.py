@@ -13,7 +13,7 @@ from carehub.accounts import tasks as account_tasks
 from carehub.accounts.models import User
 from carehub.tasks import PublicSchemaError, for_each_active_unit
 from tenants.models import UnitEvent
-from tenants.services import change_status
+from tenants.services.onboarding import change_status
 
 from . import tasks
 

@@ -13,7 +13,7 @@ from django.test import override_settings
 from django_tenants.management.commands.migrate_schemas import MigrateSchemasCommand
 
 import carehub.accounts.migrations as real_migrations
-from tenants.services import onboard_unit
+from tenants.services.onboarding import onboard_unit
 
 NEW_MIGRATION = '''
 from django.db import migrations, models

@@ -14,7 +14,7 @@ from django_tenants.utils import schema_context
 from care.fund.models import Attachment
 from care.programme.models import VisitPhoto
 from care.registers.models import Evidence, ImportBatch
-from care.reports import branding
+from care.reports.services import branding
 from carehub import uploads
 from carehub.uploads import DOCUMENT, LOGO, PHOTO, SPREADSHEET, check_upload
 

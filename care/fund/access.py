@@ -1,4 +1,4 @@
-"""Who may see and do what with the care funds. Builds on care.access (scope = a node's subtree).
+"""Who may see and do what with the care funds. Builds on care.registers.access (scope = a node's subtree).
 
 - Reading: funds kept by organisations in one's subtree, their ledgers and disclosures; applications of
   members in one's subtree. Outside it an object does not exist (404).
@@ -22,9 +22,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from care import access
 from care.fund.models import ApplicationStatus as S
 from care.fund.models import AssistanceApplication, Fund, LedgerEntry
+from care.registers import access
 from care.registers.models import Member, Node
 from carehub.accounts.models import Role
 

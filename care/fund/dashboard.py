@@ -1,4 +1,4 @@
-"""The fund's tiles on the unit's dashboard (care.views.dashboard), counted within the user's scope."""
+"""The fund's tiles on the unit's dashboard (care.reports.portal.home.dashboard), counted within the user's scope."""
 
 from decimal import Decimal
 

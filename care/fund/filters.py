@@ -4,8 +4,8 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from care import access
 from care.fund.models import ApplicationStatus, AssistanceApplication, EntryKind, LedgerEntry
+from care.registers import access
 from care.registers.models import SENSITIVE_CATEGORIES, HardshipCategory
 
 DIRECTIONS = [("in", _("Money in")), ("out", _("Money out"))]

@@ -1,4 +1,4 @@
-"""A member's assistance for their profile's timeline (care.portal.timeline): every step of their applications,
+"""A member's assistance for their profile's timeline (care.registers.portal.timeline): every step of their applications,
 and ledger entries naming them outside applications (visit gifts, death care, donations). Given as the
 fields of timeline items so that module needs no import of ours at load time. Three queries."""
 

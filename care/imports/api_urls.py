@@ -1,8 +1,8 @@
-"""The import and export API, under /api/v1/imports/ (see care.imports.api)."""
+"""The import and export API, under /api/v1/imports/ (see care.imports.api.views)."""
 
 from django.urls import path
 
-from care.imports import api
+from care.imports.api import views as api
 
 app_name = "imports-api"
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from care.imports import views
+from care.imports.portal import views
 
 app_name = "imports"
 

@@ -3,9 +3,9 @@ horizon, escalate overdue tasks), fanned out by beat to every active unit. Idemp
 
 from django.db import connection
 
-from care.audit.models import Source
-from care.audit.services import source
 from care.programme.services.runs import run_daily
+from carehub.audit.models import Source
+from carehub.audit.services import source
 from carehub.celery import app
 from carehub.tasks import PlatformTask, UnitTask, for_each_active_unit
 

@@ -1,4 +1,4 @@
-"""A member's care for their profile's timeline (care.portal.timeline): life events, visits, talks (never their
+"""A member's care for their profile's timeline (care.registers.portal.timeline): life events, visits, talks (never their
 confidential notes), pairings and commendations. Given as the fields of timeline items, so that module needs no
 import of ours at load time. Six queries whatever the length of the history."""
 

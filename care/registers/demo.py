@@ -24,7 +24,7 @@ from itertools import accumulate
 from care.registers.demo_ledger import DemoEntry, DemoStatus, hardship_entries, status_history
 from care.registers.demo_trees import DemoTree, NodeSpec, tree_for
 from care.registers.models import ExtraFieldKind, Member, MemberStatus, Sex
-from care.services.members import initials
+from care.registers.services.members import initials
 
 # (surname, relative frequency): national frequencies, with 于 孙 姜 曲 丛 宫 隋 boosted as in Dalian.
 SURNAMES = [

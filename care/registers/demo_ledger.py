@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 from care.registers.models import HardshipCategory as Cat
 from care.registers.models import HardshipLevel, MemberStatus, ReviewOutcome
-from care.services.hardship import REVIEW_MONTHS, add_months
+from care.registers.services.hardship import REVIEW_MONTHS, add_months
 
 LEDGER_DAYS = 730  # entries opened over the past two years
 CITIES = ["上海", "北京", "深圳", "广州", "沈阳", "青岛", "天津", "杭州", "苏州", "烟台", "长春", "哈尔滨"]

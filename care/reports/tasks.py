@@ -12,9 +12,9 @@ bench/reports.py.)"""
 
 from django.db import connection
 
-from care.audit.models import Source
-from care.audit.services import source
-from care.reports.services import RENDER_TIME_LIMIT, render_run
+from care.reports.services.runs import RENDER_TIME_LIMIT, render_run
+from carehub.audit.models import Source
+from carehub.audit.services import source
 from carehub.celery import app
 from carehub.pdf import PdfError
 from carehub.tasks import UnitTask

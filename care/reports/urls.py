@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from care.reports import views
+from care.reports.portal import views
 
 app_name = "reports"
 

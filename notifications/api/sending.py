@@ -9,9 +9,9 @@ from rest_framework.response import Response
 from rest_framework.status import HTTP_201_CREATED
 from rest_framework.views import APIView
 
-from care.api.base import ApiSourceMixin, CareViewSet
 from care.registers.models import Member
-from notifications import queries
+from carehub.api.base import ApiSourceMixin, CareViewSet
+from notifications import access as queries
 from notifications.api.serializers import (
     AudienceSerializer,
     MessageSerializer,

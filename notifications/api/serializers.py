@@ -1,15 +1,15 @@
 """Shapes of the SMS API. Request serializers check types only; notifications.services judges the values, and
-their errors reach the client in the common error format (care.api.errors)."""
+their errors reach the client in the common error format (carehub.api.errors)."""
 
 from django.conf import settings
 from django.db.models import Count
 from rest_framework import serializers
 
-from care import access
-from care.api.base import ScopedPrimaryKeyField
-from care.api.serializers import MemberRefSerializer
 from care.fund.api.serializers import named_choice
 from care.programme.api.serializers import StaffRefSerializer
+from care.registers import access
+from care.registers.api.serializers import MemberRefSerializer
+from carehub.api.base import ScopedPrimaryKeyField
 from notifications.models import (
     Category,
     Message,

@@ -8,8 +8,8 @@ from rest_framework.response import Response
 from rest_framework.status import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from rest_framework.views import APIView
 
-from care.api.base import ApiSourceMixin, CareViewSet
-from care.api.permissions import AdminsMayChange, AdminsOnly
+from carehub.api.base import ApiSourceMixin, CareViewSet
+from carehub.api.permissions import AdminsMayChange, AdminsOnly
 from notifications import rendering
 from notifications.api.serializers import (
     SmsSettingsSerializer,

@@ -7,8 +7,8 @@ from rest_framework import mixins
 from rest_framework.response import Response
 from rest_framework.status import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from care.api.base import CareViewSet
-from notifications import queries
+from carehub.api.base import CareViewSet
+from notifications import access as queries
 from notifications.api.serializers import SendWindowSerializer, SendWindowUpdateSerializer, SendWindowWriteSerializer
 from notifications.services import windows
 

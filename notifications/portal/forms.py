@@ -1,5 +1,5 @@
 """Forms of the SMS pages. They collect values; notifications.services validates them with the rules the API
-applies, and their errors are shown next to the fields (care.portal.common.show_errors)."""
+applies, and their errors are shown next to the fields (carehub.portal.common.show_errors)."""
 
 from django import forms
 from django.conf import settings

@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from care import access
-from care.portal.common import NOT_DONE, attempt, page_of, vary_on_htmx, wants_fragment
-from care.portal.member_forms import MemberListFilter
-from notifications import queries
+from care.registers import access
+from care.registers.portal.member_forms import MemberListFilter
+from carehub.portal.common import NOT_DONE, attempt, page_of, vary_on_htmx, wants_fragment
+from notifications import access as queries
 from notifications.models import OptOutSource, Status
 from notifications.portal.forms import ComposeForm, OptOutForm, OutboxFilterForm
 from notifications.services import notices, optouts, templates

@@ -13,12 +13,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from care import access
-from care.portal.common import NOT_DONE, attempt, show_errors
+from care.registers import access
+from carehub.portal.common import NOT_DONE, attempt, show_errors
 from notifications import rendering
+from notifications.access import visible_messages
 from notifications.models import Category, Template
 from notifications.portal.forms import AccountForm, SettingsForm, TemplateForm
-from notifications.queries import visible_messages
 from notifications.sandbox import sandbox_inbox
 from notifications.services import settings as sms_settings
 from notifications.services import templates as service

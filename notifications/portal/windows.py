@@ -8,9 +8,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from care import access
-from care.portal.common import NOT_DONE, attempt, page_of
-from notifications import queries
+from care.registers import access
+from carehub.portal.common import NOT_DONE, attempt, page_of
+from notifications import access as queries
 from notifications.portal.forms import WindowForm
 from notifications.services import windows
 

@@ -18,13 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.models import Metric
-from billing.usage import record_usage_many
-from care.audit.services import record
+from billing.services.usage import record_usage_many
 from care.programme.calendar import unit_today
 from care.programme.models import CareTask, Rule, RuleVersion, TaskKind, TaskStatus, Trigger
 from care.programme.services.generation import node_secretaries_sql
 from care.registers.models import Member
 from carehub.accounts.models import Role, User
+from carehub.audit.services import record
 from notifications.models import STATUS_RANK, Message, OptOutScope, OptOutSource, Status
 from notifications.providers.base import INVALID_NUMBER, NOT_MOBILE, OPTED_OUT
 from notifications.services.optouts import record_opt_out
@@ -206,6 +206,6 @@ def _follow_up(message: Message) -> None:
 
 def meter(unit, rows) -> None:
     """Count sent segments for billing: `rows` are (message id, segments); once per message however often
-    (billing.usage ignores a source key it has). One statement for all rows."""
+    (billing.services.usage ignores a source key it has). One statement for all rows."""
     day, schema = unit_today(), connection.schema_name
     record_usage_many(unit, Metric.SMS_SEGMENTS, [(segments, f"sms:{schema}:{pk}", day) for pk, segments in rows])

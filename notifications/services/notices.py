@@ -16,11 +16,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from care import access
-from care.audit.services import record
-from care.filters import MemberFilter
-from care.portal.common import forget_built_fields
+from care.registers import access
+from care.registers.filters import MemberFilter
 from care.registers.models import MemberStatus
+from carehub.audit.services import record
+from carehub.portal.common import forget_built_fields
 from notifications import rendering, segments
 from notifications.models import Category, Notice
 from notifications.segments import Count
@@ -33,7 +33,7 @@ GONE = (MemberStatus.DECEASED, MemberStatus.MOVED_OUT)
 
 
 class NoticeFilter(MemberFilter):
-    """The member list's filter (care.filters), limited to the members and organisations `actor` may see."""
+    """The member list's filter (care.registers.filters), limited to the members and organisations `actor` may see."""
 
     def __init__(self, data, *, actor):
         super().__init__(data, queryset=access.visible_members(actor), request=SimpleNamespace(user=actor))

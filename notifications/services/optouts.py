@@ -5,7 +5,7 @@ What an opt-out covers: "greetings" only greetings; "all" greetings and notices.
 covered by a member's opt-out recorded by staff (a staff phone may be a member's proxy phone too), but a STOP
 reply or a carrier block covers everything sent to that phone: the person asked the channel itself.
 
-Scope (notifications.queries.visible_opt_outs): staff see and change the opt-outs of their subtree's members and
+Scope (notifications.access.visible_opt_outs): staff see and change the opt-outs of their subtree's members and
 the phone-only ones on their members' phones. Staff of a subtree record opt-outs only on phones their members or
 their proxies use, always for a member (so their note never shows in another subtree sharing the phone); a phone
 whose opt-out in force belongs elsewhere is refused without telling whose it is."""
@@ -16,10 +16,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from care import access
-from care.audit.services import record
+from care.registers import access
+from carehub.audit.services import record
 from carehub.phones import normalise_phone
-from notifications import queries
+from notifications import access as queries
 from notifications.models import Category, Message, OptOut, OptOutScope, OptOutSource, Status
 
 CHANNEL_SOURCES = {OptOutSource.REPLY, OptOutSource.PROVIDER}

@@ -8,10 +8,10 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from billing.limits import unit_has_feature
 from billing.models import Feature
-from care import access
-from care.audit.services import diff, record, snapshot
+from billing.services.limits import unit_has_feature
+from care.registers import access
+from carehub.audit.services import diff, record, snapshot
 from carehub.phones import normalise_phone
 from notifications import crypto
 from notifications.models import SmsSettings

@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from care import access
-from care.audit.services import diff, record, snapshot
+from care.registers import access
+from carehub.audit.services import diff, record, snapshot
 from notifications import rendering, segments
 from notifications.models import Category, Template
 from notifications.services.settings import get_settings

@@ -11,10 +11,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from care import access
-from care.audit.services import diff, record, snapshot
 from care.programme.calendar import unit_time_zone
+from care.registers import access
 from care.registers.models import Member
+from carehub.audit.services import diff, record, snapshot
 from notifications.models import SendWindow, SmsSettings
 from notifications.services.settings import parse_time
 

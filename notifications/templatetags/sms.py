@@ -3,7 +3,7 @@ profile (opt-out in force, sending window, links to change them), so the registe
 
 from django import template
 
-from care import access
+from care.registers import access
 from notifications.portal.texts import sandbox_enabled
 from notifications.services.optouts import member_opt_out
 from notifications.services.windows import window_of

@@ -54,7 +54,7 @@ TENANT_APPS = [
     "carehub.accounts",
     "django.contrib.sessions",
     "care.registers",
-    "care.audit",
+    "carehub.audit",
     "care.programme",
     "care.fund",
     "care.reports",
@@ -104,7 +104,7 @@ CACHES = {
 
 MIDDLEWARE = [
     "carehub.health.HealthCheckMiddleware",  # before tenant routing: probes come by pod IP
-    "care.api.errors.ApiErrorMiddleware",  # any error under /api/ in the API's JSON format, whoever answered it
+    "carehub.api.errors.ApiErrorMiddleware",  # any error under /api/ in the API's JSON format, whoever answered it
     "django_tenants.middleware.main.TenantMainMiddleware",
     "carehub.middleware.UnitStatusMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -131,7 +131,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "carehub.context_processors.unit",
-                "billing.context_processors.subscription_notice",
+                "billing.portal.context_processors.subscription_notice",
             ],
         },
     }
@@ -235,21 +235,21 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"noreply@{CAREHUB_BASE_DOMAI
 # REST API (care.api). Token authentication comes first so that an anonymous request gets 401 with a
 # WWW-Authenticate header; tokens live in each unit's schema, so a token of one unit means nothing at another.
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "care.api.schema.CareAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "carehub.api.schema.CareAutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["care.api.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["carehub.api.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "care.api.pagination.PagePagination",
+    "DEFAULT_PAGINATION_CLASS": "carehub.api.pagination.PagePagination",
     "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "care.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "carehub.api.errors.exception_handler",
     # Obtaining a token with a password is the one place to slow down password guessing.
     "DEFAULT_THROTTLE_RATES": {"token": "20/minute"},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -264,14 +264,14 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,  # read-only fields stay out of request bodies
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "care.api.schema.tighten"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "carehub.api.schema.tighten"],
     "ENUM_NAME_OVERRIDES": {
         "NodeKindEnum": "care.registers.models.NodeKind",
         "ExtraFieldKindEnum": "care.registers.models.ExtraFieldKind",
         "MemberStatusEnum": "care.registers.models.MemberStatus",
         "HardshipCategoryEnum": "care.registers.models.HardshipCategory",
         "RoleEnum": "carehub.accounts.models.Role",
-        "SourceEnum": "care.audit.models.Source",
+        "SourceEnum": "carehub.audit.models.Source",
     },
 }
 
@@ -292,7 +292,7 @@ CELERY_BEAT_SCHEDULE = {
     "billing-draft-invoices": {"task": "billing.tasks.draft_monthly_invoices",
                                "schedule": crontab(minute=0, hour=17, day_of_month=1)},
     # Staff digest SMS: hourly, each unit queues it once a day at the start of its own sending window.
-    "sms-staff-digests": {"task": "notifications.reminders.fan_out_digests", "schedule": crontab(minute=5)},
+    "sms-staff-digests": {"task": "notifications.services.reminders.fan_out_digests", "schedule": crontab(minute=5)},
     # The SMS relay: every unit's due outbox rows, lost dispatches and expired claims (on-commit dispatch is
     # only the fast path; this finds whatever it missed).
     "sms-relay": {"task": "notifications.tasks.fan_out_relay", "schedule": 30},

@@ -2,13 +2,13 @@
 
 from django.urls import include, path
 
-from care import views as care_views
+from care.reports.portal import home as care_views
 
 urlpatterns = [
     path("", care_views.dashboard, name="home"),
     path("accounts/", include("carehub.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("registers/", include("care.portal.urls")),
+    path("registers/", include("care.registers.urls")),
     path("imports/", include("care.imports.urls")),
     path("programme/", include("care.programme.urls")),
     path("fund/", include("care.fund.urls")),
@@ -21,5 +21,5 @@ urlpatterns = [
     path("api/v1/imports/", include("care.imports.api_urls")),
     path("api/v1/programme/", include("care.programme.api_urls")),
     path("api/v1/fund/", include("care.fund.api_urls")),
-    path("api/", include("care.api.urls")),
+    path("api/", include("care.registers.api_urls")),
 ]

@@ -4,8 +4,8 @@ the fund (admins, secretaries, treasurers); the services decide the rest per obj
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 
-from care.api.base import CareViewSet
 from care.fund import access
+from carehub.api.base import CareViewSet
 
 
 class FundActorsMayChange(BasePermission):

@@ -9,9 +9,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from care import access as register_access
-from care.api.base import ScopedPrimaryKeyField
-from care.api.serializers import MemberRefSerializer, NodeRefSerializer
 from care.fund import access
 from care.fund.models import (
     ApplicationStatus,
@@ -30,7 +27,10 @@ from care.fund.models import (
 )
 from care.fund.money import MAX_DIGITS
 from care.fund.services.disclosure import general_category
+from care.registers import access as register_access
+from care.registers.api.serializers import MemberRefSerializer, NodeRefSerializer
 from care.registers.models import HardshipCategory, NodeKind
+from carehub.api.base import ScopedPrimaryKeyField
 
 
 class MoneyField(serializers.DecimalField):

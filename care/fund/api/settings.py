@@ -9,7 +9,6 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.status import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from care.api.permissions import AdminsMayChange, AdminsOnly
 from care.fund import access
 from care.fund.api.base import FundViewSetBase
 from care.fund.api.serializers import (
@@ -22,6 +21,7 @@ from care.fund.api.serializers import (
 from care.fund.models import CostShareRule, DisclosureLink, MemberAccount
 from care.fund.services import disclosure, funds
 from carehub.accounts.models import User
+from carehub.api.permissions import AdminsMayChange, AdminsOnly
 
 
 @extend_schema_view(create=extend_schema(request=CostShareRuleSerializer, responses={201: CostShareRuleSerializer}))

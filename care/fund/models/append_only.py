@@ -1,7 +1,7 @@
 """Records that are written once and never changed: the ledger, closed periods, the steps of an application.
 
 Corrections are new records (a reversing entry), so the history can always be read back as it happened. The
-guard is in the model layer, like the audit trail's (care.audit.models.AuditEvent).
+guard is in the model layer, like the audit trail's (carehub.audit.models.AuditEvent).
 """
 
 from django.db import models

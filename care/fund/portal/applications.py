@@ -11,14 +11,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from care import access as register_access
 from care.fund import access
 from care.fund.filters import ApplicationFilter
 from care.fund.models import ApplicationStatus, Attachment
 from care.fund.portal.forms import ApplicationForm, ApproveForm, NoteForm, PayForm, RejectForm, UploadForm
 from care.fund.services import applications, payments
-from care.portal.common import page_of, show_errors
+from care.registers import access as register_access
 from care.registers.models import Member
+from carehub.portal.common import page_of, show_errors
 
 ACTION_FORMS = {"submit": NoteForm, "verify": NoteForm, "approve": ApproveForm, "reject": RejectForm, "pay": PayForm}
 DONE = {"submit": gettext_lazy("The application was submitted."), "verify": gettext_lazy("The facts are verified."),
@@ -35,7 +35,7 @@ def inbox(request):
     if box == "mine":
         visible = access.awaiting(request.user, visible)
     filterset = ApplicationFilter(request.GET, queryset=visible, request=request)
-    return render(request, "care/fund/applications.html", {
+    return render(request, "fund/applications.html", {
         "box": box, "filter": filterset, "page": page_of(request, filterset.qs.order_by("-updated_at", "-pk")),
         "sight": access.sight_of(request.user)})
 
@@ -62,7 +62,7 @@ def apply(request):
             drafted = application.status == ApplicationStatus.DRAFT
             messages.success(request, _("The draft is saved.") if drafted else DONE["submit"])
             return redirect("fund:application", pk=application.pk)
-    return render(request, "care/fund/apply.html", {"form": form, "member": member})
+    return render(request, "fund/apply.html", {"form": form, "member": member})
 
 
 def _visible(request, pk):
@@ -83,7 +83,7 @@ def _page(request, application, forms=None, status=200):
     initial = {"approve": {"amount": application.amount_approved or application.amount_requested}}
     action_forms = {name: forms.get(name) or ACTION_FORMS[name](initial=initial.get(name), prefix=name)
                     for name in actions if name in ACTION_FORMS}
-    return render(request, "care/fund/application.html", {
+    return render(request, "fund/application.html", {
         "application": application, "shown": shown, "actions": actions, "forms": action_forms,
         "steps": application.steps.select_related("actor"),
         "attachments": application.attachments.select_related("uploaded_by") if shown else [],

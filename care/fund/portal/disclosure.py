@@ -16,7 +16,7 @@ from care.fund.models import DisclosureLink
 from care.fund.portal.forms import DisclosureForm
 from care.fund.portal.funds import visible_fund
 from care.fund.services import disclosure
-from care.portal.common import show_errors
+from carehub.portal.common import show_errors
 
 
 @login_required
@@ -38,7 +38,7 @@ def staff_view(request, pk):
                 return redirect(f"{reverse('fund:disclosure', args=[fund.pk])}?year={year}&month={month or ''}")
     links = [(link, request.build_absolute_uri(reverse("fund:public", args=[link.token])))
              for link in fund.disclosure_links.all()]
-    return render(request, "care/fund/disclosure.html", {
+    return render(request, "fund/disclosure.html", {
         "fund": fund, "report": disclosure.build(fund, year, month), "period": period, "link_form": link_form,
         "links": links, "keeps_books": access.may_keep_books(request.user, fund)})
 
@@ -58,7 +58,7 @@ def public(request, token):
     link = disclosure.active_link(token)
     if link is None:
         raise Http404
-    response = render(request, "care/fund/public.html", {
+    response = render(request, "fund/public.html", {
         "report": disclosure.build(link.fund, link.year, link.month), "link": link})
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex, nofollow"

@@ -7,13 +7,13 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from care import access as register_access
 from care.fund import access
 from care.fund.models import INCOME_KINDS, MANUAL_SPENDING, AssistanceApplication, Fund, LedgerEntry
-from care.portal.common import label_of
-from care.portal.member_forms import date_field, visible_categories
+from care.registers import access as register_access
 from care.registers.models import HardshipCategory, Node, NodeKind
+from care.registers.portal.member_forms import date_field, visible_categories
 from carehub.accounts.models import User
+from carehub.portal.common import label_of
 from carehub.uploads import DOCUMENT, UploadField
 
 

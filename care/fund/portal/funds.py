@@ -14,7 +14,7 @@ from care.fund.models import LedgerEntry
 from care.fund.money import format_amount
 from care.fund.portal.forms import FundForm, PeriodForm, PostingForm, ReverseForm, TransferForm, UploadForm
 from care.fund.services import funds, ledger, periods
-from care.portal.common import NOT_DONE, attempt, page_of, show_errors, vary_on_htmx, wants_fragment
+from carehub.portal.common import NOT_DONE, attempt, page_of, show_errors, vary_on_htmx, wants_fragment
 
 
 def visible_fund(request, pk):
@@ -23,7 +23,7 @@ def visible_fund(request, pk):
 
 @login_required
 def fund_list(request):
-    return render(request, "care/fund/funds.html", {
+    return render(request, "fund/funds.html", {
         "funds": ledger.with_balances(access.visible_funds(request.user)),
         "is_admin": request.user.role == "admin"})
 
@@ -43,7 +43,7 @@ def fund_form(request, pk=None):
         else:
             messages.success(request, _("Saved."))
             return redirect("fund:fund", pk=fund.pk)
-    return render(request, "care/fund/fund_form.html", {"form": form, "fund": fund})
+    return render(request, "fund/fund_form.html", {"form": form, "fund": fund})
 
 
 class LedgerFilter(EntryFilter):
@@ -63,7 +63,7 @@ def fund_page(request, pk):
     context = {"fund": fund, "filter": filterset, "page": page_of(request, filterset.qs.order_by("-pk")),
                "keeps_books": access.may_keep_books(request.user, fund), "is_admin": request.user.role == "admin",
                "closed": fund.closed_periods.all()[:3]}
-    template = "care/fund/_ledger.html" if wants_fragment(request, "ledger") else "care/fund/fund.html"
+    template = "fund/_ledger.html" if wants_fragment(request, "ledger") else "fund/fund.html"
     return vary_on_htmx(render(request, template, context))
 
 
@@ -84,7 +84,7 @@ def post(request, pk, direction):
             messages.success(request, _("Posted. The balance is now %(balance)s.") % {
                 "balance": format_amount(entry.balance_after, fund.currency)})
             return redirect("fund:fund", pk=fund.pk)
-    return render(request, "care/fund/posting.html", {"form": form, "fund": fund, "spending": spending})
+    return render(request, "fund/posting.html", {"form": form, "fund": fund, "spending": spending})
 
 
 @login_required
@@ -99,7 +99,7 @@ def transfer(request, pk):
             _("Transferred."))
         if outcome is not NOT_DONE:
             return redirect("fund:fund", pk=fund.pk)
-    return render(request, "care/fund/transfer.html", {"form": form, "fund": fund})
+    return render(request, "fund/transfer.html", {"form": form, "fund": fund})
 
 
 @login_required
@@ -115,7 +115,7 @@ def period_list(request, pk):
                 _("The period is closed."))
             if outcome is not NOT_DONE:
                 return redirect("fund:periods", pk=fund.pk)
-    return render(request, "care/fund/periods.html", {
+    return render(request, "fund/periods.html", {
         "fund": fund, "form": form, "keeps_books": keeps_books,
         "closed": fund.closed_periods.select_related("closed_by")})
 
@@ -127,7 +127,7 @@ def visible_entry(request, pk) -> LedgerEntry:
 
 
 def _entry_page(request, entry, *, reverse_form=None, upload_form=None):
-    return render(request, "care/fund/entry.html", {
+    return render(request, "fund/entry.html", {
         "entry": entry, "attachments": entry.attachments.select_related("uploaded_by"),
         "keeps_books": access.may_keep_books(request.user, entry.fund),
         "linked": [item for item in ledger.linked(entry) if item.pk != entry.pk],

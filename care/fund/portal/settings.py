@@ -11,12 +11,12 @@ from care.fund import access
 from care.fund.models import CostShareRule, MemberAccount
 from care.fund.portal.forms import MemberLinkForm, RuleForm
 from care.fund.services import funds
-from care.portal.common import show_errors
 from care.registers.models import Member
+from carehub.portal.common import show_errors
 
 
 def _page(request, rule_form=None, link_form=None):
-    return render(request, "care/fund/settings.html", {
+    return render(request, "fund/settings.html", {
         "rules": CostShareRule.objects.all(), "rule_form": rule_form or RuleForm(prefix="rule"),
         "accounts": MemberAccount.objects.select_related("user", "member__node").order_by("user__email"),
         "link_form": link_form or MemberLinkForm(prefix="link")})

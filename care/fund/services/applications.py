@@ -10,15 +10,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from care import access as register_access
-from care.audit.services import diff, record, snapshot
 from care.fund import access
 from care.fund.models import ApplicationStatus, AssistanceApplication, Attachment, Fund, Step, StepAction
 from care.fund.money import parse_amount
 from care.fund.services.common import text
 from care.fund.services.payments import deciding_fund, line_funds
 from care.fund.services.steps import move
+from care.registers import access as register_access
 from care.registers.models import SENSITIVE_CATEGORIES, HardshipCategory, Member
+from carehub.audit.services import diff, record, snapshot
 from carehub.uploads import DOCUMENT, check_upload
 
 S = ApplicationStatus

@@ -19,11 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from care.audit.services import record
 from care.fund import access
 from care.fund.models import INCOME_KINDS, SPENDING_KINDS, DisclosureLink, EntryKind, Fund
 from care.fund.services.periods import bounds
 from care.registers.models import SENSITIVE_CATEGORIES, HardshipCategory
+from carehub.audit.services import record
 
 ZERO = Decimal("0.00")
 HARDSHIP_ASSISTANCE = gettext_lazy("Hardship assistance")

@@ -7,13 +7,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from care.audit.services import diff, record, snapshot
 from care.fund import access
 from care.fund.models import CostShareRule, Fund, MemberAccount
 from care.fund.money import parse_amount
 from care.fund.services.common import text
 from care.registers.models import HardshipCategory, Member, Node, NodeKind
 from carehub.accounts.models import User
+from carehub.audit.services import diff, record, snapshot
 
 FUND_FIELDS = ["node", "name", "currency", "allows_overdraft", "second_approval_above"]
 

@@ -12,8 +12,6 @@ from django.db.models import DecimalField, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from care import access as register_access
-from care.audit.services import diff, record, snapshot
 from care.fund import access
 from care.fund.models import INCOME_KINDS, MANUAL_SPENDING, Attachment, EntryKind, Fund, LedgerEntry
 from care.fund.money import format_amount, parse_amount
@@ -21,6 +19,8 @@ from care.fund.services.common import day_of, text
 from care.fund.services.locks import lock
 from care.fund.services.periods import require_open
 from care.fund.services.steps import payment_reversed
+from care.registers import access as register_access
+from carehub.audit.services import diff, record, snapshot
 from carehub.uploads import DOCUMENT, check_upload
 
 ZERO = Decimal("0.00")

@@ -9,10 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from care.audit.services import record
 from care.fund import access
 from care.fund.models import ClosedPeriod, Fund, PeriodKind
 from care.fund.services.locks import lock
+from carehub.audit.services import record
 
 
 def bounds(year: int, month: int | None = None) -> tuple[datetime.date, datetime.date]:

@@ -1,8 +1,8 @@
 """Moving an application from one status to the next: the change, its Step (actor, time, note, amount) and the
 audit record, in the caller's transaction."""
 
-from care.audit.services import record
 from care.fund.models import ApplicationStatus, AssistanceApplication, Step, StepAction
+from carehub.audit.services import record
 
 
 def move(actor, application: AssistanceApplication, action: str, to_status: str, *, note: str = "", amount=None,

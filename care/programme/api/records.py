@@ -15,9 +15,6 @@ from rest_framework.response import Response
 from rest_framework.status import HTTP_201_CREATED
 from rest_framework.views import APIView
 
-from care import access
-from care.api.base import ApiSourceMixin, CareViewSet
-from care.filters import SubtreeFilter
 from care.programme.api.serializers import (
     CommendationCreateSerializer,
     CommendationSerializer,
@@ -37,6 +34,9 @@ from care.programme.api.serializers import (
 )
 from care.programme.models import Commendation, LifeEvent, Pairing, Talk, Visit
 from care.programme.services import commendations, coverage, events, pairing, records
+from care.registers import access
+from care.registers.filters import SubtreeFilter
+from carehub.api.base import ApiSourceMixin, CareViewSet
 
 
 def member_filter(model, date_field: str):

@@ -9,8 +9,6 @@ from rest_framework.response import Response
 from rest_framework.status import HTTP_201_CREATED
 from rest_framework.views import APIView
 
-from care.api.base import ApiSourceMixin, CareViewSet
-from care.api.permissions import AdminsMayChange, AdminsOnly
 from care.programme.api.serializers import (
     OccasionQuerySerializer,
     OccasionSerializer,
@@ -25,6 +23,8 @@ from care.programme.api.serializers import (
 from care.programme.models import ProgrammeSettings, Rule
 from care.programme.services import calendar_view, rules, runs
 from care.programme.services.rules import version_data
+from carehub.api.base import ApiSourceMixin, CareViewSet
+from carehub.api.permissions import AdminsMayChange, AdminsOnly
 
 
 @extend_schema_view(

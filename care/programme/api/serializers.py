@@ -1,5 +1,5 @@
 """Shapes of the programme API. Request serializers check types only; the services judge the values, and their
-errors reach the client in the common error format (care.api.errors)."""
+errors reach the client in the common error format (carehub.api.errors)."""
 
 import posixpath
 
@@ -8,9 +8,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from care import access
-from care.api.base import ScopedPrimaryKeyField
-from care.api.serializers import MemberRefSerializer, NodeRefSerializer
 from care.programme.models import (
     AnniversaryOf,
     Calendar,
@@ -32,8 +29,11 @@ from care.programme.models import (
 from care.programme.services import records
 from care.programme.services.audience import ANY_HARDSHIP
 from care.programme.services.tasks import visible_tasks
+from care.registers import access
+from care.registers.api.serializers import MemberRefSerializer, NodeRefSerializer
 from care.registers.models import HardshipCategory, MemberStatus
 from carehub.accounts.models import User
+from carehub.api.base import ScopedPrimaryKeyField
 
 
 def active_staff(user):

@@ -6,12 +6,12 @@ from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from care.api.base import CareViewSet
-from care.filters import SubtreeFilter
 from care.programme.api.serializers import CancelSerializer, CareTaskSerializer, GreetingSerializer, SnoozeSerializer
 from care.programme.calendar import unit_today
 from care.programme.models import CareTask, Greeting, TaskKind
 from care.programme.services import tasks
+from care.registers.filters import SubtreeFilter
+from carehub.api.base import CareViewSet
 
 STATE_CHOICES = [(state, state) for state in tasks.STATES]
 

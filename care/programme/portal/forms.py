@@ -1,11 +1,9 @@
 """Forms of the programme pages. They collect values; the services validate them with the same rules the API
-applies, and their errors are shown next to the fields (care.portal.common.show_errors)."""
+applies, and their errors are shown next to the fields (carehub.portal.common.show_errors)."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from care import access
-from care.portal.member_forms import date_field, visible_categories
 from care.programme.calendar import OCCASIONS
 from care.programme.models import (
     AnniversaryOf,
@@ -19,7 +17,9 @@ from care.programme.models import (
 from care.programme.services.audience import ANY_HARDSHIP
 from care.programme.services.records import TALK_COMPLETES, VISIT_COMPLETES
 from care.programme.services.rules import CADENCES
+from care.registers import access
 from care.registers.models import MemberStatus
+from care.registers.portal.member_forms import date_field, visible_categories
 from carehub.accounts.models import User
 from carehub.uploads import PHOTO, UploadField
 

@@ -13,12 +13,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from care import access
-from care.portal.common import NOT_DONE, attempt, show_errors
 from care.programme.calendar import unit_today
 from care.programme.models import Talk, Visit, VisitPhoto
 from care.programme.portal.forms import CommendationForm, LifeEventForm, PairingForm, TalkForm, VisitForm
 from care.programme.services import commendations, coverage, events, pairing, records
+from care.registers import access
+from carehub.portal.common import NOT_DONE, attempt, show_errors
 
 
 def _member(request, pk, *, write=True):
@@ -51,7 +51,7 @@ def visit_new(request, member_pk):
         else:
             messages.success(request, _("The visit was recorded."))
             return redirect("programme:visit", pk=visit.pk)
-    return render(request, "care/programme/record.html", {
+    return render(request, "programme/record.html", {
         "form": form, "member": member, "title": _("Record a visit"), "form_id": "visit-form", "multipart": True})
 
 
@@ -67,7 +67,7 @@ def talk_new(request, member_pk):
             _("The talk was recorded."))
         if talk is not NOT_DONE:
             return redirect("programme:talk", pk=talk.pk)
-    return render(request, "care/programme/record.html", {
+    return render(request, "programme/record.html", {
         "form": form, "member": member, "title": _("Record a talk"), "form_id": "talk-form"})
 
 
@@ -81,7 +81,7 @@ def event_new(request, member_pk):
             _("The life event was recorded; the tasks it calls for were created."))
         if outcome is not NOT_DONE:
             return redirect("portal:member_detail", pk=member.pk)
-    return render(request, "care/programme/record.html", {
+    return render(request, "programme/record.html", {
         "form": form, "member": member, "title": _("Record a life event"), "form_id": "event-form"})
 
 
@@ -95,7 +95,7 @@ def commend(request, member_pk):
             _("The commendation was recorded."))
         if outcome is not NOT_DONE:
             return redirect("portal:member_detail", pk=member.pk)
-    return render(request, "care/programme/record.html", {
+    return render(request, "programme/record.html", {
         "form": form, "member": member, "title": _("Commend"), "form_id": "commend-form"})
 
 
@@ -119,7 +119,7 @@ def member_pairing(request, member_pk):
             _("The partner was assigned; the member's open tasks follow."))
         if outcome is not NOT_DONE:
             return redirect("programme:pairing", member_pk=member.pk)
-    return render(request, "care/programme/pairing.html", {
+    return render(request, "programme/pairing.html", {
         "member": member, "form": form, "current": pairing.current_partner(member),
         "history": member.pairings.select_related("partner"), "can_write": access.can_write(request.user)})
 
@@ -128,7 +128,7 @@ def member_pairing(request, member_pk):
 def visit_page(request, pk):
     visit = get_object_or_404(Visit.objects.filter(member__in=access.visible_members(request.user))
                               .select_related("member", "recorded_by").prefetch_related("visitors", "tasks"), pk=pk)
-    return render(request, "care/programme/visit.html", {"visit": visit, "photos": visit.photos.all()})
+    return render(request, "programme/visit.html", {"visit": visit, "photos": visit.photos.all()})
 
 
 @login_required
@@ -148,12 +148,12 @@ def talk_page(request, pk):
                              pk=pk)
     allowed = records.can_read_notes(request.user, talk)
     notes = records.read_notes(request.user, talk) if allowed else None
-    return render(request, "care/programme/talk.html", {"talk": talk, "notes_allowed": allowed, "notes": notes})
+    return render(request, "programme/talk.html", {"talk": talk, "notes_allowed": allowed, "notes": notes})
 
 
 @login_required
 def coverage_page(request):
-    return render(request, "care/programme/coverage.html", {
+    return render(request, "programme/coverage.html", {
         "unpaired": coverage.unpaired(request.user), "workload": coverage.workload(request.user),
         "can_write": access.can_write(request.user)})
 
@@ -166,7 +166,7 @@ def commendation_list(request):
     listed = commendations.visible_commendations(request.user).filter(year=year).select_related("member", "node")
     years = sorted(set(commendations.visible_commendations(request.user).values_list("year", flat=True)) | {year},
                    reverse=True)
-    return render(request, "care/programme/commendations.html", {
+    return render(request, "programme/commendations.html", {
         "year": year, "years": years, "commendations": listed, "form": form,
         "can_write": access.can_write(request.user)})
 
@@ -186,6 +186,6 @@ def commend_node(request):
             year = form.cleaned_data["year"] or unit_today().year
             return redirect(f"{reverse('programme:commendations')}?year={year}")
     year = unit_today().year
-    return render(request, "care/programme/commendations.html", {
+    return render(request, "programme/commendations.html", {
         "year": year, "years": [year], "form": form, "can_write": True,
         "commendations": commendations.visible_commendations(request.user).filter(year=year)})

@@ -11,17 +11,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from care import access
-from care.portal.common import show_errors
 from care.programme.calendar import unit_today
 from care.programme.models import ProgrammeSettings, Rule
 from care.programme.portal.forms import RuleForm, SettingsForm
 from care.programme.services import calendar_view, rules, runs
+from care.registers import access
+from carehub.portal.common import show_errors
 
 
 @login_required
 def rule_list(request):
-    return render(request, "care/programme/rules.html", {
+    return render(request, "programme/rules.html", {
         "rules": Rule.objects.select_related("current").order_by("-is_active", "pk"),
         "settings_form": SettingsForm(instance=ProgrammeSettings.load()),
         "is_admin": request.user.role == "admin",
@@ -29,7 +29,7 @@ def rule_list(request):
 
 
 def _rule_page(request, form, rule=None):
-    return render(request, "care/programme/rule_form.html", {
+    return render(request, "programme/rule_form.html", {
         "form": form, "rule": rule, "is_admin": request.user.role == "admin",
         "versions": rule.versions.select_related("created_by") if rule else [],
     })
@@ -80,7 +80,7 @@ def rule_preview(request):
             error = " ".join(exc.messages)
     else:
         error = _("Correct the highlighted fields first.")
-    return render(request, "care/programme/_preview.html", {"preview": preview, "error": error})
+    return render(request, "programme/_preview.html", {"preview": preview, "error": error})
 
 
 @login_required
@@ -129,5 +129,5 @@ def occasion_calendar(request):
             raise ValueError
     except ValueError:
         year = today.year
-    return render(request, "care/programme/calendar.html", {
+    return render(request, "programme/calendar.html", {
         "year": year, "occasions": calendar_view.occasions_of_year(year), "today": today})

@@ -6,12 +6,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from care import access
-from care.portal.common import NOT_DONE, attempt, page_of
 from care.programme.calendar import unit_today
 from care.programme.models import TaskKind
 from care.programme.portal.forms import CancelForm, SnoozeForm
 from care.programme.services import tasks as service
+from care.registers import access
+from carehub.portal.common import NOT_DONE, attempt, page_of
 
 SCOPES = ("mine", "node", "unit")
 STATES = ("due", "overdue", "upcoming", "done", "cancelled")
@@ -35,7 +35,7 @@ def task_list(request):
     tasks = service.in_state(tasks, state, today).select_related("member", "member__node", "version", "assignee",
                                                                   "escalated_to")
     order = ["-done_on", "-pk"] if state in ("done", "cancelled") else ["effective_due", "member__name", "pk"]
-    return render(request, "care/programme/tasks.html", {
+    return render(request, "programme/tasks.html", {
         "page": page_of(request, tasks.order_by(*order)), "scope": scope, "state": state, "kind": kind,
         "node": node, "nodes": nodes, "kinds": TaskKind.choices, "today": today, "states": STATES,
         "can_write": access.can_write(request.user)})
@@ -48,7 +48,7 @@ def _task(request, pk):
 
 
 def _task_page(request, task, snooze_form=None, cancel_form=None):
-    return render(request, "care/programme/task.html", {
+    return render(request, "programme/task.html", {
         "task": task, "today": unit_today(), "can_write": access.can_write(request.user),
         "snooze_form": snooze_form or SnoozeForm(), "cancel_form": cancel_form or CancelForm()})
 

@@ -1,9 +1,9 @@
 """Audit records for set-based changes: one row per changed object, written in one INSERT, with the same
-actor, label and source that care.audit.services.record would write. A loop of `record` calls would make the
+actor, label and source that carehub.audit.services.record would write. A loop of `record` calls would make the
 number of statements grow with the number of objects."""
 
-from care.audit.models import AuditEvent
-from care.audit.services import acting_user, current_source
+from carehub.audit.models import AuditEvent
+from carehub.audit.services import acting_user, current_source
 
 
 def record_bulk(actor, action: str, object_type: str, rows: list[tuple]) -> int:

@@ -6,13 +6,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from care import access
-from care.audit.services import acting_user, diff, record, snapshot
 from care.programme.models import LifeEvent, LifeEventKind
 from care.programme.services.records import past_day
 from care.programme.services.runs import cancel_for_gone_members, generate_for_event, on_commit_in_unit
+from care.registers import access
 from care.registers.models import Member, MemberStatus
-from care.services import members
+from care.registers.services import members
+from carehub.audit.services import acting_user, diff, record, snapshot
 
 
 def record_life_event(actor, member: Member, *, kind: str, occurred_on, note: str = "") -> LifeEvent:

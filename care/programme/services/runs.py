@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from care import access
 from care.programme.calendar import unit_today
 from care.programme.models import (
     CareTask,
@@ -22,9 +21,10 @@ from care.programme.models import (
 from care.programme.services.audit import record_bulk
 from care.programme.services.escalation import escalate_overdue
 from care.programme.services.generation import Outcome, Window, generate_version
+from care.registers import access
 from care.registers.models import Member, MemberStatus
-from notifications.reminders import notify_assigned
 from notifications.services.greetings import queue_due_greetings
+from notifications.services.reminders import notify_assigned
 
 
 @dataclass

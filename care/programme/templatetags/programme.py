@@ -3,15 +3,15 @@ record care work). A tag, so the registers' profile view needs no knowledge of t
 
 from django import template
 
-from care import access
 from care.programme.calendar import unit_today
 from care.programme.services.pairing import current_partner
 from care.programme.services.tasks import with_effective_due
+from care.registers import access
 
 register = template.Library()
 
 
-@register.inclusion_tag("care/programme/_member_panel.html", takes_context=True)
+@register.inclusion_tag("programme/_member_panel.html", takes_context=True)
 def member_programme(context, member):
     user = context["request"].user
     tasks = with_effective_due(member.care_tasks.filter(status="open")).select_related("version")

@@ -5,12 +5,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from care import access
-from care.api.base import ScopedPrimaryKeyField
-from care.api.serializers import NodeRefSerializer
 from care.fund.api.serializers import named_choice
+from care.registers import access
+from care.registers.api.serializers import NodeRefSerializer
 from care.reports.models import ReportKind, ReportRun, RunStatus
-from care.reports.periods import KINDS
+from care.reports.services.periods import KINDS
+from carehub.api.base import ScopedPrimaryKeyField
 
 ReportKindField = named_choice(ReportKind.choices, "ReportKind")
 ReportStatusField = named_choice(RunStatus.choices, "ReportStatus")

@@ -9,10 +9,10 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.status import HTTP_202_ACCEPTED
 
-from care.api.base import CareViewSet
-from care.reports import services
+from care.reports.api.downloads import download_response
 from care.reports.api.serializers import ReportRequestSerializer, ReportRunSerializer
-from care.reports.downloads import download_response
+from care.reports.services import runs as services
+from carehub.api.base import CareViewSet
 
 
 class ReportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CareViewSet):

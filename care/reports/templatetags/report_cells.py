@@ -1,8 +1,8 @@
-"""{% load report_cells %}: a report's figure shown by its kind (care.reports.content)."""
+"""{% load report_cells %}: a report's figure shown by its kind (care.reports.services.content)."""
 
 from django import template
 
-from care.reports.content import NUMERIC, shown
+from care.reports.services.content import NUMERIC, shown
 
 register = template.Library()
 

@@ -1,5 +1,5 @@
 """`carehub tenants ...`: the operator's command line for units, the console's lifecycle calling the same services
-(tenants.services, tenants.lifecycle, tenants.tasks). Run `carehub tenants --help` for the list."""
+(tenants.services.onboarding, tenants.services.lifecycle, tenants.tasks). Run `carehub tenants --help` for the list."""
 
 import json
 
@@ -7,8 +7,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from tenants import lifecycle, services
 from tenants.models import Unit, UnitEvent, UnitKind
+from tenants.services import lifecycle
+from tenants.services import onboarding as services
 from tenants.tasks import request_export
 
 SOURCE = "cli"

@@ -22,8 +22,6 @@ from django.utils import timezone, translation
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from billing import demo as billing_demo
-from care.audit.models import Source
-from care.audit.services import source
 from care.fund import demo as fund_demo
 from care.programme import demo as programme_demo
 from care.registers.demo import EXTRA_FIELDS, GIVEN_NAMES, generate_records, years_before
@@ -39,11 +37,13 @@ from care.registers.models import (
     StaffScope,
     StatusChange,
 )
-from care.services.extra_fields import save_extra_field
-from care.services.nodes import create_node
+from care.registers.services.extra_fields import save_extra_field
+from care.registers.services.nodes import create_node
 from carehub.accounts.models import Invitation, Role, User
-from tenants import services
+from carehub.audit.models import Source
+from carehub.audit.services import source
 from tenants.models import Unit, UnitKind
+from tenants.services import onboarding as services
 
 DEMO_PASSWORD = "carehub-demo-2026"  # noqa: S105 - a published demo password, for demo data only
 OPERATOR_EMAIL = "operator@carehub.local"

@@ -1,0 +1,166 @@
+"""Member pages: the filtered list with live search, the profile with its timeline, and the forms."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import F
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from care.registers import access
+from care.registers.models import ExtraField
+from care.registers.portal.member_forms import ExtraFilterForm, MemberForm, MemberListFilter, StatusForm, TransferForm
+from care.registers.portal.timeline import timeline_of
+from care.registers.services import members as service
+from carehub.portal.common import NOT_DONE, attempt, page_of, show_errors, vary_on_htmx, wants_fragment
+
+# Name sorts by pinyin initials: code-point order of Chinese characters means nothing to a reader.
+SORTS = {
+    "name": ["name_initials", "name", "pk"],
+    "-name": ["-name_initials", "-name", "-pk"],
+    "age": [F("birth_date").desc(nulls_last=True), "pk"],
+    "-age": [F("birth_date").asc(nulls_last=True), "pk"],
+    "joined": [F("joined_on").asc(nulls_last=True), "pk"],
+    "-joined": [F("joined_on").desc(nulls_last=True), "pk"],
+}
+
+
+@login_required
+def member_list(request):
+    extra_fields = list(ExtraField.objects.all())
+    filterset = MemberListFilter(request.GET, request=request)
+    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "name"
+    page = page_of(request, filterset.qs.order_by(*SORTS[sort]))
+    today = timezone.localdate()
+    for member in page:
+        member.age = service.age_on(member.birth_date, today) if member.birth_date else None
+    context = {"filter": filterset, "extra_form": ExtraFilterForm(request.GET, extra_fields=extra_fields),
+               "page": page, "sort": sort, "can_write": access.can_write(request.user)}
+    template = "registers/members/_results.html" if wants_fragment(request, "results") else "registers/members/list.html"
+    return vary_on_htmx(render(request, template, context))
+
+
+def _visible_member(request, pk):
+    return get_object_or_404(access.visible_members(request.user).select_related("node"), pk=pk)
+
+
+@login_required
+def detail(request, pk):
+    member = _visible_member(request, pk)
+    extra = [(field.label, member.extra.get(field.key)) for field in ExtraField.objects.all()
+             if member.extra.get(field.key) not in (None, "")]
+    today = timezone.localdate()
+    return render(request, "registers/members/detail.html", {
+        "member": member,
+        "age": service.age_on(member.birth_date, today) if member.birth_date else None,
+        "extra": extra,
+        "entries": access.visible_hardship(request.user).filter(member=member),
+        "timeline": timeline_of(member, request.user),
+        "can_write": access.can_write(request.user),
+    })
+
+
+def _member_form(request, member=None):
+    extra_fields = ExtraField.objects.all()
+    if member is None:
+        validate_url = reverse("portal:member_validate")
+        initial = {"node": request.GET.get("node"), "uses_smartphone": True}
+        nodes = access.visible_nodes(request.user)
+    else:
+        validate_url = reverse("portal:member_validate", args=[member.pk])
+        initial, nodes = MemberForm.initial_for(member), None
+    data = request.POST if request.method == "POST" else None  # an empty POST is still a filled-in form
+    return MemberForm(data, initial=initial, extra_fields=extra_fields, nodes=nodes,
+                      validate_url=validate_url)
+
+
+def _check(form, member=None) -> None:
+    """Add the service's verdict on the values to the form's own errors."""
+    try:
+        service.clean_member(form.service_data(), existing=member, extra_fields=form.extra_fields)
+    except ValidationError as exc:
+        show_errors(form, exc)
+
+
+@login_required
+def create(request):
+    access.require_write(request.user)
+    form = _member_form(request)
+    if request.method == "POST" and not form.is_valid():
+        _check(form)  # no organisation chosen: still show every other error at once
+    elif request.method == "POST":
+        try:
+            member = service.create_member(request.user, node=form.cleaned_data["node"], **form.service_data())
+        except ValidationError as exc:
+            show_errors(form, exc)
+        else:
+            messages.success(request, _("%(name)s was added to the register.") % {"name": member.name})
+            return redirect("portal:member_detail", pk=member.pk)
+    return render(request, "registers/members/form.html", {"form": form})
+
+
+@login_required
+def edit(request, pk):
+    member = _visible_member(request, pk)
+    access.require_write(request.user, member.node)
+    form = _member_form(request, member)
+    if request.method == "POST" and form.is_valid():
+        outcome = attempt(
+            request, form, lambda: service.update_member(request.user, member, **form.service_data()),
+            _("Saved."))
+        if outcome is not NOT_DONE:
+            return redirect("portal:member_detail", pk=member.pk)
+    return render(request, "registers/members/form.html", {"form": form, "member": member})
+
+
+@login_required
+@require_POST
+def validate(request, pk=None):
+    """HTMX: check the form as it is filled in, with services.members.clean_member, and answer with the
+    error slots (out-of-band swaps) of the field just changed and of every field already filled in."""
+    member = _visible_member(request, pk) if pk else None
+    access.require_write(request.user, member.node if member else None)
+    form = _member_form(request, member)
+    form.is_valid()
+    _check(form, member)
+    changed = request.headers.get("HX-Trigger-Name")
+    slots = [(field.html_name, field.errors if field.html_name == changed or field.value() not in (None, "", False)
+              else []) for field in form]
+    return render(request, "registers/members/_errors.html", {"slots": slots})
+
+
+@login_required
+def change_status(request, pk):
+    member = _visible_member(request, pk)
+    access.require_write(request.user, member.node)
+    form = StatusForm(request.POST or None, initial={"status": member.status})
+    if request.method == "POST" and form.is_valid():
+        outcome = attempt(
+            request, form, lambda: service.change_status(request.user, member, **form.cleaned_data),
+            _("The status was changed."))
+        if outcome is not NOT_DONE:
+            return redirect("portal:member_detail", pk=member.pk)
+    return render(request, "registers/members/action.html", {
+        "form": form, "member": member, "title": _("Change the status"), "form_id": "status-form"})
+
+
+@login_required
+def transfer(request, pk):
+    member = _visible_member(request, pk)
+    access.require_write(request.user, member.node)
+    form = TransferForm(request.POST or None, user=request.user, member=member)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            service.transfer_member(request.user, member, data["node"], effective_on=data["effective_on"],
+                                    note=data["note"])
+        except ValidationError as exc:
+            show_errors(form, exc)
+        else:
+            messages.success(request, _("The member was transferred."))
+            return redirect("portal:member_detail", pk=member.pk)
+    return render(request, "registers/members/action.html", {
+        "form": form, "member": member, "title": _("Transfer to another organisation"), "form_id": "transfer-form"})

@@ -1,0 +1,113 @@
+"""Unit settings for admins: the member register's extra fields, and staff (invitations, roles, scopes)."""
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from care.registers import access
+from care.registers.models import ExtraField, ExtraFieldKind, Node, StaffScope
+from care.registers.services import extra_fields, staff
+from carehub.accounts.models import Role, User
+from carehub.portal.common import NOT_DONE, attempt, label_of, show_errors
+
+
+class ExtraFieldForm(forms.Form):
+    key = forms.CharField(label=label_of(ExtraField, "key"), max_length=40, required=False,
+                          help_text=gettext_lazy("Letters, digits, hyphens; used in imports and exports. "
+                                                 "It cannot change later."))
+    label = forms.CharField(label=label_of(ExtraField, "label"), max_length=60, required=False)
+    kind = forms.ChoiceField(label=label_of(ExtraField, "kind"), choices=ExtraFieldKind.choices)
+    choices = forms.CharField(label=label_of(ExtraField, "choices"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}),
+                              help_text=gettext_lazy("For a choice field: one choice a line."))
+    required = forms.BooleanField(label=label_of(ExtraField, "required"), required=False)
+    position = forms.IntegerField(label=gettext_lazy("Position"), min_value=0, initial=0)
+
+    def __init__(self, *args, field=None, **kwargs):
+        if field is not None:
+            kwargs["initial"] = {"label": field.label, "kind": field.kind, "choices": "\n".join(field.choices),
+                                 "required": field.required, "position": field.position}
+        super().__init__(*args, **kwargs)
+        if field is not None:
+            del self.fields["key"]  # stored values are keyed by it
+
+    def service_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["choices"] = [line.strip() for line in data["choices"].splitlines() if line.strip()]
+        return data
+
+
+class StaffForm(forms.Form):
+    role = forms.ChoiceField(label=label_of(User, "role"), choices=Role.choices)
+    node = forms.ModelChoiceField(label=label_of(StaffScope, "node"), queryset=Node.objects.all(), required=False,
+                                  empty_label=gettext_lazy("The whole unit"),
+                                  help_text=gettext_lazy("They see and act only within this organisation."))
+    can_view_sensitive = forms.BooleanField(label=label_of(StaffScope, "can_view_sensitive"), required=False)
+
+
+class InviteForm(StaffForm):
+    email = forms.EmailField(label=label_of(User, "email"))
+    full_name = forms.CharField(label=label_of(User, "full_name"), max_length=100, required=False)
+    phone = forms.CharField(label=label_of(User, "phone"), max_length=30, required=False)
+    field_order = ["email", "full_name", "phone"]
+
+
+class StaffChangeForm(StaffForm):
+    is_active = forms.BooleanField(label=label_of(User, "is_active"), required=False)
+
+
+@login_required
+def overview(request):
+    access.require_admin(request.user)
+    people = User.objects.select_related("scope__node").order_by("email")
+    return render(request, "registers/settings/overview.html", {"fields": ExtraField.objects.all(), "people": people})
+
+
+@login_required
+def extra_field(request, pk=None):
+    access.require_admin(request.user)
+    field = get_object_or_404(ExtraField, pk=pk) if pk else None
+    form = ExtraFieldForm(request.POST or None, field=field)
+    if request.method == "POST" and form.is_valid():
+        outcome = attempt(
+            request, form, lambda: extra_fields.save_extra_field(request.user, field, **form.service_data()),
+            _("Saved."))
+        if outcome is not NOT_DONE:
+            return redirect("portal:settings")
+    return render(request, "registers/settings/extra_field.html", {"form": form, "field": field})
+
+
+@login_required
+def invite(request):
+    access.require_admin(request.user)
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued = staff.invite_staff(request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            show_errors(form, exc)
+        else:
+            # Rendered, not redirected: the link exists only in this response and is never shown again.
+            return render(request, "registers/settings/invited.html", {
+                "invited": issued.invitation.user, "link": request.build_absolute_uri(issued.path)})
+    return render(request, "registers/settings/invite.html", {"form": form})
+
+
+@login_required
+def staff_member(request, pk):
+    access.require_admin(request.user)
+    person = get_object_or_404(User.objects.select_related("scope__node"), pk=pk)
+    scope = access.scope_of(person)
+    initial = {"role": person.role, "is_active": person.is_active, "node": scope.node_id if scope else None,
+               "can_view_sensitive": bool(scope and scope.can_view_sensitive)}
+    form = StaffChangeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        outcome = attempt(
+            request, form, lambda: staff.update_staff(request.user, person, **form.cleaned_data),
+            _("Saved."))
+        if outcome is not NOT_DONE:
+            return redirect("portal:settings")
+    return render(request, "registers/settings/staff.html", {"form": form, "person": person})

@@ -1,0 +1,31 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from care.registers import access
+from care.reports.models import ReportKind
+from care.reports.services.periods import KINDS
+
+
+class ReportForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Report"), choices=ReportKind.choices)
+    node = forms.TypedChoiceField(label=_("Organisation"), coerce=int, required=False, empty_value=None,
+                                  help_text=_("The report covers this organisation and everything below it."))
+    period = forms.ChoiceField(label=_("Period"), choices=list(KINDS.items()), initial="year")
+    year = forms.IntegerField(label=_("Year"), min_value=1949, max_value=2200, required=False)
+    number = forms.IntegerField(label=_("Month, quarter or half"), min_value=1, max_value=12, required=False,
+                                help_text=_("For a month: 1 to 12; a quarter: 1 to 4; a half-year: 1 or 2."))
+    starts_on = forms.DateField(label=_("From date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("To date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.nodes = {node.pk: node for node in access.visible_nodes(user)}
+        whole = [("", _("Whole unit"))] if access.root_path(user) == "" else []
+        self.fields["node"].choices = whole + [(pk, "— " * node.depth + node.name) for pk, node in self.nodes.items()]
+        self.fields["year"].initial = timezone.localdate().year
+
+    def service_arguments(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["node"] = self.nodes.get(data["node"])
+        return data

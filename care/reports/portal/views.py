@@ -1,0 +1,59 @@
+"""The reports page: ask for a report, watch it render (HTMX polling), download it."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from care.reports.api.downloads import download_response
+from care.reports.portal.forms import ReportForm
+from care.reports.services import branding
+from care.reports.services import runs as services
+from carehub.portal.common import NOT_DONE, attempt
+
+RECENT = 25
+
+
+@login_required
+def reports_page(request):
+    form = ReportForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        run = attempt(request, form, lambda: services.request_report(request.user, **form.service_arguments()),
+                      _("The report is on its way. It appears below when it is ready."))
+        if run is not NOT_DONE:
+            return redirect("reports:page")
+    runs = services.visible_runs(request.user)[:RECENT]
+    return render(request, "reports/page.html", {"form": form, "runs": runs, "logo": branding.logo_uri()})
+
+
+@login_required
+def run_row(request, pk):
+    """One run's row, polled by HTMX while it is queued or rendering."""
+    run = get_object_or_404(services.visible_runs(request.user), pk=pk)
+    return render(request, "reports/_run.html", {"run": run})
+
+
+@login_required
+def download(request, pk, fmt):
+    return download_response(request.user, get_object_or_404(services.visible_runs(request.user), pk=pk), fmt)
+
+
+@login_required
+@require_POST
+def logo(request):
+    """Upload (or, with `clear`, remove) the logo printed on report covers. Admins only."""
+    try:
+        if request.POST.get("clear"):
+            branding.clear_logo(request.user)
+            messages.success(request, _("The logo was removed from report covers."))
+        elif "logo" in request.FILES:
+            branding.set_logo(request.user, request.FILES["logo"])
+            messages.success(request, _("Report covers now carry this logo."))
+        else:
+            messages.error(request, _("Choose a PNG or JPEG file."))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    return redirect("reports:page")

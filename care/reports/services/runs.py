@@ -1,0 +1,151 @@
+"""Asking for reports and rendering them. Requests run in one transaction with their audit record, and the
+rendering task is queued only once it committed; the task (tasks.render_report) calls `render_run`.
+
+Who sees what: anyone with a scope may ask for a report of an organisation within it (a report shows nothing
+its reader could not already see). A run is visible to staff whose scope holds the run's organisation (runs of
+the whole unit: to unit-wide staff), and runs that include sensitive hardship categories only to staff allowed
+to see them, whoever asked for them."""
+
+import datetime
+import logging
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from care.programme.calendar import unit_time_zone, unit_today
+from care.registers import access
+from care.reports.models import ReportKind, ReportRun, RunStatus
+from care.reports.services import periods
+from care.reports.services.render import render
+from carehub.audit.services import record
+from carehub.pdf import PdfError
+
+logger = logging.getLogger(__name__)
+
+# Kinds whose figures depend on the sensitive hardship categories (the categories are listed or counted).
+SENSITIVE_KINDS = {ReportKind.FUND, ReportKind.COVERAGE, ReportKind.LEDGER}
+MAX_WAITING_PER_USER = 5
+# A run marked "rendering" for longer than this was abandoned by a worker that died; another may take it over.
+RENDER_TIME_LIMIT = datetime.timedelta(minutes=6)
+
+
+def visible_runs(user):
+    path = access.root_path(user)
+    if path is None:
+        return ReportRun.objects.none()
+    runs = ReportRun.objects.all() if path == "" else ReportRun.objects.filter(node__path__startswith=path)
+    if not access.can_see_sensitive(user):
+        runs = runs.filter(sensitive=False)
+    return runs.select_related("node", "requested_by")
+
+
+def _node_for(actor, node):
+    path = access.root_path(actor)
+    if path is None:
+        raise PermissionDenied(_("You may not see any organisation."))
+    if node is None:
+        return access.scope_of(actor).node if path else None
+    if not node.path.startswith(path):
+        raise ValidationError({"node": _("Choose an organisation within yours.")})
+    return node
+
+
+def request_report(actor, *, kind: str, period: str, year=None, number=None, starts_on=None, ends_on=None,
+                   node=None) -> ReportRun:
+    """Queue a report of `node`'s subtree (default: the actor's whole scope) for a period."""
+    node = _node_for(actor, node)
+    if kind not in ReportKind.values:
+        raise ValidationError({"kind": _("Choose a report.")})
+    chosen = periods.parse(period, year=year, number=number, starts_on=starts_on, ends_on=ends_on)
+    if chosen.starts_on > unit_today():
+        raise ValidationError({"period": _("This period has not begun.")})
+    waiting = ReportRun.objects.filter(requested_by=actor, status__in=[RunStatus.QUEUED, RunStatus.RENDERING])
+    if waiting.count() >= MAX_WAITING_PER_USER:
+        raise ValidationError(_("You already have %(count)s reports on the way; wait for them to finish.")
+                              % {"count": MAX_WAITING_PER_USER})
+    params = {"period": chosen.kind, "starts_on": chosen.starts_on.isoformat(), "ends_on": chosen.ends_on.isoformat(),
+              "label": chosen.label, "language": translation.get_language(), "time_zone": unit_time_zone().key}
+    with transaction.atomic():
+        run = ReportRun.objects.create(kind=kind, node=node, params=params, requested_by=actor,
+                                       sensitive=kind in SENSITIVE_KINDS and access.can_see_sensitive(actor))
+        record(actor, "request", run, {"report": [None, f"{kind} {params['starts_on']}..{params['ends_on']}"]},
+               object_type="report")
+        transaction.on_commit(lambda: dispatch(run.pk))
+    return run
+
+
+def dispatch(run_id: int) -> None:
+    from care.reports.tasks import render_report
+
+    render_report.delay(run_id)
+
+
+def _claim(run_id: int) -> ReportRun | None:
+    """Mark the run as rendering, unless it is done or another worker is rendering it right now."""
+    with transaction.atomic():
+        run = (ReportRun.objects.select_for_update(of=("self",)).select_related("node", "requested_by")
+               .filter(pk=run_id).first())
+        if run is None or run.status == RunStatus.DONE:
+            return None
+        now = timezone.now()
+        if run.status == RunStatus.RENDERING and run.started_at and now - run.started_at < RENDER_TIME_LIMIT:
+            return None
+        run.status, run.started_at, run.error = RunStatus.RENDERING, now, ""
+        run.attempts += 1
+        run.save(update_fields=["status", "started_at", "error", "attempts"])
+    return run
+
+
+def _finish(run: ReportRun, status: str, **fields) -> None:
+    fields.update(status=status, finished_at=timezone.now())
+    ReportRun.objects.filter(pk=run.pk).update(**fields)
+
+
+def fail(run: ReportRun, message: str) -> None:
+    _finish(run, RunStatus.FAILED, error=message)
+
+
+def render_run(run_id: int, *, may_retry: bool = False) -> str | None:
+    """Render a queued run; returns its new status (None: nothing to do). A retryable failure with `may_retry`
+    puts the run back in the queue and raises, so the task tries again later."""
+    run = _claim(run_id)
+    if run is None:
+        return None
+    try:
+        fields = render(run)
+    except SoftTimeLimitExceeded:
+        fail(run, _("Rendering took too long. Choose a shorter period or a smaller organisation."))
+        return RunStatus.FAILED
+    except PdfError as exc:
+        if exc.retryable and may_retry:
+            ReportRun.objects.filter(pk=run.pk).update(status=RunStatus.QUEUED)
+            raise
+        fail(run, str(exc))
+        return RunStatus.FAILED
+    except Exception as exc:
+        logger.exception("report %s failed", run.pk)
+        fail(run, _("Rendering failed (%(error)s).") % {"error": type(exc).__name__})
+        return RunStatus.FAILED
+    totals = {key: str(value) for key, value in fields.pop("totals").items()}
+    _finish(run, RunStatus.DONE, totals=totals, **fields)
+    return RunStatus.DONE
+
+
+FORMATS = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def open_file(actor, run: ReportRun, fmt: str):
+    """The stored PDF or workbook of a finished run, for `actor` who may see the run; the download is audited
+    (reports may hold sensitive details). Returns (file handle, file name), or None when there is no file."""
+    field = getattr(run, fmt, None) if fmt in FORMATS else None
+    if run.status != RunStatus.DONE or not field:
+        return None
+    try:
+        handle = field.open("rb")
+    except FileNotFoundError:
+        return None
+    record(actor, "download", run, {"format": [None, fmt]}, object_type="report")
+    return handle, field.name.rsplit("/", 1)[-1]
