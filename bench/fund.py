@@ -32,6 +32,8 @@ from decimal import Decimal
 
 from scratch import heading, percentile, run_in_scratch_database
 
+from carehub.clock import unit_today
+
 SLUG = "bench-fund"
 SEED = 20260701
 INCOME = ["allocation", "dues", "member_donation", "unit_donation", "support", "other_income"]
@@ -307,14 +309,13 @@ def run(entries: int, funds: int, threads: int, requests: int) -> None:
     django.setup()
     from django.core.management import call_command
     from django.db import connection
-    from django.utils import timezone
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
     connection.ensure_connection()
     print(f"scratch database migrated in {time.perf_counter() - started:.1f} s "
           f"(PostgreSQL {connection.pg_version // 10000})")
-    today = timezone.localdate()
+    today = unit_today()
     unit, admin, fund_list, by_fund = setup_unit(funds, members=500)
     postings = plan_postings(entries, funds, random.Random(SEED), today)
     figures = run_postings(unit, admin, fund_list, by_fund, postings, threads)

@@ -25,6 +25,8 @@ from contextlib import contextmanager
 
 from scratch import heading, migrate_and_load_demo, run_in_scratch_database
 
+from carehub.clock import unit_today
+
 SAMPLE_SLUG = "ganjingzi-sample"
 FULL_YEAR_TARGET_S, DAILY_TARGET_S = 15.0, 2.0
 
@@ -206,7 +208,6 @@ def run(members: int, sample: int) -> None:
     django.setup()
     from django_tenants.utils import schema_context
 
-    from care.programme.calendar import unit_today
     from care.programme.models import CareTask, Greeting, Rule
     from care.programme.services import runs
     from care.programme.services.generation import Window

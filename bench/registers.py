@@ -31,6 +31,8 @@ from types import SimpleNamespace
 
 from scratch import heading, percentile, run_in_scratch_database
 
+from carehub.clock import unit_today
+
 IMPORT_SLUG = "ganjingzi-import"
 IMPORT_LIMIT_S = 60.0  # the issue: a 38,169-row file imports in under a minute
 SEED = 20260701
@@ -153,12 +155,11 @@ def run_import(members: int) -> dict:
         print(f"  PENDING: care.imports.services.imports is not ready ({exc}); step skipped")
         return {}
     from django.db import transaction
-    from django.utils import timezone
     from django_tenants.utils import schema_context
 
     from care.registers.models import HardshipEntry, Member, StatusChange
 
-    today = timezone.localdate()
+    today = unit_today()
     started = time.perf_counter()
     headers, rows = member_rows(members, today)
     generated = time.perf_counter() - started

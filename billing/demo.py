@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Sum
-from django.utils import timezone
 
 from billing.models import Invoice, Metric, Plan, Subscription, SubscriptionStatus, UsageRecord
 from billing.services import invoices, subscriptions
 from billing.services.limits import counted_members, month_start
+from carehub.clock import unit_today
 from tenants.models import Unit
 
 S = SubscriptionStatus
@@ -94,7 +94,7 @@ def ensure_billing(unit: Unit, plans: dict[str, Plan], today: datetime.date) -> 
     for invoice in invoices.draft_invoices(before, units=[unit]):
         issued = invoices.issue(None, invoice)
         if spec.pays:
-            invoices.mark_paid(None, issued, paid_on=timezone.localdate(), reference=f"工行转账 {issued.number}")
+            invoices.mark_paid(None, issued, paid_on=unit_today(), reference=f"工行转账 {issued.number}")
     invoices.draft_invoices(last_month, units=[unit])
     if spec.status != S.ACTIVE:
         subscriptions.set_status(None, unit, spec.status, note="demo: the last invoice is unpaid")

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from billing.services import documents, invoices, metering
 from carehub.celery import app
+from carehub.clock import unit_today
 from carehub.pdf import PdfError
 from carehub.tasks import PlatformTask, UnitTask, for_each_active_unit
 from tenants.models import Unit
@@ -26,7 +27,7 @@ def fan_out_metering():
 @app.task(base=PlatformTask)
 def draft_monthly_invoices():
     """On the 1st: drafts for the month that just ended, for an operator to review and issue."""
-    last_month = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
+    last_month = (unit_today().replace(day=1) - timedelta(days=1)).replace(day=1)
     return len(invoices.draft_invoices(last_month))
 
 

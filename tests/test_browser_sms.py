@@ -14,11 +14,11 @@ from django.db import connection
 from playwright.sync_api import expect
 
 from billing.models import UsageRecord
-from care.programme.calendar import unit_time_zone
 from care.programme.models import CareTask, Rule, RuleVersion
 from care.registers.models import Member
 from care.registers.services import members
 from carehub.audit.models import AuditEvent
+from carehub.clock import unit_zone
 from notifications.models import Message, Notice, SmsSettings
 from notifications.services.delivery import RULE_KEY
 from notifications.tasks import relay_unit
@@ -68,7 +68,7 @@ def branch(django_db_setup, gateway, settings):
         for name, phone in PHONES.items():
             members.create_member(alpha.admin, node=alpha.nodes["east1"], name=PREFIX + name, sex="m",
                                   birth_date="1945-09-09", phone=phone, uses_smartphone=False)
-        now = datetime.datetime.now(unit_time_zone())
+        now = datetime.datetime.now(unit_zone())
         SmsSettings.objects.update_or_create(pk=1, defaults={
             "messaging_service_sid": "MG" + "b" * 32, "rate_per_second": 100,
             "send_from": (now - datetime.timedelta(hours=1)).time(),

@@ -7,9 +7,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
-from care.programme.calendar import unit_today
 from care.programme.models import CareTask, Rule
 from carehub.audit.models import AuditEvent
+from carehub.clock import unit_today
 
 from .api_data import anonymous_api, assert_error, media_fixture, session_api  # noqa: F401 (fixtures)
 from .programme_data import LAST_WEEK, PNG, world_fixture  # noqa: F401 (fixtures)

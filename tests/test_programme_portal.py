@@ -8,7 +8,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
-from care.programme.calendar import unit_today
 from care.programme.models import (
     CareTask,
     Commendation,
@@ -22,6 +21,7 @@ from care.programme.models import (
 )
 from care.programme.portal.forms import RuleForm
 from carehub.audit.models import AuditEvent
+from carehub.clock import unit_today
 
 from .api_data import media_fixture  # noqa: F401 (fixture)
 from .conftest import client_for, logged_in

@@ -6,10 +6,10 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from care.programme.calendar import unit_today
 from care.programme.models import Greeting, GreetingStatus, Rule
 from care.programme.services.runs import run_daily
 from care.registers.services import members
+from carehub.clock import unit_today
 from notifications.models import Message, Status
 from notifications.services import templates
 from notifications.services.greetings import queue_due_greetings

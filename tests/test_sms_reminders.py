@@ -15,11 +15,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 import notifications
-from care.programme.calendar import unit_time_zone, unit_today
 from care.programme.models import CareTask, TaskStatus
 from care.programme.services import events, pairing, runs, tasks
 from care.registers.services import members
 from carehub.celery import app
+from carehub.clock import unit_today, unit_zone
 from notifications.models import Category, Message, Status
 from notifications.services import outbox, reminders
 from notifications.services.settings import update_settings
@@ -114,7 +114,7 @@ class TestDigest:
         outbox.queue(None, key="other:1", category=Category.STAFF, to=PHONE, body="x")
         reminders.queue_digests()
         message = staff_messages("digest:").get()
-        assert message.not_before.astimezone(unit_time_zone()).date() == unit_today() + datetime.timedelta(days=1)
+        assert message.not_before.astimezone(unit_zone()).date() == unit_today() + datetime.timedelta(days=1)
 
     def test_text_in_the_units_language_from_its_own_template(self, in_alpha):
         from notifications.services.templates import save_template
@@ -131,13 +131,13 @@ class TestDigestTime:
     @pytest.mark.parametrize("local, due", [("08:59", False), ("09:00", True), ("11:30", True), ("12:00", False),
                                             ("21:00", False)])
     def test_the_first_hours_of_the_sending_window(self, in_alpha, local, due):
-        moment = datetime.datetime.combine(TODAY, datetime.time.fromisoformat(local), tzinfo=unit_time_zone())
+        moment = datetime.datetime.combine(TODAY, datetime.time.fromisoformat(local), tzinfo=unit_zone())
         assert reminders.digest_due_now(moment) is due
 
     def test_the_unit_task_queues_at_digest_time_only(self, in_alpha):
         hospitalised(in_alpha, "甲", 1)
         give_phone(in_alpha.secretary)
-        local = timezone.now().astimezone(unit_time_zone())
+        local = timezone.now().astimezone(unit_zone())
         later = (local + datetime.timedelta(hours=4)).time().replace(second=0, microsecond=0)
         update_settings(in_alpha.admin, send_from=later, send_until=local.time().replace(second=0, microsecond=0))
         assert reminders.daily_digests.apply().get()["queued"] == 0

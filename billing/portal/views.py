@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST
 from billing.models import Feature, Invoice, InvoiceStatus, Plan
 from billing.services import documents, subscriptions
 from billing.services import invoices as service
+from carehub.clock import unit_today
 from carehub.portal.common import show_errors
 from tenants.models import Unit
 from tenants.portal.console import flash_error, operator_required
@@ -80,7 +80,7 @@ def invoice_list(request):
         listed = listed.filter(status=status)
     return render(request, "billing/invoices.html", {
         "invoices": listed[:500], "status": status, "statuses": InvoiceStatus.choices,
-        "last_month": (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).strftime("%Y-%m")})
+        "last_month": (unit_today().replace(day=1) - datetime.timedelta(days=1)).strftime("%Y-%m")})
 
 
 @operator_required

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from billing.models import Invoice, InvoiceLine, InvoiceStatus, Metric, Subscription, SubscriptionStatus, UsageRecord
 from billing.services.limits import month_start
+from carehub.clock import unit_today
 
 CENT = Decimal("0.01")
 NEXT_NUMBER = """INSERT INTO public.billing_invoicecounter (year, last) VALUES (%s, 1)
@@ -122,7 +123,7 @@ def issue(actor, invoice: Invoice) -> Invoice:
 def mark_paid(actor, invoice: Invoice, *, paid_on: date, reference: str) -> Invoice:
     if not (reference or "").strip():
         raise ValidationError({"payment_reference": _("Give the bank transfer's reference.")})
-    if paid_on is None or paid_on > timezone.localdate():
+    if paid_on is None or paid_on > unit_today():
         raise ValidationError({"paid_on": _("Give the date the payment arrived (not in the future).")})
     with transaction.atomic():
         invoice = _locked(invoice, InvoiceStatus.ISSUED)

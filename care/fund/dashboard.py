@@ -3,12 +3,12 @@
 from decimal import Decimal
 
 from django.db.models import Sum
-from django.utils import timezone
 
 from care.fund import access
 from care.fund.models import SPENDING_KINDS
 from care.fund.models.applications import PENDING
 from care.fund.services import ledger
+from carehub.clock import unit_today
 
 SHOWN_FUNDS = 4
 
@@ -16,7 +16,7 @@ SHOWN_FUNDS = 4
 def tiles(user) -> dict:
     funds = list(ledger.with_balances(access.visible_funds(user)))
     applications = access.visible_applications(user)
-    year = timezone.localdate().year
+    year = unit_today().year
     spent = (access.visible_entries(user).filter(kind__in=SPENDING_KINDS, booked_on__year=year)
              .aggregate(total=Sum("amount"))["total"]) or Decimal("0.00")
     return {

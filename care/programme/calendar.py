@@ -1,5 +1,5 @@
 """The Chinese calendar as the programme needs it, on top of lunar-python (MIT): solar dates of lunar dates,
-the built-in occasion library, anniversary keys for set-based matching, and "today" in the unit's time zone.
+the built-in occasion library, anniversary keys for set-based matching ("today" is carehub.clock's).
 
 Conventions (as families keep them): a lunar date on day 30 falls on day 29 in a month of 29 days; a birthday in
 a leap month is kept in the ordinary month of that number in years without that leap month; a Feb 29 birthday
@@ -7,13 +7,9 @@ falls on Feb 28 in common years.
 """
 
 import datetime
-import zoneinfo
 from dataclasses import dataclass
 from functools import lru_cache
 
-from django.conf import settings
-from django.db import connection
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from lunar_python import Lunar, LunarMonth, LunarYear, Solar
 
@@ -129,17 +125,3 @@ def calendar_rows(start: datetime.date, end: datetime.date) -> tuple[list[dateti
             keys.append(key)
         day += datetime.timedelta(days=1)
     return days, keys
-
-
-def unit_time_zone() -> zoneinfo.ZoneInfo:
-    """The time zone of the unit whose schema the connection is on (the request's, the task's)."""
-    from tenants.models import Unit
-
-    name = getattr(connection.tenant, "time_zone", None) or Unit.objects.filter(
-        schema_name=connection.schema_name).values_list("time_zone", flat=True).first()
-    return zoneinfo.ZoneInfo(name or settings.TIME_ZONE)
-
-
-def unit_today(now: datetime.datetime | None = None) -> datetime.date:
-    """Today where the unit is: what is due, overdue or generated changes at the unit's midnight."""
-    return (now or timezone.now()).astimezone(unit_time_zone()).date()

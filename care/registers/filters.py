@@ -11,7 +11,6 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from care.registers import access
@@ -27,6 +26,7 @@ from care.registers.models import (
     Node,
     Sex,
 )
+from carehub.clock import unit_today
 
 EXTRA_PREFIX = "extra."
 EXTRA_LOOKUPS = {"": "exact", "__gte": "gte", "__lte": "lte"}
@@ -36,7 +36,7 @@ MAX_YEARS = 150
 
 
 def years_ago(years: int) -> datetime.date:
-    today = timezone.localdate()
+    today = unit_today()
     try:
         return today.replace(year=today.year - years)
     except ValueError:  # Feb 29

@@ -19,12 +19,12 @@ from django.utils.translation import gettext as _
 
 from billing.models import Metric
 from billing.services.usage import record_usage_many
-from care.programme.calendar import unit_today
 from care.programme.models import CareTask, Rule, RuleVersion, TaskKind, TaskStatus, Trigger
 from care.programme.services.generation import node_secretaries_sql
 from care.registers.models import Member
 from carehub.accounts.models import Role, User
 from carehub.audit.services import record
+from carehub.clock import unit_today
 from notifications.models import STATUS_RANK, Message, OptOutScope, OptOutSource, Status
 from notifications.providers.base import INVALID_NUMBER, NOT_MOBILE, OPTED_OUT
 from notifications.services.optouts import record_opt_out

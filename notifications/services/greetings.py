@@ -22,10 +22,11 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from care.programme.calendar import OCCASIONS_BY_KEY, unit_today
+from care.programme.calendar import OCCASIONS_BY_KEY
 from care.programme.models import Greeting, GreetingStatus, Trigger
 from care.programme.services.audit import record_bulk
 from care.registers.models import MemberStatus
+from carehub.clock import unit_today
 from notifications.models import Category
 from notifications.rendering import render
 from notifications.services.outbox import Row, queue_many

@@ -41,8 +41,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.services.limits import release_sms_segments, reserve_sms_segments
-from care.programme.calendar import unit_today
 from care.registers.models import Member, MemberStatus
+from carehub.clock import unit_today
 from notifications import leases, ratelimit
 from notifications.models import Message, Status
 from notifications.providers import ProviderError, ProviderMessage, SendResult, backoff_seconds, provider_for

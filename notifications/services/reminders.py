@@ -18,13 +18,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from care.programme.calendar import unit_time_zone, unit_today
 from care.programme.models import CareTask, TaskStatus
 from care.programme.services.tasks import with_effective_due
 from carehub.accounts.models import User
 from carehub.audit.models import Source
 from carehub.audit.services import source
 from carehub.celery import app
+from carehub.clock import unit_today, unit_zone
 from carehub.tasks import PlatformTask, UnitTask, for_each_active_unit
 from notifications import rendering
 from notifications.models import Category
@@ -113,7 +113,7 @@ def notify_assigned(tasks) -> int:
 
 def digest_due_now(now: datetime.datetime | None = None) -> bool:
     """Is it the unit's digest time: within the first hours of its sending window, local time?"""
-    local = (now or timezone.now()).astimezone(unit_time_zone())
+    local = (now or timezone.now()).astimezone(unit_zone())
     start = datetime.datetime.combine(local.date(), get_settings().send_from, tzinfo=local.tzinfo)
     return start <= local < start + DIGEST_WINDOW
 

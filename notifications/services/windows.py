@@ -11,10 +11,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from care.programme.calendar import unit_time_zone
 from care.registers import access
 from care.registers.models import Member
 from carehub.audit.services import diff, record, snapshot
+from carehub.clock import unit_zone
 from notifications.models import SendWindow, SmsSettings
 from notifications.services.settings import parse_time
 
@@ -24,7 +24,7 @@ Window = tuple[datetime.time, datetime.time]
 
 
 def zone() -> zoneinfo.ZoneInfo:
-    return unit_time_zone()
+    return unit_zone()
 
 
 def contains(window: Window, moment: datetime.time) -> bool:

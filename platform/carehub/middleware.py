@@ -1,51 +1,10 @@
-"""Per-request unit behaviour: lifecycle status, language and time zone."""
-
-import zoneinfo
+"""Per-request unit behaviour: the unit's language and time zone (carehub.clock)."""
 
 from django.conf import settings
-from django.http import Http404, HttpResponseForbidden, JsonResponse
-from django.template.loader import render_to_string
-from django.urls import Resolver404, resolve
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.cache import patch_vary_headers
-from django.utils.translation import gettext as _
 
-from tenants.models import UnitStatus
-
-# What a suspended unit's staff may still post: signing in and out (API tokens too), and the language switch.
-# Twilio's webhooks still record what happened to messages sent before the suspension (and STOP replies).
-READ_ONLY_ALLOWED = {"login", "logout", "set_language", "api:token", "twilio_status", "twilio_inbound"}
-SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-# The read-only page's text (carehub/read_only.html), so it is translated already.
-READ_ONLY_MESSAGE = "This unit is suspended, so nothing can be changed. Contact the platform operator to resume it."
-
-
-class UnitStatusMiddleware:
-    """An archived unit does not exist to the outside; a suspended one is read-only."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        unit = getattr(request, "tenant", None)
-        if unit is not None and not unit.is_platform:
-            if unit.status == UnitStatus.ARCHIVED:
-                raise Http404
-            if unit.is_read_only and request.method not in SAFE_METHODS and not self._allowed(request):
-                if request.path_info.startswith("/api/"):  # API clients get the API's error format
-                    return JsonResponse({"error": {"code": "unit_read_only", "message": _(READ_ONLY_MESSAGE),
-                                                   "fields": {}}}, status=403)
-                body = render_to_string("carehub/read_only.html", {"unit": unit}, request=request)
-                return HttpResponseForbidden(body)
-        return self.get_response(request)
-
-    @staticmethod
-    def _allowed(request) -> bool:
-        try:
-            match = resolve(request.path_info, urlconf=getattr(request, "urlconf", None))
-        except Resolver404:
-            return False
-        return match.view_name in READ_ONLY_ALLOWED
+from carehub.clock import activate_unit
 
 
 class UnitLocaleMiddleware:
@@ -56,18 +15,13 @@ class UnitLocaleMiddleware:
 
     def __call__(self, request):
         unit = getattr(request, "tenant", None)
+        unit = None if getattr(unit, "is_platform", True) else unit
         language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         if not translation.check_for_language(language or ""):
-            language = getattr(unit, "language", None) or settings.LANGUAGE_CODE
-        translation.activate(language)
-        request.LANGUAGE_CODE = translation.get_language()
-        timezone.activate(zoneinfo.ZoneInfo(getattr(unit, "time_zone", None) or settings.TIME_ZONE))
-        try:
+            language = None
+        with activate_unit(unit, language=language):
+            request.LANGUAGE_CODE = translation.get_language()
             response = self.get_response(request)
-        finally:
-            # Threads serve many units: leave no unit's language or time zone behind for the next request.
-            translation.deactivate()
-            timezone.deactivate()
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         patch_vary_headers(response, ("Cookie",))
         return response

@@ -57,6 +57,7 @@ TENANT_APPS = [
     "carehub.audit",
     "care.programme",
     "care.fund",
+    "care.imports",
     "care.reports",
     "notifications",
     "rest_framework.authtoken",
@@ -106,7 +107,7 @@ MIDDLEWARE = [
     "carehub.health.HealthCheckMiddleware",  # before tenant routing: probes come by pod IP
     "carehub.api.errors.ApiErrorMiddleware",  # any error under /api/ in the API's JSON format, whoever answered it
     "django_tenants.middleware.main.TenantMainMiddleware",
-    "carehub.middleware.UnitStatusMiddleware",
+    "tenants.middleware.UnitStatusMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "carehub.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -4,15 +4,15 @@ units' schemas), and a unit's usage by month. Counts only: no member's personal 
 
 from django.db.models import IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from billing.models import Metric, UsageRecord
 from billing.services.invoices import next_month
+from carehub.clock import unit_today
 from tenants.models import Unit
 
 
 def unit_rows(*, today=None):
-    today = today or timezone.localdate()
+    today = today or unit_today()
     month = today.replace(day=1)
     latest_members = (UsageRecord.objects.filter(unit=OuterRef("pk"), metric=Metric.ACTIVE_MEMBERS)
                       .order_by("-day").values("quantity")[:1])

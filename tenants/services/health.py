@@ -11,6 +11,8 @@ from datetime import timedelta
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from carehub.clock import unit_today
+
 PROVIDERS = {
     "failed_messages": ("notifications.health", "failed_message_count"),
     "failed_renders": ("care.reports.services.health", "failed_render_count"),
@@ -40,7 +42,7 @@ def _provided(name: str, since) -> int | None:
 
 
 def unit_health(unit, *, days: int = 7) -> Health:
-    from care.programme.calendar import unit_today
+
     from care.programme.models import CareTask
     from care.programme.services.tasks import in_state
 

@@ -4,7 +4,6 @@ Decimal) with the rules the API applies, and the portal shows its errors next to
 import datetime
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from care.fund import access
@@ -13,6 +12,7 @@ from care.registers import access as register_access
 from care.registers.models import HardshipCategory, Node, NodeKind
 from care.registers.portal.member_forms import date_field, visible_categories
 from carehub.accounts.models import User
+from carehub.clock import unit_today
 from carehub.portal.common import label_of
 from carehub.uploads import DOCUMENT, UploadField
 
@@ -76,7 +76,7 @@ class PeriodForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
     def __init__(self, *args, **kwargs):
-        today = timezone.localdate()
+        today = unit_today()
         last_month = today.replace(day=1) - datetime.timedelta(days=1)
         kwargs.setdefault("initial", {"year": last_month.year, "month": last_month.month})
         super().__init__(*args, **kwargs)
@@ -86,7 +86,7 @@ class DisclosureForm(PeriodForm):
     """The period a disclosure (or a link to it) covers."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("initial", {"year": timezone.localdate().year})
+        kwargs.setdefault("initial", {"year": unit_today().year})
         super().__init__(*args, **kwargs)
         del self.fields["note"]
 

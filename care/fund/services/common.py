@@ -3,14 +3,15 @@
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from carehub.clock import unit_today
 
 
 def day_of(value, field: str = "booked_on", *, default_today: bool = True) -> datetime.date | None:
     """A date from a date or "YYYY-MM-DD"; today when empty (if `default_today`); never in the future."""
     if value in (None, ""):
-        return timezone.localdate() if default_today else None
+        return unit_today() if default_today else None
     if isinstance(value, datetime.datetime):
         value = value.date()
     if not isinstance(value, datetime.date):
@@ -19,7 +20,7 @@ def day_of(value, field: str = "booked_on", *, default_today: bool = True) -> da
         except ValueError:
             raise ValidationError({field: _("“%(value)s” is not a real date (YYYY-MM-DD).") % {"value": value}}) \
                 from None
-    if value > timezone.localdate():
+    if value > unit_today():
         raise ValidationError({field: _("The date is in the future.")})
     return value
 

@@ -24,6 +24,7 @@ from care.fund.models import INCOME_KINDS, SPENDING_KINDS, DisclosureLink, Entry
 from care.fund.services.periods import bounds
 from care.registers.models import SENSITIVE_CATEGORIES, HardshipCategory
 from carehub.audit.services import record
+from carehub.clock import unit_today
 
 ZERO = Decimal("0.00")
 HARDSHIP_ASSISTANCE = gettext_lazy("Hardship assistance")
@@ -120,7 +121,7 @@ def create_link(actor, fund: Fund, *, year, month=None) -> DisclosureLink:
         starts_on, _ends_on = bounds(year, month)
     except (TypeError, ValueError):
         raise ValidationError({"year": _("Choose a real year and month.")}) from None
-    if starts_on > timezone.localdate():
+    if starts_on > unit_today():
         raise ValidationError({"year": _("This period has not begun.")})
     with transaction.atomic():
         link = DisclosureLink.objects.create(fund=fund, year=year, month=month, token=secrets.token_urlsafe(32),

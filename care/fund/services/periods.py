@@ -6,13 +6,13 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from care.fund import access
 from care.fund.models import ClosedPeriod, Fund, PeriodKind
 from care.fund.services.locks import lock
 from carehub.audit.services import record
+from carehub.clock import unit_today
 
 
 def bounds(year: int, month: int | None = None) -> tuple[datetime.date, datetime.date]:
@@ -43,7 +43,7 @@ def close_period(actor, fund: Fund, *, year, month=None, note: str = "") -> Clos
         starts_on, ends_on = bounds(year, month)
     except (TypeError, ValueError):
         raise ValidationError({"month": _("Choose a real month or year.")}) from None
-    if ends_on >= timezone.localdate():
+    if ends_on >= unit_today():
         raise ValidationError({"month": _("A period can be closed only after it has ended.")})
     kind = PeriodKind.MONTH if month else PeriodKind.YEAR
     with transaction.atomic():

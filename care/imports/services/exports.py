@@ -21,7 +21,6 @@ import openpyxl
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl.cell import WriteOnlyCell
 
@@ -30,6 +29,7 @@ from care.imports.services.columns import HARDSHIP_COLUMNS, MEMBER_COLUMNS, node
 from care.registers import access
 from care.registers.filters import HardshipFilter, MemberFilter
 from care.registers.models import SENSITIVE_CATEGORIES, ExtraField
+from carehub.clock import unit_today
 
 CONTENT_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                  "csv": "text/csv; charset=utf-8"}
@@ -97,7 +97,7 @@ def _text_cell(sheet, text: str) -> WriteOnlyCell:
 def _export(actor, name: str, queryset, params, fmt: str, headers: list[str], rows, **audited) -> tuple[str, bytes]:
     content, count = _write(fmt, headers, rows)
     model = queryset.model._meta
-    filename = f"{name}-{timezone.localdate():%Y%m%d}.{fmt}"
+    filename = f"{name}-{unit_today():%Y%m%d}.{fmt}"
     filters = dict(params.lists())
     changes = {"format": fmt, "filters": filters, "rows": count, **audited}
     audit.event(actor, "export", object_type=model.model_name, label=filename,

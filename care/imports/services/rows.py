@@ -5,7 +5,6 @@ import datetime
 from collections import defaultdict
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from care.imports.services import audit
@@ -33,6 +32,7 @@ from care.registers.models import (
 from care.registers.services import hardship, members
 from carehub.audit.models import AuditEvent
 from carehub.audit.services import acting_user
+from carehub.clock import unit_today
 from carehub.phones import normalise_phone
 
 BATCH_SIZE = 2000
@@ -194,7 +194,7 @@ class MemberRows(Rows):
 
     def save(self, new: list[Member]) -> int:
         Member.objects.bulk_create(new, batch_size=BATCH_SIZE)
-        by, today, note = acting_user(self.actor), timezone.localdate(), _("Imported")
+        by, today, note = acting_user(self.actor), unit_today(), _("Imported")
         StatusChange.objects.bulk_create(
             [StatusChange(member=member, to_status=member.status, effective_on=member.died_on or today, note=note,
                           by=by) for member in new], batch_size=BATCH_SIZE)

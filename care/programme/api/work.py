@@ -7,11 +7,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from care.programme.api.serializers import CancelSerializer, CareTaskSerializer, GreetingSerializer, SnoozeSerializer
-from care.programme.calendar import unit_today
 from care.programme.models import CareTask, Greeting, TaskKind
 from care.programme.services import tasks
 from care.registers.filters import SubtreeFilter
 from carehub.api.base import CareViewSet
+from carehub.clock import unit_today
 
 STATE_CHOICES = [(state, state) for state in tasks.STATES]
 

@@ -13,11 +13,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from care.programme.calendar import unit_today
 from care.programme.models import Talk, Visit, VisitPhoto
 from care.programme.portal.forms import CommendationForm, LifeEventForm, PairingForm, TalkForm, VisitForm
 from care.programme.services import commendations, coverage, events, pairing, records
 from care.registers import access
+from carehub.clock import unit_today
 from carehub.portal.common import NOT_DONE, attempt, show_errors
 
 

@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from care.programme.calendar import unit_today
 from care.programme.models import ProgrammeSettings, Rule
 from care.programme.portal.forms import RuleForm, SettingsForm
 from care.programme.services import calendar_view, rules, runs
 from care.registers import access
+from carehub.clock import unit_today
 from carehub.portal.common import show_errors
 
 

@@ -6,11 +6,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from care.programme.calendar import unit_today
 from care.programme.models import TaskKind
 from care.programme.portal.forms import CancelForm, SnoozeForm
 from care.programme.services import tasks as service
 from care.registers import access
+from carehub.clock import unit_today
 from carehub.portal.common import NOT_DONE, attempt, page_of
 
 SCOPES = ("mine", "node", "unit")

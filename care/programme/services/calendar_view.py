@@ -3,8 +3,9 @@ dates (lunar occasions move every year) and the rules that use them."""
 
 import datetime
 
-from care.programme.calendar import OCCASIONS, dates_between, unit_today
+from care.programme.calendar import OCCASIONS, dates_between
 from care.programme.models import Rule, Trigger
+from carehub.clock import unit_today
 
 
 def occasions_of_year(year: int | None = None) -> list[dict]:

@@ -6,13 +6,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from care.programme.calendar import unit_today
 from care.programme.models import Commendation, LifeEventKind
 from care.programme.services.events import record_life_event
 from care.programme.services.records import past_day
 from care.registers import access
 from care.registers.models import Member, Node
 from carehub.audit.services import acting_user, diff, record, snapshot
+from carehub.clock import unit_today
 
 FIELDS = ["year", "title", "member", "node", "awarded_on", "note"]
 

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q
 
-from care.programme.calendar import unit_today
 from care.programme.models import Pairing, Talk, TaskStatus, Visit
 from care.programme.services.tasks import in_state, visible_tasks
 from care.registers import access
 from care.registers.models import MemberStatus
+from carehub.clock import unit_today
 
 GONE = [MemberStatus.DECEASED, MemberStatus.MOVED_OUT]
 

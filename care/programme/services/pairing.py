@@ -5,12 +5,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from care.programme.calendar import unit_today
 from care.programme.models import CareTask, Pairing, TaskStatus
 from care.registers import access
 from care.registers.models import Member, MemberStatus, Node, StaffScope
 from carehub.accounts.models import Role, User
 from carehub.audit.services import acting_user, record
+from carehub.clock import unit_today
 from notifications.services.reminders import notify_assigned
 
 

@@ -7,12 +7,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from care.programme.calendar import unit_today
 from care.programme.models import CareTask, Talk, TaskKind, TaskStatus, Visit, VisitPhoto
 from care.registers import access
 from care.registers.models import Member
 from carehub.accounts.models import User
 from carehub.audit.services import acting_user, diff, record, snapshot
+from carehub.clock import unit_today
 from carehub.uploads import PHOTO, check_upload
 
 VISIT_COMPLETES = {TaskKind.VISIT, TaskKind.REVIEW, TaskKind.DEATH_CARE}

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from care.programme.calendar import OCCASIONS_BY_KEY, unit_today
+from care.programme.calendar import OCCASIONS_BY_KEY
 from care.programme.models import (
     AnniversaryOf,
     Calendar,
@@ -29,6 +29,7 @@ from care.programme.services.generation import preview_counts
 from care.programme.services.runs import window_for
 from care.registers import access
 from carehub.audit.services import acting_user, diff, record, snapshot
+from carehub.clock import unit_today
 
 VERSION_FIELDS = ["name", "trigger", "occasion", "calendar", "month", "day", "anniversary_of", "prefer_lunar",
                   "round_every", "round_years", "every_months", "event_kind", "audience", "task_kind", "lead_days",

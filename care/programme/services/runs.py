@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from care.programme.calendar import unit_today
 from care.programme.models import (
     CareTask,
     Greeting,
@@ -23,6 +22,7 @@ from care.programme.services.escalation import escalate_overdue
 from care.programme.services.generation import Outcome, Window, generate_version
 from care.registers import access
 from care.registers.models import Member, MemberStatus
+from carehub.clock import unit_today
 from notifications.services.greetings import queue_due_greetings
 from notifications.services.reminders import notify_assigned
 

@@ -9,11 +9,11 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from care.programme.calendar import unit_today
 from care.programme.models import CareTask, Greeting, TaskStatus
 from care.programme.services.records import parse_day
 from care.registers import access
 from carehub.audit.services import record
+from carehub.clock import unit_today
 
 STATES = ("due", "overdue", "upcoming", "open", "done", "cancelled")
 

@@ -3,10 +3,10 @@ record care work). A tag, so the registers' profile view needs no knowledge of t
 
 from django import template
 
-from care.programme.calendar import unit_today
 from care.programme.services.pairing import current_partner
 from care.programme.services.tasks import with_effective_due
 from care.registers import access
+from carehub.clock import unit_today
 
 register = template.Library()
 

@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -22,6 +21,7 @@ from care.registers.models import Evidence, HardshipEntry, HardshipLevel, Review
 from care.registers.portal.changes import change_rows
 from care.registers.portal.member_forms import date_field, visible_categories
 from care.registers.services import hardship as service
+from carehub.clock import unit_today
 from carehub.portal.common import NOT_DONE, attempt, forget_built_fields, label_of, page_of
 from carehub.uploads import DOCUMENT, UploadField
 
@@ -88,16 +88,16 @@ def ledger(request):
     filterset = LedgerFilter(request.GET, request=request)
     return render(request, "registers/hardship/list.html", {
         "filter": filterset, "page": page_of(request, filterset.qs.order_by("review_due_on", "pk")),
-        "today": timezone.localdate()})
+        "today": unit_today()})
 
 
 @login_required
 def due(request):
     within = int(request.GET["within"]) if request.GET.get("within") in map(str, DUE_WINDOWS) else 0
-    on = timezone.localdate() + datetime.timedelta(days=within)
+    on = unit_today() + datetime.timedelta(days=within)
     return render(request, "registers/hardship/due.html", {
         "page": page_of(request, service.due_for_review(request.user, on)), "within": within,
-        "windows": DUE_WINDOWS, "today": timezone.localdate(), "can_write": access.can_write(request.user)})
+        "windows": DUE_WINDOWS, "today": unit_today(), "can_write": access.can_write(request.user)})
 
 
 @login_required
@@ -138,7 +138,7 @@ def _entry_page(request, entry, *, review_form=None, evidence_form=None):
         "review_form": review_form or ReviewForm(user=request.user, entry=entry),
         "evidence_form": evidence_form or EvidenceForm(),
         "can_write": access.can_write(request.user),
-        "is_due": entry.is_open and entry.review_due_on <= timezone.localdate(),
+        "is_due": entry.is_open and entry.review_due_on <= unit_today(),
     })
 
 

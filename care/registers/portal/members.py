@@ -6,7 +6,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,6 +14,7 @@ from care.registers.models import ExtraField
 from care.registers.portal.member_forms import ExtraFilterForm, MemberForm, MemberListFilter, StatusForm, TransferForm
 from care.registers.portal.timeline import timeline_of
 from care.registers.services import members as service
+from carehub.clock import unit_today
 from carehub.portal.common import NOT_DONE, attempt, page_of, show_errors, vary_on_htmx, wants_fragment
 
 # Name sorts by pinyin initials: code-point order of Chinese characters means nothing to a reader.
@@ -34,7 +34,7 @@ def member_list(request):
     filterset = MemberListFilter(request.GET, request=request)
     sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "name"
     page = page_of(request, filterset.qs.order_by(*SORTS[sort]))
-    today = timezone.localdate()
+    today = unit_today()
     for member in page:
         member.age = service.age_on(member.birth_date, today) if member.birth_date else None
     context = {"filter": filterset, "extra_form": ExtraFilterForm(request.GET, extra_fields=extra_fields),
@@ -52,7 +52,7 @@ def detail(request, pk):
     member = _visible_member(request, pk)
     extra = [(field.label, member.extra.get(field.key)) for field in ExtraField.objects.all()
              if member.extra.get(field.key) not in (None, "")]
-    today = timezone.localdate()
+    today = unit_today()
     return render(request, "registers/members/detail.html", {
         "member": member,
         "age": service.age_on(member.birth_date, today) if member.birth_date else None,

@@ -5,7 +5,6 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from care.registers import access
@@ -20,6 +19,7 @@ from care.registers.models import (
     ReviewOutcome,
 )
 from carehub.audit.services import acting_user, diff, record, snapshot
+from carehub.clock import unit_today
 from carehub.uploads import DOCUMENT, check_upload
 
 REVIEW_MONTHS = 6
@@ -61,10 +61,10 @@ def clean_entry(data: dict, *, partial: bool = False) -> dict:
         if not cleaned["reason"]:
             errors["reason"] = _("Give the reason.")
     if "opened_on" in data or not partial:
-        raw = data.get("opened_on") or timezone.localdate()
+        raw = data.get("opened_on") or unit_today()
         try:
             cleaned["opened_on"] = raw if isinstance(raw, datetime.date) else datetime.date.fromisoformat(str(raw))
-            if cleaned["opened_on"] > timezone.localdate():
+            if cleaned["opened_on"] > unit_today():
                 errors["opened_on"] = _("The date is in the future.")
         except ValueError:
             errors["opened_on"] = _("“%(value)s” is not a real date (YYYY-MM-DD).") % {"value": raw}
@@ -92,7 +92,7 @@ def review_entry(actor, entry: HardshipEntry, *, outcome: str, note: str = "", r
     require_sensitive(actor, entry.category)
     if outcome not in ReviewOutcome.values:
         raise ValidationError({"outcome": _("Choose an outcome.")})
-    reviewed_on = reviewed_on or timezone.localdate()
+    reviewed_on = reviewed_on or unit_today()
     cleaned = clean_entry(changes, partial=True) if outcome == ReviewOutcome.CHANGED else {}
     if outcome == ReviewOutcome.CHANGED and not cleaned:
         raise ValidationError({"outcome": _("Say what changed, or choose “unchanged”.")})
@@ -121,7 +121,7 @@ def review_entry(actor, entry: HardshipEntry, *, outcome: str, note: str = "", r
 
 def due_for_review(actor, on: datetime.date | None = None):
     """Open entries whose review is due on or before `on` (default today), within the actor's view."""
-    on = on or timezone.localdate()
+    on = on or unit_today()
     return (access.visible_hardship(actor).filter(closed_on__isnull=True, review_due_on__lte=on)
             .select_related("member", "member__node").order_by("review_due_on", "pk"))
 

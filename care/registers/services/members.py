@@ -4,7 +4,6 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
@@ -14,6 +13,7 @@ from care.registers.models import Member, MemberStatus, Node, Sex, StatusChange,
 from care.registers.services.extra_fields import clean_extra
 from care.registers.services.lengths import check_lengths
 from carehub.audit.services import acting_user, diff, record, snapshot
+from carehub.clock import unit_today
 from carehub.phones import normalise_phone
 
 EDITABLE = ["name", "sex", "birth_date", "lunar_birth_month", "lunar_birth_day", "lunar_birth_leap", "joined_on",
@@ -97,7 +97,7 @@ def age_on(birth: datetime.date, day: datetime.date) -> int:
 
 
 def _check_dates(values: dict, errors: dict) -> None:
-    today = timezone.localdate()
+    today = unit_today()
     birth, joined, died = values.get("birth_date"), values.get("joined_on"), values.get("died_on")
     for field in ("birth_date", "joined_on", "died_on"):
         if values.get(field) and values[field] < EARLIEST and field not in errors:
@@ -129,7 +129,7 @@ def create_member(actor, *, node: Node, **data) -> Member:
     with transaction.atomic():
         check_member_limit(connection.tenant)
         member = Member.objects.create(node=node, name_initials=initials(cleaned["name"]), **cleaned)
-        StatusChange.objects.create(member=member, to_status=member.status, effective_on=timezone.localdate(),
+        StatusChange.objects.create(member=member, to_status=member.status, effective_on=unit_today(),
                                     note=_("Registered"), by=acting_user(actor))
         record(actor, "create", member, diff({}, snapshot(member, AUDITED)))
     return member
@@ -157,7 +157,7 @@ def change_status(actor, member: Member, status: str, *, effective_on=None, died
     if status not in MemberStatus.values:
         raise ValidationError({"status": _("Unknown status.")})
     errors: dict = {}
-    effective_on = _date(effective_on, "effective_on", errors) or timezone.localdate()
+    effective_on = _date(effective_on, "effective_on", errors) or unit_today()
     died_on = _date(died_on, "died_on", errors)
     if "died_on" not in errors:
         check_death(status, died_on, errors)
@@ -184,7 +184,7 @@ def transfer_member(actor, member: Member, to_node: Node, *, effective_on=None, 
     if to_node.pk == member.node_id:
         raise ValidationError({"node": _("The member already belongs there.")})
     errors: dict = {}
-    effective_on = _date(effective_on, "effective_on", errors) or timezone.localdate()
+    effective_on = _date(effective_on, "effective_on", errors) or unit_today()
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

@@ -1,10 +1,10 @@
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from care.registers import access
 from care.reports.models import ReportKind
 from care.reports.services.periods import KINDS
+from carehub.clock import unit_today
 
 
 class ReportForm(forms.Form):
@@ -23,7 +23,7 @@ class ReportForm(forms.Form):
         self.nodes = {node.pk: node for node in access.visible_nodes(user)}
         whole = [("", _("Whole unit"))] if access.root_path(user) == "" else []
         self.fields["node"].choices = whole + [(pk, "— " * node.depth + node.name) for pk, node in self.nodes.items()]
-        self.fields["year"].initial = timezone.localdate().year
+        self.fields["year"].initial = unit_today().year
 
     def service_arguments(self) -> dict:
         data = dict(self.cleaned_data)

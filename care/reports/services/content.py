@@ -11,8 +11,8 @@ from django.utils.formats import number_format
 from django.utils.safestring import SafeString
 
 from care.fund.money import format_amount
-from care.programme.calendar import unit_today
 from care.registers.models import Node
+from carehub.clock import unit_today
 
 TEXT, NUMBER, MONEY, DATE, PERCENT = "text", "number", "money", "date", "percent"
 NUMERIC = {NUMBER, MONEY, PERCENT}

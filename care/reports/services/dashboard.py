@@ -9,10 +9,10 @@ from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
 from care.fund import access as fund_access
-from care.programme.calendar import unit_today
 from care.programme.models import Visit
 from care.registers import access
 from care.reports.services.charts import bar_chart, line_chart
+from carehub.clock import unit_today
 
 MONTHS = 12
 ZERO = Decimal("0.00")

@@ -15,12 +15,12 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from care.programme.calendar import unit_time_zone, unit_today
 from care.registers import access
 from care.reports.models import ReportKind, ReportRun, RunStatus
 from care.reports.services import periods
 from care.reports.services.render import render
 from carehub.audit.services import record
+from carehub.clock import unit_today, unit_zone
 from carehub.pdf import PdfError
 
 logger = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ def request_report(actor, *, kind: str, period: str, year=None, number=None, sta
         raise ValidationError(_("You already have %(count)s reports on the way; wait for them to finish.")
                               % {"count": MAX_WAITING_PER_USER})
     params = {"period": chosen.kind, "starts_on": chosen.starts_on.isoformat(), "ends_on": chosen.ends_on.isoformat(),
-              "label": chosen.label, "language": translation.get_language(), "time_zone": unit_time_zone().key}
+              "label": chosen.label, "language": translation.get_language(), "time_zone": unit_zone().key}
     with transaction.atomic():
         run = ReportRun.objects.create(kind=kind, node=node, params=params, requested_by=actor,
                                        sensitive=kind in SENSITIVE_KINDS and access.can_see_sensitive(actor))

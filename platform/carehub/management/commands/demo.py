@@ -42,6 +42,7 @@ from care.registers.services.nodes import create_node
 from carehub.accounts.models import Invitation, Role, User
 from carehub.audit.models import Source
 from carehub.audit.services import source
+from carehub.clock import unit_today
 from tenants.models import Unit, UnitKind
 from tenants.services import onboarding as services
 
@@ -125,7 +126,7 @@ class Command(BaseCommand):
         if options["members"] < 0:
             raise CommandError("--members must be zero or more.")
         self.verbosity = options["verbosity"]
-        today = timezone.localdate()
+        today = unit_today()
         with schema_context(get_public_schema_name()):
             if not Unit.objects.filter(schema_name=get_public_schema_name()).exists():
                 raise CommandError("The database is not migrated: run `carehub migrate` first.")
