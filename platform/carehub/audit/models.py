@@ -9,6 +9,7 @@ class Source(models.TextChoices):
     IMPORT = "import", _("Import")
     TASK = "task", _("Task")
     COMMAND = "command", _("Command")
+    WEBHOOK = "webhook", _("Message gateway")  # an SMS provider's callback: delivery reports, replies
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -27,7 +28,7 @@ class AuditEvent(models.Model):
                               related_name="+", verbose_name=_("who"))
     actor_label = models.CharField(max_length=254, blank=True)  # kept if the account is removed
     source = models.CharField(_("from"), max_length=10, choices=Source.choices)
-    action = models.CharField(_("action"), max_length=40, db_index=True)
+    action = models.CharField(_("action"), max_length=60, db_index=True)
     object_type = models.CharField(_("object"), max_length=40, db_index=True)
     object_id = models.CharField(max_length=40, blank=True, db_index=True)
     object_label = models.CharField(max_length=200, blank=True)
