@@ -233,7 +233,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"noreply@{CAREHUB_BASE_DOMAIN}")
 
-# REST API (care.api). Token authentication comes first so that an anonymous request gets 401 with a
+# REST API (carehub.api, and each app's api/). Token authentication comes first so that an anonymous request gets 401 with a
 # WWW-Authenticate header; tokens live in each unit's schema, so a token of one unit means nothing at another.
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "carehub.api.schema.CareAutoSchema",
@@ -241,7 +241,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Signed in; writes only by writer roles with a scope. Named here rather than in carehub.api.base, which
+    # sits below the registers (see the import contracts in pyproject.toml).
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated",
+                                   "care.registers.api.permissions.WritersMayChange"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["carehub.api.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": [

@@ -23,10 +23,10 @@ from rest_framework.status import HTTP_201_CREATED, HTTP_400_BAD_REQUEST
 from rest_framework.views import APIView
 
 from care.imports.services import exports, imports
+from care.registers.api.permissions import WritersMayChange
 from care.registers.filters import HardshipFilter, MemberFilter
 from care.registers.models import ImportBatch, ImportKind
 from carehub.api.base import ApiSourceMixin
-from carehub.api.permissions import WritersMayChange
 from carehub.api.schema import EXTRA_FILTER
 from carehub.uploads import SPREADSHEET, check_upload
 

@@ -18,6 +18,8 @@ from carehub.api.base import ApiSourceMixin
 
 
 class MeView(ApiSourceMixin, APIView):
+    permission_classes = [IsAuthenticated]
+
     @extend_schema(responses=MeSerializer)
     def get(self, request):
         """Who you are here: role, where you act, and what you may do (for clients to shape their screens)."""

@@ -315,19 +315,3 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(help_text='Send as the header "Authorization: Token <token>".')
-
-
-class ErrorDetailSerializer(serializers.Serializer):
-    # Documents carehub.api.errors. "fields" is built in get_fields: as a class attribute it would shadow
-    # Serializer.fields.
-    def get_fields(self):
-        return {
-            "code": serializers.CharField(help_text="Machine-readable: invalid, not_authenticated, not_found, ..."),
-            "message": serializers.CharField(help_text="Translated into the unit's language."),
-            "fields": serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
-                                            help_text='Messages per field; nested fields dotted ("extra.rank").'),
-        }
-
-
-class ErrorSerializer(serializers.Serializer):
-    error = ErrorDetailSerializer()

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -120,3 +120,19 @@ class ApiErrorMiddleware:
                 answer[header] = value
         answer.cookies = response.cookies
         return answer
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    # Documents carehub.api.errors. "fields" is built in get_fields: as a class attribute it would shadow
+    # Serializer.fields.
+    def get_fields(self):
+        return {
+            "code": serializers.CharField(help_text="Machine-readable: invalid, not_authenticated, not_found, ..."),
+            "message": serializers.CharField(help_text="Translated into the unit's language."),
+            "fields": serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
+                                            help_text='Messages per field; nested fields dotted ("extra.rank").'),
+        }
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()

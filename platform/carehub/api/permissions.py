@@ -1,24 +1,16 @@
-"""Coarse, per-request permission checks. They answer 403 before any body is validated; the services still
-check scope per object (care.registers.access), and querysets come from care.registers.access so that objects out of scope are 404."""
+"""Coarse, per-request permission checks by role. They answer 403 before any body is validated; the services still
+check scope per object, and querysets come from each app's access module so that objects out of scope are 404.
+Writing within one's scope is the registers' rule (care.registers.api.permissions.WritersMayChange, the API's
+default permission in settings)."""
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from care.registers import access
 from carehub.accounts.models import Role
 
 
 def is_admin(user) -> bool:
     return getattr(user, "role", None) == Role.ADMIN
-
-
-class WritersMayChange(BasePermission):
-    """Anyone signed in reads (within their scope); only writer roles change anything."""
-
-    message = _("You may not change records there.")
-
-    def has_permission(self, request, view):
-        return request.method in SAFE_METHODS or access.can_write(request.user)
 
 
 class AdminsMayChange(BasePermission):

@@ -16,8 +16,8 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
-from care.registers.api.serializers import ErrorSerializer
 from carehub.api.base import BODY_METHODS
+from carehub.api.errors import ErrorSerializer
 
 ERRORS = {
     "400": "Invalid input (`fields` names each bad field), an unknown query parameter or body field, or a body "
