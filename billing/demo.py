@@ -17,7 +17,6 @@ from billing.models import Invoice, Metric, Plan, Subscription, SubscriptionStat
 from billing.services import invoices, subscriptions
 from billing.services.limits import counted_members, month_start
 from carehub.clock import unit_today
-from tenants.models import Unit
 
 S = SubscriptionStatus
 PLANS = [
@@ -62,7 +61,7 @@ def _previous_month(month: datetime.date) -> datetime.date:
     return month_start(month - datetime.timedelta(days=1))
 
 
-def _usage(unit: Unit, spec: DemoBilling, members: int, first: datetime.date, today: datetime.date):
+def _usage(unit, spec: DemoBilling, members: int, first: datetime.date, today: datetime.date):
     """A day's records from `first` to yesterday: SMS spread evenly over each month, the member count."""
     day = first
     while day < today:
@@ -76,7 +75,7 @@ def _usage(unit: Unit, spec: DemoBilling, members: int, first: datetime.date, to
         day += datetime.timedelta(days=1)
 
 
-def ensure_billing(unit: Unit, plans: dict[str, Plan], today: datetime.date) -> None:
+def ensure_billing(unit, plans: dict[str, Plan], today: datetime.date) -> None:
     """Run inside the unit's schema (members are counted there); billing's tables are in public."""
     spec = UNITS.get(unit.slug)
     if spec is None or Subscription.objects.filter(unit=unit).exists():
@@ -109,7 +108,7 @@ def plan_lines() -> list[str]:
             for plan in Plan.objects.filter(code__in=[spec["code"] for spec in PLANS])]
 
 
-def describe(unit: Unit, today: datetime.date) -> str:
+def describe(unit, today: datetime.date) -> str:
     """One line for the demo's summary."""
     subscription = Subscription.objects.select_related("plan").filter(unit=unit).first()
     if subscription is None:

@@ -9,8 +9,6 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from tenants.models import Unit
-
 CURRENCY = "CNY"
 
 
@@ -53,7 +51,7 @@ class SubscriptionStatus(models.TextChoices):
 
 
 class Subscription(models.Model):
-    unit = models.OneToOneField(Unit, on_delete=models.PROTECT, related_name="subscription")
+    unit = models.OneToOneField(settings.TENANT_MODEL, on_delete=models.PROTECT, related_name="subscription")
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="subscriptions")
     status = models.CharField(_("status"), max_length=16, choices=SubscriptionStatus.choices,
                               default=SubscriptionStatus.TRIAL)
@@ -98,7 +96,7 @@ class UsageRecord(models.Model):
     """One counted event. `source_key` names the event (a message's id, "2026-05-01" for a daily count), so
     recording it again, e.g. from a resent status callback, changes nothing."""
 
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="usage_records")
+    unit = models.ForeignKey(settings.TENANT_MODEL, on_delete=models.PROTECT, related_name="usage_records")
     metric = models.CharField(max_length=32, choices=Metric.choices)
     quantity = models.IntegerField()
     source_key = models.CharField(max_length=200)
@@ -116,7 +114,7 @@ class UsageRecord(models.Model):
 class SmsQuota(models.Model):
     """Segments reserved by a unit in a month: the counter a conditional UPDATE moves atomically."""
 
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(settings.TENANT_MODEL, on_delete=models.PROTECT, related_name="+")
     month = models.DateField()
     reserved = models.IntegerField(default=0)
 
@@ -135,7 +133,7 @@ class InvoiceStatus(models.TextChoices):
 
 
 class Invoice(models.Model):
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="invoices")
+    unit = models.ForeignKey(settings.TENANT_MODEL, on_delete=models.PROTECT, related_name="invoices")
     period = models.DateField(_("month"))  # first day of the billed month
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(_("status"), max_length=8, choices=InvoiceStatus.choices,
@@ -151,7 +149,7 @@ class Invoice(models.Model):
     void_reason = models.TextField(_("reason for voiding"), blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="+")
-    # The PDF as issued, stored once (billing.services.documents) and never replaced: a re-download gives the same bytes.
+    # The PDF as issued, stored once (billing.services.documents), never replaced: a re-download gives the same bytes.
     pdf = models.FileField(_("PDF"), max_length=200, blank=True)
 
     class Meta:

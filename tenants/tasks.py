@@ -1,8 +1,8 @@
+from carehub.accounts.operators import operator_actor
 from carehub.celery import app
 from carehub.tasks import PlatformTask
 from tenants.models import UnitExport
 from tenants.services.export import build_export
-from tenants.services.onboarding import operator_actor
 
 
 @app.task(base=PlatformTask)

@@ -11,8 +11,8 @@ from pypdf import PdfReader
 
 from billing.models import Invoice, InvoiceCounter, Plan
 from billing.services import documents, invoices
+from billing.services.documents import render_invoice_pdf
 from billing.services.usage import record_usage
-from billing.tasks import render_invoice_pdf
 from carehub.celery import app
 
 from .billing_data import committed, purge_committed, subscribed
@@ -96,7 +96,7 @@ def test_only_operators_download_invoices(drafted, alpha, beta):
 
 def test_the_worker_stores_the_pdf_after_the_issue_commits(django_db_setup, worker, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    assert app.amqp.router.route({}, "billing.pdf.render_invoice")["queue"].name == worker  # the report queue
+    assert app.amqp.router.route({}, render_invoice_pdf.name)["queue"].name == worker  # the report queue
     unit = django_db_setup["alpha"].unit
     year = timezone.localdate().year
 

@@ -8,6 +8,7 @@ from django.utils import timezone, translation
 from django_tenants.utils import schema_context
 
 from carehub.audit.models import AuditEvent
+from tenants.actions import CONSENT_GRANTED, SUPPORT_ENTERED
 from tenants.models import SupportConsent, UnitEvent
 from tenants.services import support
 
@@ -56,8 +57,8 @@ def test_consent_entry_audit_and_revocation(alpha, beta):
     assert support_client.session.get_expiry_date() <= consent.expires_at + timedelta(seconds=1)
     with schema_context("alpha"):
         actions = list(AuditEvent.objects.filter(object_type="supportconsent").values_list("action", flat=True))
-        assert sorted(actions) == ["support_consent", "support_enter"]
-        entry = AuditEvent.objects.get(action="support_enter")
+        assert sorted(actions) == sorted([CONSENT_GRANTED, SUPPORT_ENTERED])
+        entry = AuditEvent.objects.get(action=SUPPORT_ENTERED)
         assert entry.changes["operator"] == [None, operator().email]
     assert alpha.unit.events.filter(action=UnitEvent.Action.SUPPORT_ENTERED).exists()
     # Support reads but does not write.

@@ -13,8 +13,8 @@ from care.programme.calendar import (
     dates_between,
     lunar_day,
     lunar_to_solar,
-    unit_today,
 )
+from carehub.clock import unit_today
 from tenants.models import Unit
 
 D = datetime.date

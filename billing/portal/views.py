@@ -11,14 +11,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from django_tenants.utils import get_tenant_model
 
 from billing.models import Feature, Invoice, InvoiceStatus, Plan
 from billing.services import documents, subscriptions
 from billing.services import invoices as service
+from carehub.accounts.operators import operator_required
 from carehub.clock import unit_today
-from carehub.portal.common import show_errors
-from tenants.models import Unit
-from tenants.portal.console import flash_error, operator_required
+from carehub.portal.common import flash_error, show_errors
 
 PLAIN_DECIMAL = re.compile(r"\d+(\.\d+)?")
 
@@ -62,7 +62,7 @@ def plans(request):
 @operator_required
 @require_POST
 def subscribe(request, slug):
-    unit = get_object_or_404(Unit.objects.units(), slug=slug)
+    unit = get_object_or_404(get_tenant_model().objects.units(), slug=slug)
     plan = get_object_or_404(Plan, pk=request.POST.get("plan"))
     try:
         subscriptions.subscribe(request.user, unit, plan, status=request.POST.get("status", ""),

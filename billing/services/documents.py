@@ -14,6 +14,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from billing.models import Invoice
+from carehub.celery import app
+from carehub.pdf import PdfError
+from carehub.tasks import PlatformTask
 
 ISSUER = "Carehub"
 
@@ -59,3 +62,17 @@ def stored_pdf(invoice_id: int) -> bytes:
 def pdf_of(invoice: Invoice) -> bytes:
     """What a download returns: the stored PDF of an issued invoice, a fresh preview of a draft."""
     return stored_pdf(invoice.pk) if invoice.number else render(invoice)
+
+
+# Defined with the service that issues it (as pretix does), so neither module imports the other; carehub.celery
+# routes this module's tasks to the report workers' queue with the other WeasyPrint work.
+@app.task(base=PlatformTask, bind=True, max_retries=2)
+def render_invoice_pdf(self, invoice_id: int):
+    """Store an issued invoice's PDF (does nothing if it is stored already)."""
+    try:
+        stored_pdf(invoice_id)
+    except PdfError as exc:
+        if not exc.retryable:
+            raise
+        raise self.retry(exc=exc, countdown=60) from exc
+    return invoice_id

@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from billing.models import Invoice, InvoiceLine, InvoiceStatus, Metric, Subscription, SubscriptionStatus, UsageRecord
+from billing.services.documents import render_invoice_pdf
 from billing.services.limits import month_start
 from carehub.clock import unit_today
 
@@ -103,8 +104,6 @@ def _locked(invoice: Invoice, *allowed: str) -> Invoice:
 
 def issue(actor, invoice: Invoice) -> Invoice:
     """Number the invoice; its PDF is rendered and stored by a task once the number is committed."""
-    from billing.tasks import render_invoice_pdf  # the tasks module imports this one
-
     with transaction.atomic():
         invoice = _locked(invoice, InvoiceStatus.DRAFT)
         now = timezone.now()
@@ -114,7 +113,7 @@ def issue(actor, invoice: Invoice) -> Invoice:
             number = cursor.fetchone()[0]
         invoice.number = f"{year}-{number:05d}"
         invoice.status, invoice.issued_at, invoice.actor = InvoiceStatus.ISSUED, now, actor
-        invoice.due_on = timezone.localdate(now) + timedelta(days=settings.CAREHUB_INVOICE_DUE_DAYS)
+        invoice.due_on = unit_today(now) + timedelta(days=settings.CAREHUB_INVOICE_DUE_DAYS)
         invoice.save(update_fields=["number", "status", "issued_at", "actor", "due_on"])
         render_invoice_pdf.delay_on_commit(invoice.pk)
     return invoice

@@ -7,11 +7,13 @@ succeeds; beyond them it succeeds as overage if the plan allows it, else it is r
 subscription is not limited.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import connection
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from billing.models import Plan, SmsQuota, Subscription, SubscriptionStatus
@@ -82,11 +84,21 @@ def reserved_sms_segments(unit, month: date) -> int:
     return row[0] if row else 0
 
 
-def counted_members():
-    """The members a plan counts, in the current unit's schema: everyone not deceased or moved out."""
-    from care.registers.models import Member, MemberStatus
+# Which members a plan counts is the registers' rule (everyone not deceased or moved out); they declare it at
+# start-up (care.registers.apps), since billing sits below them and cannot import their models.
+_counted_members: Callable[[], QuerySet] | None = None
 
-    return Member.objects.exclude(status__in=[MemberStatus.DECEASED, MemberStatus.MOVED_OUT])
+
+def count_members_with(query: Callable[[], QuerySet]) -> None:
+    global _counted_members
+    _counted_members = query
+
+
+def counted_members() -> QuerySet:
+    """The members a plan counts, in the current unit's schema."""
+    if _counted_members is None:
+        raise ImproperlyConfigured("No app declared which members a plan counts (billing.services.limits).")
+    return _counted_members()
 
 
 def check_member_limit(unit, adding: int = 1) -> None:

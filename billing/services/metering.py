@@ -4,13 +4,13 @@ SMS segments are recorded by the SMS workers as they send (record_usage with the
 from datetime import date
 
 from django.db.models import Max
+from django_tenants.utils import get_tenant_model
 
 from billing.services.limits import counted_members
 from billing.services.usage import record_usage
-from tenants.models import Unit
 
 
-def meter_current_unit(unit: Unit, day: date) -> int:
+def meter_current_unit(unit, day: date) -> int:
     """Run inside the unit's schema. Idempotent per unit and day: the day's first count stands."""
     from carehub.accounts.models import User
     from carehub.audit.models import AuditEvent
@@ -20,5 +20,5 @@ def meter_current_unit(unit: Unit, day: date) -> int:
     moments = [AuditEvent.objects.aggregate(at=Max("at"))["at"], User.objects.aggregate(at=Max("last_login"))["at"]]
     latest = max((moment for moment in moments if moment), default=None)
     if latest:
-        Unit.objects.filter(pk=unit.pk).update(last_activity_at=latest)
+        get_tenant_model().objects.filter(pk=unit.pk).update(last_activity_at=latest)
     return members

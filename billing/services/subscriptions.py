@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from billing.models import Feature, Plan, Subscription, SubscriptionChange, SubscriptionStatus
-from tenants.models import UnitEvent, UnitStatus
-from tenants.services.onboarding import change_status, operator_actor
+from billing.signals import subscription_changed
+from carehub.accounts.operators import operator_actor
 
 
 def save_plan(actor, *, code: str, name: str, monthly_price, included_members: int, included_sms_segments: int,
@@ -67,7 +67,6 @@ TRANSITIONS = {
 STARTS = {S.TRIAL, S.ACTIVE}
 # Subscription statuses under which the unit's portal is read-only.
 READ_ONLY = {S.SUSPENDED, S.CANCELLED}
-BILLING_SOURCE = "billing"  # UnitEvent.source of suspensions made by the subscription
 
 
 def _check_transition(current: str | None, status: str) -> None:
@@ -80,24 +79,11 @@ def _check_transition(current: str | None, status: str) -> None:
             "to": SubscriptionStatus(status).label}})
 
 
-def _follow_unit(actor, unit, status: str) -> None:
-    """Suspend the unit when its subscription stops it; resume it when the subscription is good again, but only
-    if the subscription suspended it (a suspension an operator made by hand stays until they lift it)."""
-    unit.refresh_from_db(fields=["status"])
-    note = f"subscription {status}"
-    if status in READ_ONLY and unit.status == UnitStatus.ACTIVE:
-        change_status(actor, unit, UnitEvent.Action.SUSPENDED, note=note, source=BILLING_SOURCE)
-    elif status not in READ_ONLY and unit.status == UnitStatus.SUSPENDED:
-        last = unit.events.filter(action=UnitEvent.Action.SUSPENDED).order_by("-at", "-pk").first()
-        if last is not None and last.source == BILLING_SOURCE:
-            change_status(actor, unit, UnitEvent.Action.RESUMED, note=note, source=BILLING_SOURCE)
-
-
 def subscribe(actor, unit, plan: Plan, *, status: str = SubscriptionStatus.TRIAL, trial_ends_on: date | None = None,
               note: str = "") -> Subscription:
     """Put the unit on `plan` with `status` (creating its subscription if needed), recorded in the history. A
-    status that stops the unit (suspended, cancelled) suspends it, and going back to good standing resumes it,
-    through the unit's own lifecycle service, so the unit's history says so too."""
+    status that stops the unit (suspended, cancelled) suspends it, and going back to good standing resumes it:
+    the unit's lifecycle follows `subscription_changed`, so the unit's history says so too."""
     with transaction.atomic():
         subscription = Subscription.objects.select_for_update().filter(unit=unit).first()
         _check_transition(subscription.status if subscription else None, status)
@@ -111,7 +97,8 @@ def subscribe(actor, unit, plan: Plan, *, status: str = SubscriptionStatus.TRIAL
         subscription.save()
         SubscriptionChange.objects.create(subscription=subscription, plan=plan, status=status,
                                           actor=operator_actor(actor), note=note)
-        _follow_unit(actor, unit, status)
+        subscription_changed.send(sender=Subscription, actor=actor, unit=unit, status=status,
+                                  stops_unit=status in READ_ONLY)
     return subscription
 
 

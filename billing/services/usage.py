@@ -3,6 +3,7 @@
 from datetime import date
 
 from django.db import connection
+from django_tenants.utils import get_tenant_model
 
 from billing.models import Metric
 
@@ -26,9 +27,7 @@ def unit_id(unit) -> int:
         return unit
     if getattr(unit, "pk", None) is not None:
         return unit.pk
-    from tenants.models import Unit
-
-    return Unit.objects.values_list("pk", flat=True).get(schema_name=unit.schema_name)
+    return get_tenant_model().objects.values_list("pk", flat=True).get(schema_name=unit.schema_name)
 
 
 def _check(metric: str) -> None:

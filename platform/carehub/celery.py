@@ -33,7 +33,7 @@ app.autodiscover_tasks()
 
 # Task name prefix -> kind of queue. SMS and report rendering get workers of their own; the rest goes to the
 # default queue. `carehub_queues` maps each kind to a queue name (tests point them all at a private queue).
-QUEUE_KINDS = {"notifications.": "sms", "care.reports.": "reports", "billing.pdf.": "reports"}
+QUEUE_KINDS = {"notifications.": "sms", "care.reports.": "reports", "billing.services.documents.": "reports"}
 app.conf.carehub_queues = {"sms": "sms", "reports": "reports"}
 
 

@@ -32,9 +32,9 @@ CAREHUB_TEMPLATE_SCHEMA = "_template"
 ALLOWED_HOSTS = [CAREHUB_BASE_DOMAIN, f".{CAREHUB_BASE_DOMAIN}", *env_list("CAREHUB_EXTRA_HOSTS")]
 
 SHARED_APPS = [
-    "carehub",  # before django_tenants so that our `migrate` (which also migrates the template) wins
+    "carehub",
+    "tenants",  # before django_tenants so that our `migrate` (which also migrates the template) wins
     "django_tenants",
-    "tenants",
     "billing",
     "django.contrib.contenttypes",
     "django.contrib.auth",
@@ -233,8 +233,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"noreply@{CAREHUB_BASE_DOMAIN}")
 
-# REST API (carehub.api, and each app's api/). Token authentication comes first so that an anonymous request gets 401 with a
-# WWW-Authenticate header; tokens live in each unit's schema, so a token of one unit means nothing at another.
+# REST API (carehub.api, and each app's api/). Token authentication comes first so that an anonymous request
+# gets 401 with a WWW-Authenticate header; tokens live in each unit's schema, so a token of one unit means nothing
+# at another.
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "carehub.api.schema.CareAutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [

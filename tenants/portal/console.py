@@ -3,7 +3,6 @@
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, user_passes_test
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -11,22 +10,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from billing.models import Plan, SubscriptionStatus
-from carehub.portal.common import show_errors
+from carehub.accounts.operators import operator_required
+from carehub.portal.common import flash_error, show_errors
 from tenants.models import OperatorToken, Unit, UnitEvent, UnitKind
 from tenants.services import console as read
 from tenants.services import lifecycle, support, tokens
 from tenants.services import onboarding as services
 from tenants.services.health import unit_health
 from tenants.tasks import request_export
-
-
-def operator_required(view):
-    def check(user):
-        if user.is_authenticated and not user.is_staff:
-            raise PermissionDenied
-        return user.is_authenticated
-
-    return login_required(user_passes_test(check)(view))
 
 
 class OnboardForm(forms.Form):
@@ -63,10 +54,6 @@ def onboard(request):
         else:
             return render(request, "tenants/onboarded.html", {"result": result})
     return render(request, "tenants/onboard.html", {"form": form})
-
-
-def flash_error(request, exc: ValidationError) -> None:
-    messages.error(request, " ".join(exc.messages))
 
 
 def _unit(slug) -> Unit:

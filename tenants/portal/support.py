@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from care.registers import access
+from carehub.accounts.roles import require_admin
 from carehub.audit.services import record
+from tenants.actions import EXPORT_DOWNLOADED
 from tenants.models import Unit, UnitExport
 from tenants.services import support
 
@@ -24,7 +25,7 @@ def _unit() -> Unit:
 
 @login_required
 def support_page(request):
-    access.require_admin(request.user)
+    require_admin(request.user)
     unit = _unit()
     return render(request, "tenants/support.html", {
         "consent": support.active_consent(unit),
@@ -34,7 +35,7 @@ def support_page(request):
 @login_required
 @require_POST
 def grant(request):
-    access.require_admin(request.user)
+    require_admin(request.user)
     support.grant_consent(request.user, _unit(), reason=request.POST.get("reason", ""))
     messages.success(request, _("Platform support may now enter this portal, read-only, until the time shown."))
     return redirect("support:page")
@@ -43,7 +44,7 @@ def grant(request):
 @login_required
 @require_POST
 def revoke(request):
-    access.require_admin(request.user)
+    require_admin(request.user)
     support.revoke_consent(request.user, _unit())
     messages.success(request, _("Support access has ended."))
     return redirect("support:page")
@@ -51,11 +52,11 @@ def revoke(request):
 
 @login_required
 def download(request, pk):
-    access.require_admin(request.user)
+    require_admin(request.user)
     export = get_object_or_404(UnitExport, pk=pk, unit=_unit(), status=UnitExport.Status.DONE)
     if not default_storage.exists(export.file):
         raise Http404
-    record(request.user, "export_download", export, {})
+    record(request.user, EXPORT_DOWNLOADED, export)
     return FileResponse(default_storage.open(export.file, "rb"), as_attachment=True,
                         filename=export.file.rsplit("/", 1)[-1])
 

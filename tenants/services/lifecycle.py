@@ -14,7 +14,7 @@ from django_tenants.utils import schema_context
 from carehub.accounts.models import Invitation, Role, User
 from carehub.accounts.services import IssuedInvitation, hash_token
 from tenants.models import Domain, Unit, UnitEvent, UnitStatus
-from tenants.services.onboarding import base_url, domain_for, locked, record_event, validate_slug
+from tenants.services.onboarding import base_url, change_status, domain_for, locked, record_event, validate_slug
 
 
 def rename(actor, unit: Unit, name: str, *, source: str = "console") -> Unit:
@@ -112,3 +112,20 @@ def delete_unit(actor, unit: Unit, *, confirm_slug: str, now=None, source: str =
         unit.status = UnitStatus.DELETED
         record_event(actor, unit, UnitEvent.Action.DELETED, f"schema {unit.schema_name} dropped", source)
     return unit
+
+
+BILLING_SOURCE = "billing"  # UnitEvent.source of suspensions made by the unit's subscription
+
+
+def follow_subscription(sender, *, actor, unit, status: str, stops_unit: bool, **kwargs) -> None:
+    """Receiver of billing.signals.subscription_changed (connected in tenants.apps). Suspend the unit when its
+    subscription stops it; resume it when the subscription is good again, but only if the subscription
+    suspended it (a suspension an operator made by hand stays until they lift it)."""
+    unit.refresh_from_db(fields=["status"])
+    note = f"subscription {status}"
+    if stops_unit and unit.status == UnitStatus.ACTIVE:
+        change_status(actor, unit, UnitEvent.Action.SUSPENDED, note=note, source=BILLING_SOURCE)
+    elif not stops_unit and unit.status == UnitStatus.SUSPENDED:
+        last = unit.events.filter(action=UnitEvent.Action.SUSPENDED).order_by("-at", "-pk").first()
+        if last is not None and last.source == BILLING_SOURCE:
+            change_status(actor, unit, UnitEvent.Action.RESUMED, note=note, source=BILLING_SOURCE)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from carehub.accounts.models import Role
+from carehub.accounts.operators import operator_actor
 from carehub.accounts.services import invite_user
 from tenants import presets
 from tenants.models import Domain, Unit, UnitEvent, UnitKind, UnitStatus
@@ -130,11 +131,6 @@ def change_status(actor, unit: Unit, action: str, *, note: str = "", source: str
         unit.save(update_fields=["status"])
         record_event(actor, unit, action, note, source)
     return unit
-
-
-def operator_actor(actor):
-    """Only public-schema accounts (operators) are stored as actors of platform events."""
-    return actor if actor is not None and getattr(actor, "is_staff", False) else None
 
 
 def locked(unit: Unit) -> Unit:

@@ -17,11 +17,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
-from care.registers.models import StaffScope
 from carehub.accounts.models import Role, User
 from carehub.audit.services import record
+from tenants.actions import CONSENT_GRANTED, CONSENT_REVOKED, SUPPORT_ENTERED
 from tenants.models import SupportConsent, SupportPass, Unit, UnitEvent
 from tenants.services.onboarding import base_url
+from tenants.signals import support_account_ready
 
 PASS_SECONDS = 120
 SUPPORT_EMAIL = "support@carehub.platform"
@@ -45,7 +46,7 @@ def grant_consent(admin, unit: Unit, *, reason: str = "", hours: int | None = No
     with transaction.atomic():
         consent = SupportConsent.objects.create(unit=unit, granted_by=admin.email, reason=reason[:200],
                                                 expires_at=timezone.now() + timedelta(hours=hours))
-        record(admin, "support_consent", consent, {"expires_at": [None, consent.expires_at.isoformat()],
+        record(admin, CONSENT_GRANTED, consent, {"expires_at": [None, consent.expires_at.isoformat()],
                                                    "reason": [None, reason]})
     return consent
 
@@ -60,7 +61,7 @@ def revoke_consent(admin, unit: Unit) -> int:
         for consent in consents:
             consent.revoked_at = timezone.now()
             consent.save(update_fields=["revoked_at"])
-            record(admin, "support_revoke", consent, {"revoked_at": [None, consent.revoked_at.isoformat()]})
+            record(admin, CONSENT_REVOKED, consent, {"revoked_at": [None, consent.revoked_at.isoformat()]})
         User.objects.filter(email=SUPPORT_EMAIL).update(is_active=False)
     return len(consents)
 
@@ -103,7 +104,7 @@ def redeem_pass(unit: Unit, token: str) -> tuple[User, SupportConsent]:
                           "role": Role.VIEWER, "is_active": True})
             user.set_unusable_password()
             user.save(update_fields=["password"])
-            StaffScope.objects.get_or_create(user=user, defaults={"node": None})  # reads the whole unit
-            record(user, "support_enter", consent, {"operator": [None, operator_email],
+            support_account_ready.send(sender=User, user=user)  # the registers let it read the whole unit
+            record(user, SUPPORT_ENTERED, consent, {"operator": [None, operator_email],
                                                     "until": [None, consent.expires_at.isoformat()]})
     return user, consent

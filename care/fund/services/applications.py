@@ -11,6 +11,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from care.fund import access
+from care.fund.actions import (
+    APPLICATION_CREATED,
+    APPLICATION_EVIDENCE_ADDED,
+    APPLICATION_SENSITIVE_VIEWED,
+    APPLICATION_UPDATED,
+)
 from care.fund.models import ApplicationStatus, AssistanceApplication, Attachment, Fund, Step, StepAction
 from care.fund.money import parse_amount
 from care.fund.services.common import text
@@ -18,7 +24,7 @@ from care.fund.services.payments import deciding_fund, line_funds
 from care.fund.services.steps import move
 from care.registers import access as register_access
 from care.registers.models import SENSITIVE_CATEGORIES, HardshipCategory, Member
-from carehub.audit.services import diff, record, snapshot
+from carehub.audit.services import changing, created, record
 from carehub.uploads import DOCUMENT, check_upload
 
 S = ApplicationStatus
@@ -65,7 +71,7 @@ def create_application(actor, member: Member, *, category, reason, amount_reques
         application = AssistanceApplication.objects.create(member=member, fund=fund, created_by=actor, **cleaned)
         Step.objects.create(application=application, action=StepAction.CREATED, to_status=S.DRAFT, actor=actor,
                             amount=application.amount_requested)
-        record(actor, "create", application, diff({}, snapshot(application, FIELDS)), object_type="application")
+        created(actor, APPLICATION_CREATED, application, FIELDS, object_type="application")
         if evidence is not None:
             attach_evidence(actor, application, evidence)
         if submit:
@@ -76,25 +82,25 @@ def create_application(actor, member: Member, *, category, reason, amount_reques
 def _locked(application: AssistanceApplication, expected: tuple) -> AssistanceApplication:
     locked = (AssistanceApplication.objects.select_for_update(of=("self",))
               .select_related("member__node", "fund__node").get(pk=application.pk))
+    _require_status(locked, expected)
+    return locked
+
+
+def _require_status(locked: AssistanceApplication, expected: tuple) -> None:
     if locked.status not in expected:
         raise ValidationError(_("This application is “%(status)s”; that step is not possible now.")
                               % {"status": locked.get_status_display()})
-    return locked
 
 
 def update_draft(actor, application: AssistanceApplication, **data) -> AssistanceApplication:
     access.require(access.may_apply(actor, application.member), _("You may not change this application."))
     cleaned = clean(actor, application.member, data, partial=True)
-    with transaction.atomic():
-        application = _locked(application, (S.DRAFT,))
-        before = snapshot(application, FIELDS)
+    with changing(actor, APPLICATION_UPDATED, application, FIELDS, object_type="application") as change:
+        _require_status(change.instance, (S.DRAFT,))
         for name, value in cleaned.items():
-            setattr(application, name, value)
-        application.save()
-        changes = diff(before, snapshot(application, FIELDS))
-        if changes:
-            record(actor, "update", application, changes, object_type="application")
-    return application
+            setattr(change.instance, name, value)
+        change.instance.save()
+    return change.instance
 
 
 def submit(actor, application: AssistanceApplication, note: str = "") -> AssistanceApplication:
@@ -171,7 +177,8 @@ def attach_evidence(actor, application: AssistanceApplication, upload, descripti
     with transaction.atomic():
         attachment = Attachment.objects.create(application=application, file=upload, uploaded_by=actor,
                                                description=(description or "").strip()[:200])
-        record(actor, "evidence", application, {"evidence": [None, attachment.file.name]}, object_type="application")
+        record(actor, APPLICATION_EVIDENCE_ADDED, application, {"evidence": [None, attachment.file.name]},
+               object_type="application")
     return attachment
 
 
@@ -184,7 +191,7 @@ def view_application(actor, application: AssistanceApplication) -> bool:
     """Whether the actor sees the details; opening a sensitive application's details is recorded."""
     shown = may_see_details(actor, application)
     if shown and application.is_sensitive:
-        record(actor, "view-sensitive", application, object_type="application")
+        record(actor, APPLICATION_SENSITIVE_VIEWED, application, object_type="application")
     return shown
 
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from care.fund import access
+from care.fund.actions import DISCLOSURE_LINK_CREATED, DISCLOSURE_LINK_REVOKED
 from care.fund.models import INCOME_KINDS, SPENDING_KINDS, DisclosureLink, EntryKind, Fund
 from care.fund.services.periods import bounds
 from care.registers.models import SENSITIVE_CATEGORIES, HardshipCategory
@@ -126,7 +127,7 @@ def create_link(actor, fund: Fund, *, year, month=None) -> DisclosureLink:
     with transaction.atomic():
         link = DisclosureLink.objects.create(fund=fund, year=year, month=month, token=secrets.token_urlsafe(32),
                                              created_by=actor)
-        record(actor, "disclosure-link", fund, {"link": [None, str(link)]}, object_type="fund")
+        record(actor, DISCLOSURE_LINK_CREATED, fund, {"link": [None, str(link)]}, object_type="fund")
     return link
 
 
@@ -137,7 +138,7 @@ def revoke_link(actor, link: DisclosureLink) -> DisclosureLink:
         if link.revoked_at is None:
             link.revoked_at, link.revoked_by = timezone.now(), actor
             link.save(update_fields=["revoked_at", "revoked_by"])
-            record(actor, "disclosure-revoke", link.fund, {"link": [str(link), None]}, object_type="fund")
+            record(actor, DISCLOSURE_LINK_REVOKED, link.fund, {"link": [str(link), None]}, object_type="fund")
     return link
 
 

@@ -7,13 +7,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from care.fund import access
+from care.fund import access, actions
 from care.fund.models import CostShareRule, Fund, MemberAccount
 from care.fund.money import parse_amount
 from care.fund.services.common import text
 from care.registers.models import HardshipCategory, Member, Node, NodeKind
 from carehub.accounts.models import User
-from carehub.audit.services import diff, record, snapshot
+from carehub.audit.services import changing, created, diff, record
 
 FUND_FIELDS = ["node", "name", "currency", "allows_overdraft", "second_approval_above"]
 
@@ -43,7 +43,7 @@ def create_fund(actor, node: Node, **data) -> Fund:
         if Fund.objects.filter(node=node).exists():
             raise ValidationError({"node": _("This organisation already keeps a fund.")})
         fund = Fund.objects.create(node=node, created_by=actor, **cleaned)
-        record(actor, "create", fund, diff({}, snapshot(fund, FUND_FIELDS)), object_type="fund")
+        created(actor, actions.FUND_CREATED, fund, FUND_FIELDS, object_type="fund")
     return fund
 
 
@@ -52,16 +52,11 @@ def update_fund(actor, fund: Fund, **data) -> Fund:
     access.require_admin(actor)
     data.pop("currency", None)
     cleaned = _clean_fund(data, partial=True)
-    with transaction.atomic():
-        fund = Fund.objects.select_for_update().get(pk=fund.pk)
-        before = snapshot(fund, FUND_FIELDS)
+    with changing(actor, actions.FUND_UPDATED, fund, FUND_FIELDS, object_type="fund") as change:
         for name, value in cleaned.items():
-            setattr(fund, name, value)
-        fund.save()
-        changes = diff(before, snapshot(fund, FUND_FIELDS))
-        if changes:
-            record(actor, "update", fund, changes, object_type="fund")
-    return fund
+            setattr(change.instance, name, value)
+        change.instance.save()
+    return change.instance
 
 
 def clean_legs(legs) -> list[dict]:
@@ -101,14 +96,14 @@ def save_rule(actor, *, category: str = "", legs) -> CostShareRule:
             rule = CostShareRule(category=category)
         rule.legs, rule.updated_by = legs, actor
         rule.save()
-        record(actor, "cost-sharing", rule, diff(before, {"legs": legs}), object_type="costsharerule")
+        record(actor, actions.COST_SHARING_UPDATED, rule, diff(before, {"legs": legs}), object_type="costsharerule")
     return rule
 
 
 def delete_rule(actor, rule: CostShareRule) -> None:
     access.require_admin(actor)
     with transaction.atomic():
-        record(actor, "delete", rule, {"legs": [rule.legs, None]}, object_type="costsharerule")
+        record(actor, actions.COST_SHARING_DELETED, rule, {"legs": [rule.legs, None]}, object_type="costsharerule")
         rule.delete()
 
 
@@ -119,12 +114,12 @@ def link_member(actor, user: User, member: Member) -> MemberAccount:
         MemberAccount.objects.filter(user=user).delete()
         MemberAccount.objects.filter(member=member).delete()
         link = MemberAccount.objects.create(user=user, member=member, linked_by=actor)
-        record(actor, "link-member", user, {"member": [None, member.pk]}, object_type="staff")
+        record(actor, actions.STAFF_MEMBER_LINKED, user, {"member": [None, member.pk]}, object_type="staff")
     return link
 
 
 def unlink_member(actor, link: MemberAccount) -> None:
     access.require_admin(actor)
     with transaction.atomic():
-        record(actor, "unlink-member", link.user, {"member": [link.member_id, None]}, object_type="staff")
+        record(actor, actions.STAFF_MEMBER_UNLINKED, link.user, {"member": [link.member_id, None]}, object_type="staff")
         link.delete()

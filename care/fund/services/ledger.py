@@ -13,14 +13,17 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from care.fund import access
+from care.fund.actions import ENTRY_ATTACHMENT_ADDED, ENTRY_POSTED, ENTRY_REVERSED
 from care.fund.models import INCOME_KINDS, MANUAL_SPENDING, Attachment, EntryKind, Fund, LedgerEntry
 from care.fund.money import format_amount, parse_amount
-from care.fund.services.common import day_of, text
+from care.fund.services.common import text
 from care.fund.services.locks import lock
 from care.fund.services.periods import require_open
 from care.fund.services.steps import payment_reversed
 from care.registers import access as register_access
-from carehub.audit.services import diff, record, snapshot
+from carehub.audit.services import created, record
+from carehub.clock import unit_today
+from carehub.dates import parse_day
 from carehub.uploads import DOCUMENT, check_upload
 
 ZERO = Decimal("0.00")
@@ -66,8 +69,7 @@ def append(actor, fund: Fund, *, kind: str, amount: Decimal, booked_on, **fields
                                          % {"fund": fund.name, "balance": held}})
     entry = LedgerEntry.objects.create(fund=fund, kind=kind, amount=amount, balance_after=after, booked_on=booked_on,
                                        created_by=actor, **fields)
-    record(actor, "reverse" if entry.reverses_id else "post", entry, diff({}, snapshot(entry, FIELDS)),
-           object_type="ledgerentry")
+    created(actor, ENTRY_REVERSED if entry.reverses_id else ENTRY_POSTED, entry, FIELDS, object_type="ledgerentry")
     return entry
 
 
@@ -90,7 +92,7 @@ def post_entry(actor, fund: Fund, *, kind: str, amount, booked_on=None, counterp
     data = {"counterparty": counterparty, "purpose": purpose, "reference": reference}
     fields = {"counterparty": text(data, "counterparty", 100), "purpose": text(data, "purpose", 200),
               "reference": text(data, "reference", 60), "member": _member(actor, member)}
-    booked_on = day_of(booked_on)
+    booked_on = parse_day(booked_on, "booked_on", default=unit_today, not_future=True)
     with transaction.atomic():
         fund = lock(fund)[fund.pk]
         entry = append(actor, fund, kind=kind, amount=amount if kind in INCOME_KINDS else -amount,
@@ -109,7 +111,7 @@ def transfer(actor, source: Fund, target: Fund, *, amount, booked_on=None, purpo
     if source.currency != target.currency:
         raise ValidationError({"target": _("The funds keep different currencies.")})
     amount = parse_amount(amount)
-    booked_on = day_of(booked_on)
+    booked_on = parse_day(booked_on, "booked_on", default=unit_today, not_future=True)
     fields = {"purpose": text({"purpose": purpose}, "purpose", 200),
               "reference": text({"reference": reference}, "reference", 60)}
     with transaction.atomic():
@@ -147,7 +149,7 @@ def reverse(actor, entry: LedgerEntry, *, note: str, booked_on=None) -> list[Led
     group = linked(entry)
     access.require_bookkeeper(actor, *(item.fund for item in group))
     note = text({"note": note}, "note", 150, required=_("Say why the entry is reversed."))
-    booked_on = day_of(booked_on)
+    booked_on = parse_day(booked_on, "booked_on", default=unit_today, not_future=True)
     with transaction.atomic():
         funds = lock(*(item.fund for item in group))
         if LedgerEntry.objects.filter(reverses__in=group).exists():
@@ -173,5 +175,6 @@ def attach(actor, entry: LedgerEntry, upload, description: str = "") -> Attachme
     with transaction.atomic():
         attachment = Attachment.objects.create(entry=entry, file=upload, uploaded_by=actor,
                                                description=(description or "").strip()[:200])
-        record(actor, "attachment", entry, {"attachment": [None, attachment.file.name]}, object_type="ledgerentry")
+        record(actor, ENTRY_ATTACHMENT_ADDED, entry, {"attachment": [None, attachment.file.name]},
+               object_type="ledgerentry")
     return attachment

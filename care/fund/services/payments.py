@@ -23,11 +23,13 @@ from care.fund.models import (
     StepAction,
 )
 from care.fund.money import allocate, format_amount, parse_amount
-from care.fund.services.common import day_of, text
+from care.fund.services.common import text
 from care.fund.services.ledger import append
 from care.fund.services.locks import lock
 from care.fund.services.steps import move
 from care.registers.models import Member, NodeKind
+from carehub.clock import unit_today
+from carehub.dates import parse_day
 
 
 @dataclass
@@ -84,7 +86,7 @@ def pay(actor, application: AssistanceApplication, *, amount=None, booked_on=Non
     access.require_bookkeeper(actor, application.fund)  # and below, every fund that shares the payment
     if access.is_own(actor, application.member):
         raise PermissionDenied(_("Nobody pays an application for themselves or their household."))
-    booked_on = day_of(booked_on, "paid_on")
+    booked_on = parse_day(booked_on, "paid_on", default=unit_today, not_future=True)
     reference = text({"reference": reference}, "reference", 60)
     with transaction.atomic():
         application = (AssistanceApplication.objects.select_for_update(of=("self",))

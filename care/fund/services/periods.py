@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from care.fund import access
+from care.fund.actions import PERIOD_CLOSED
 from care.fund.models import ClosedPeriod, Fund, PeriodKind
 from care.fund.services.locks import lock
 from carehub.audit.services import record
@@ -52,5 +53,5 @@ def close_period(actor, fund: Fund, *, year, month=None, note: str = "") -> Clos
             raise ValidationError({"month": _("This period is already closed.")})
         period = ClosedPeriod.objects.create(fund=fund, kind=kind, starts_on=starts_on, ends_on=ends_on,
                                              note=(note or "").strip()[:200], closed_by=actor)
-        record(actor, "close-period", fund, {"closed": [None, f"{starts_on}..{ends_on}"]}, object_type="fund")
+        record(actor, PERIOD_CLOSED, fund, {"closed": [None, f"{starts_on}..{ends_on}"]}, object_type="fund")
     return period

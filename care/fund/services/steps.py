@@ -1,8 +1,20 @@
 """Moving an application from one status to the next: the change, its Step (actor, time, note, amount) and the
 audit record, in the caller's transaction."""
 
+from care.fund import actions
 from care.fund.models import ApplicationStatus, AssistanceApplication, Step, StepAction
 from carehub.audit.services import record
+
+# The audit action of each step (a Step keeps its own short name; the trail uses the app's vocabulary).
+AUDITED_AS = {
+    StepAction.SUBMITTED: actions.APPLICATION_SUBMITTED,
+    StepAction.VERIFIED: actions.APPLICATION_VERIFIED,
+    StepAction.APPROVED: actions.APPLICATION_APPROVED,
+    StepAction.SECOND_APPROVED: actions.APPLICATION_SECOND_APPROVED,
+    StepAction.REJECTED: actions.APPLICATION_REJECTED,
+    StepAction.PAID: actions.APPLICATION_PAID,
+    StepAction.PAYMENT_REVERSED: actions.APPLICATION_PAYMENT_REVERSED,
+}
 
 
 def move(actor, application: AssistanceApplication, action: str, to_status: str, *, note: str = "", amount=None,
@@ -18,7 +30,7 @@ def move(actor, application: AssistanceApplication, action: str, to_status: str,
     audited = {"status": [before, to_status]}
     if amount is not None:
         audited["amount"] = [None, str(amount)]
-    record(actor, action, application, audited, object_type="application")
+    record(actor, AUDITED_AS[action], application, audited, object_type="application")
     return step
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext, pgettext_lazy
 
 from care.registers.models import HardshipCategory, HardshipLevel, MemberStatus, Node, Sex
+from carehub.dates import read_day
 
 
 @dataclass(frozen=True)
@@ -110,31 +111,13 @@ def choice_words(column: Column) -> str:
     return separator.join(word for word in column.words if not word.isascii())
 
 
-DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
-
-
-def parse_date(value):
-    """Excel dates and 2024-07-01, 2024/7/1, 2024.7.1, 2024年7月1日 as a date. Anything else, impossible dates
-    (2024-02-30) included, comes back as it was, for the register's own validation to reject with its message."""
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    match = DATE.match(str(value).strip())
-    if not match:
-        return value
-    try:
-        return datetime.date(*(int(part) for part in match.groups()))
-    except ValueError:
-        return value
-
-
 def cell_value(value):
-    """A spreadsheet cell as text, or as a date for date cells. Phones typed into Excel arrive as numbers."""
+    """A spreadsheet cell as text, or as a date for date cells (a date typed as text, such as 2024年7月1日, is
+    read by the register's own validation, through carehub.dates). Phones typed into Excel arrive as numbers."""
     if value is None:
         return ""
     if isinstance(value, datetime.date):
-        return parse_date(value)
+        return read_day(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():

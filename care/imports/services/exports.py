@@ -9,8 +9,8 @@ the list pages and the API (care.registers.filters) over what the actor may see 
 the list on screen; invalid parameters raise ValidationError, as the API answers them. Sensitive hardship
 categories never reach staff who may not see them (visible_hardship leaves them out). Phone numbers are exported:
 every staff role sees them in this version. `fmt` is "xlsx" or "csv"; CSV is UTF-8 with a BOM, without which
-Excel misreads Chinese. Each export is audited (action "export") with its filters and row count. The columns are
-the import's (care.imports.services.columns), so an exported file can be imported again.
+Excel misreads Chinese. Each export is audited (imports.records.exported) with its filters and row count. The
+columns are the import's (care.imports.services.columns), so an exported file can be imported again.
 """
 
 import csv
@@ -24,11 +24,12 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 from openpyxl.cell import WriteOnlyCell
 
-from care.imports.services import audit
+from care.imports.actions import RECORDS_EXPORTED
 from care.imports.services.columns import HARDSHIP_COLUMNS, MEMBER_COLUMNS, node_chains
 from care.registers import access
 from care.registers.filters import HardshipFilter, MemberFilter
 from care.registers.models import SENSITIVE_CATEGORIES, ExtraField
+from carehub.audit.services import event
 from carehub.clock import unit_today
 
 CONTENT_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -100,8 +101,8 @@ def _export(actor, name: str, queryset, params, fmt: str, headers: list[str], ro
     filename = f"{name}-{unit_today():%Y%m%d}.{fmt}"
     filters = dict(params.lists())
     changes = {"format": fmt, "filters": filters, "rows": count, **audited}
-    audit.event(actor, "export", object_type=model.model_name, label=filename,
-                changes={key: [None, value] for key, value in changes.items()}).save()
+    event(actor, RECORDS_EXPORTED, None, {key: [None, value] for key, value in changes.items()},
+          object_type=model.model_name, label=filename).save()
     return filename, content
 
 

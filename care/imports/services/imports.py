@@ -4,8 +4,8 @@
         validates every row and writes nothing.
     commit_import(actor, file, kind, *, filename="", batch=None) -> ImportReport
         writes every row or none, in one transaction: if any row is bad, the report comes back with `committed`
-        False and nothing is written. Audited with source "import": one "create" event per record, one "import"
-        event for the file (on its ImportBatch).
+        False and nothing is written. Audited with source "import": one creation event per record (the
+        registers' own actions), one imports.batch.imported event for the file (on its ImportBatch).
     stage_import(actor, file, kind, *, filename="") -> ImportBatch
     commit_batch(actor, batch) -> ImportReport
         the portal's wizard: the previewed file waits in an ImportBatch until it is committed.
@@ -37,12 +37,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.services.limits import check_member_limit
+from care.imports.actions import BATCH_IMPORTED
 from care.imports.services.reading import FileProblem, find_layout, read_rows
 from care.imports.services.rows import HardshipRows, MemberRows, Rows
 from care.registers import access
 from care.registers.models import ImportBatch, ImportKind, ImportStatus
 from carehub.audit.models import Source
 from carehub.audit.services import acting_user, record, source
+from carehub.clock import current_unit
 
 MAX_ROWS = 100_000
 KEPT_ROWS = 500  # rows a stored report keeps for the preview page, those with errors first
@@ -157,14 +159,14 @@ def commit_import(actor, file, kind: str, *, filename: str = "", batch: ImportBa
         if not report.ok:
             return report
         if kind == ImportKind.MEMBERS:
-            check_member_limit(connection.tenant, adding=len(new))
+            check_member_limit(current_unit(), adding=len(new))
         report.created, report.committed = checker.save(new), True
         batch = batch or ImportBatch(kind=kind, filename=report.filename[:200], created_by=acting_user(actor))
         batch.status, batch.content, batch.created = ImportStatus.COMMITTED, b"", report.created
         batch.committed_at = timezone.now()
         batch.save()
         _keep(batch, report)
-        record(actor, "import", batch, {"kind": [None, kind], "created": [None, report.created]})
+        record(actor, BATCH_IMPORTED, batch, {"kind": [None, kind], "created": [None, report.created]})
     return report
 
 

@@ -9,10 +9,11 @@ import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
+from care.programme.actions import TASK_ESCALATED
 from care.programme.models import CareTask, ProgrammeSettings
-from care.programme.services.audit import record_bulk
 from care.registers.models import Member, Node, StaffScope
 from carehub.accounts.models import Role, User
+from carehub.audit.services import record_many
 
 ESCALATE_SQL = f"""
 UPDATE {CareTask._meta.db_table} t SET escalated_to_id = x.target, escalated_at = %(now)s
@@ -41,6 +42,6 @@ def escalate_overdue(actor, today: datetime.date) -> int:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(ESCALATE_SQL, {"now": timezone.now(), "before": before})
         escalated = cursor.fetchall()
-        record_bulk(actor, "escalate", "caretask",
+        record_many(actor, TASK_ESCALATED, "caretask",
                     [(pk, f"task {pk}", {"escalated_to": [None, target]}) for pk, target in escalated])
     return len(escalated)

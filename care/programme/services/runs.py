@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from care.programme.actions import GREETING_CANCELLED, RULE_GENERATED, TASK_CANCELLED
 from care.programme.models import (
     CareTask,
     Greeting,
@@ -17,14 +18,13 @@ from care.programme.models import (
     TaskKind,
     TaskStatus,
 )
-from care.programme.services.audit import record_bulk
 from care.programme.services.escalation import escalate_overdue
 from care.programme.services.generation import Outcome, Window, generate_version
+from care.programme.signals import greetings_due, tasks_assigned
 from care.registers import access
 from care.registers.models import Member, MemberStatus
+from carehub.audit.services import record_many
 from carehub.clock import unit_today
-from notifications.services.greetings import queue_due_greetings
-from notifications.services.reminders import notify_assigned
 
 
 @dataclass
@@ -62,14 +62,14 @@ def generate(actor, *, today=None, horizon=None, rules=None) -> Outcome:
 
 
 def announce(outcome: Outcome) -> None:
-    """Tell the assignees of new life-event tasks by SMS, in the transaction that created them (once per task
-    and assignee: the outbox key). Other rules' tasks wait for the daily digest."""
+    """Have the assignees of new life-event tasks told at once (signals.tasks_assigned: by SMS, in the
+    transaction that created them). Other rules' tasks wait for the daily digest."""
     if outcome.event_tasks:
-        notify_assigned(CareTask.objects.filter(pk__in=outcome.event_tasks))
+        tasks_assigned.send(sender=CareTask, tasks=CareTask.objects.filter(pk__in=outcome.event_tasks))
 
 
 def _audit(actor, outcome: Outcome, extra: dict) -> None:
-    record_bulk(actor, "generate", "rule", [
+    record_many(actor, RULE_GENERATED, "rule", [
         (rule.pk, rule, {"tasks": [None, tasks], "greetings": [None, greetings], **extra})
         for rule, (tasks, greetings) in outcome.by_rule.items()])
 
@@ -120,9 +120,9 @@ def cancel_for_gone_members(actor, members=None) -> int:
         dropped = list(greetings.select_for_update(of=("self",)).values_list("pk", "member__name"))
         Greeting.objects.filter(pk__in=[pk for pk, _name in dropped]).update(status=GreetingStatus.CANCELLED)
         change = {"status": ["open", "cancelled"], "reason": [None, reason]}
-        record_bulk(actor, "cancel", "caretask", [(pk, name, change) for pk, name in cancelled])
-        record_bulk(actor, "cancel", "greeting", [(pk, name, {"status": ["pending", "cancelled"]})
-                                                  for pk, name in dropped])
+        record_many(actor, TASK_CANCELLED, "caretask", [(pk, name, change) for pk, name in cancelled])
+        record_many(actor, GREETING_CANCELLED, "greeting", [(pk, name, {"status": ["pending", "cancelled"]})
+                                                            for pk, name in dropped])
     return len(cancelled) + len(dropped)
 
 
@@ -131,6 +131,7 @@ def run_daily(today=None, horizon=None) -> DailyReport:
     today = today or unit_today()
     cancelled = cancel_for_gone_members(None)
     generated = generate(None, today=today, horizon=horizon)
-    queue_due_greetings(None, today)  # today's SMS greetings into the outbox, each marked sent in the same step
+    # Today's SMS greetings into the outbox (the notifications app), each marked sent in the same step.
+    greetings_due.send(sender=Greeting, actor=None, today=today)
     escalated = escalate_overdue(None, today)
     return DailyReport(today, cancelled, generated, escalated)

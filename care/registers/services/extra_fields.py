@@ -1,6 +1,5 @@
 """Unit-defined member fields: their definitions, and validation of values against them."""
 
-import datetime
 import decimal
 import re
 
@@ -10,8 +9,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from care.registers import access
+from care.registers.actions import EXTRA_FIELD_CREATED, EXTRA_FIELD_UPDATED
 from care.registers.models import ExtraField, ExtraFieldKind
-from carehub.audit.services import diff, record, snapshot
+from carehub.audit.services import changing, created
+from carehub.dates import read_day
 
 FIELDS = ["key", "label", "kind", "choices", "required", "position"]
 NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
@@ -29,12 +30,10 @@ def _parse(field: ExtraField, raw):
             raise ValueError(_("“%(value)s” is too large a number.") % {"value": raw})
         return int(number) if number == number.to_integral_value() else float(number)
     if field.kind == ExtraFieldKind.DATE:
-        if isinstance(raw, datetime.date):
-            return raw.isoformat()
-        try:
-            return datetime.date.fromisoformat(str(raw).strip()).isoformat()
-        except ValueError:
-            raise ValueError(_("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": raw}) from None
+        day = read_day(raw)
+        if day is None:
+            raise ValueError(_("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": raw})
+        return day.isoformat()
     value = str(raw).strip()
     if field.kind == ExtraFieldKind.CHOICE and value not in field.choices:
         choices = pgettext("name separator", ", ").join(field.choices)
@@ -75,14 +74,22 @@ def save_extra_field(actor, field: ExtraField | None = None, **data) -> ExtraFie
         raise ValidationError({"choices": _("A choice field needs at least one choice.")})
     if not (data.get("label") or (field and field.label)):
         raise ValidationError({"label": _("The field needs a label.")})
-    with transaction.atomic():
-        before = snapshot(field, FIELDS) if field else {}
-        field = field or ExtraField()
-        for key in ("key", "label", "required", "position"):
-            if key in data:
-                setattr(field, key, data[key])
-        field.kind, field.choices = kind, choices
-        field.full_clean()
-        field.save()
-        record(actor, "update" if before else "create", field, diff(before, snapshot(field, FIELDS)))
+    if field is None:
+        with transaction.atomic():
+            field = _filled(ExtraField(), kind, choices, data)
+            created(actor, EXTRA_FIELD_CREATED, field, FIELDS)
+        return field
+    with changing(actor, EXTRA_FIELD_UPDATED, field, FIELDS) as change:
+        field = _filled(change.instance, kind, choices, data)
+    return field
+
+
+def _filled(field: ExtraField, kind: str, choices: list[str], data: dict) -> ExtraField:
+    """`field` with the values given, validated and saved."""
+    for key in ("key", "label", "required", "position"):
+        if key in data:
+            setattr(field, key, data[key])
+    field.kind, field.choices = kind, choices
+    field.full_clean()
+    field.save()
     return field

@@ -8,6 +8,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from care.registers import access
+from care.registers.actions import (
+    HARDSHIP_CREATED,
+    HARDSHIP_EVIDENCE_ADDED,
+    HARDSHIP_REVIEWED,
+    HARDSHIP_SENSITIVE_VIEWED,
+)
 from care.registers.models import (
     SENSITIVE_CATEGORIES,
     Evidence,
@@ -18,8 +24,10 @@ from care.registers.models import (
     Member,
     ReviewOutcome,
 )
-from carehub.audit.services import acting_user, diff, record, snapshot
+from carehub.audit.models import AuditEvent
+from carehub.audit.services import acting_user, created, diff, record, snapshot
 from carehub.clock import unit_today
+from carehub.dates import parse_day
 from carehub.uploads import DOCUMENT, check_upload
 
 REVIEW_MONTHS = 6
@@ -61,13 +69,10 @@ def clean_entry(data: dict, *, partial: bool = False) -> dict:
         if not cleaned["reason"]:
             errors["reason"] = _("Give the reason.")
     if "opened_on" in data or not partial:
-        raw = data.get("opened_on") or unit_today()
         try:
-            cleaned["opened_on"] = raw if isinstance(raw, datetime.date) else datetime.date.fromisoformat(str(raw))
-            if cleaned["opened_on"] > unit_today():
-                errors["opened_on"] = _("The date is in the future.")
-        except ValueError:
-            errors["opened_on"] = _("“%(value)s” is not a real date (YYYY-MM-DD).") % {"value": raw}
+            cleaned["opened_on"] = parse_day(data.get("opened_on"), "opened_on", default=unit_today, not_future=True)
+        except ValidationError as exc:
+            errors.update({key: " ".join(messages) for key, messages in exc.message_dict.items()})
     if errors:
         raise ValidationError(errors)
     return cleaned
@@ -81,7 +86,7 @@ def open_entry(actor, member: Member, **data) -> HardshipEntry:
         entry = HardshipEntry.objects.create(
             member=member, created_by=acting_user(actor), review_due_on=add_months(cleaned["opened_on"], REVIEW_MONTHS),
             **cleaned)
-        record(actor, "create", entry, diff({}, snapshot(entry, FIELDS)))
+        created(actor, HARDSHIP_CREATED, entry, FIELDS)
     return entry
 
 
@@ -100,6 +105,7 @@ def review_entry(actor, entry: HardshipEntry, *, outcome: str, note: str = "", r
         raise ValidationError({"note": _("Explain the change in a note.")})
     if "category" in cleaned:
         require_sensitive(actor, cleaned["category"])
+    # Not `changing`: a review is recorded even when it changed nothing (it marks where the next one starts).
     with transaction.atomic():
         entry = HardshipEntry.objects.select_for_update().select_related("member").get(pk=entry.pk)
         if not entry.is_open:
@@ -115,7 +121,7 @@ def review_entry(actor, entry: HardshipEntry, *, outcome: str, note: str = "", r
         review_changes = diff(before, snapshot(entry, FIELDS))
         review = HardshipReview.objects.create(entry=entry, outcome=outcome, note=note.strip(), changes=review_changes,
                                                reviewed_on=reviewed_on, reviewed_by=acting_user(actor))
-        record(actor, f"review:{outcome}", entry, review_changes)
+        record(actor, HARDSHIP_REVIEWED[outcome], entry, review_changes)
     return review
 
 
@@ -128,14 +134,12 @@ def due_for_review(actor, on: datetime.date | None = None):
 
 def changes_since_last_review(entry: HardshipEntry) -> dict:
     """{field: [value at the last review, value now]} from the audit trail (since opening if never reviewed)."""
-    from carehub.audit.models import AuditEvent
-
     events = AuditEvent.objects.filter(object_type="hardshipentry", object_id=str(entry.pk))
-    last_review = events.filter(action__startswith="review:").order_by("-pk").first()
+    last_review = events.filter(action__in=HARDSHIP_REVIEWED.values()).order_by("-pk").first()
     if last_review:
         events = events.filter(pk__gt=last_review.pk)
     changes: dict = {}
-    for event in events.exclude(action="view-sensitive").order_by("pk"):
+    for event in events.exclude(action=HARDSHIP_SENSITIVE_VIEWED).order_by("pk"):
         for field, (before, after) in event.changes.items():
             changes[field] = [changes.get(field, [before])[0], after]
     return {field: values for field, values in changes.items() if values[0] != values[1]}
@@ -148,7 +152,7 @@ def attach_evidence(actor, entry: HardshipEntry, upload, description: str = "") 
     with transaction.atomic():
         evidence = Evidence.objects.create(entry=entry, file=upload, description=description.strip(),
                                            uploaded_by=acting_user(actor))
-        record(actor, "evidence", entry, {"evidence": [None, evidence.file.name]})
+        record(actor, HARDSHIP_EVIDENCE_ADDED, entry, {"evidence": [None, evidence.file.name]})
     return evidence
 
 
@@ -157,5 +161,5 @@ def view_entry(actor, entry: HardshipEntry) -> HardshipEntry:
     if not access.visible_hardship(actor).filter(pk=entry.pk).exists():
         raise PermissionDenied
     if entry.is_sensitive:
-        record(actor, "view-sensitive", entry)
+        record(actor, HARDSHIP_SENSITIVE_VIEWED, entry)
     return entry

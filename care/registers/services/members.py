@@ -3,17 +3,19 @@
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
 from billing.services.limits import check_member_limit
 from care.registers import access
+from care.registers.actions import MEMBER_CREATED, MEMBER_STATUS_CHANGED, MEMBER_TRANSFERRED, MEMBER_UPDATED
 from care.registers.models import Member, MemberStatus, Node, Sex, StatusChange, Transfer
 from care.registers.services.extra_fields import clean_extra
 from care.registers.services.lengths import check_lengths
-from carehub.audit.services import acting_user, diff, record, snapshot
-from carehub.clock import unit_today
+from carehub.audit.services import acting_user, changing, created
+from carehub.clock import current_unit, unit_today
+from carehub.dates import parse_day
 from carehub.phones import normalise_phone
 
 EDITABLE = ["name", "sex", "birth_date", "lunar_birth_month", "lunar_birth_day", "lunar_birth_leap", "joined_on",
@@ -28,17 +30,13 @@ def initials(name: str) -> str:
     return "".join(syllable[0] for syllable in lazy_pinyin(name, style=Style.FIRST_LETTER) if syllable).lower()
 
 
-def _date(value, field: str, errors: dict):
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
+def _date(value, field: str, errors: dict) -> datetime.date | None:
+    """`value` as a date (None when empty); an unreadable one adds its error to `errors`, so that every field's
+    error is reported at once."""
     try:
-        return datetime.date.fromisoformat(str(value).strip())
-    except ValueError:
-        errors[field] = _("“%(value)s” is not a real date (YYYY-MM-DD).") % {"value": value}
+        return parse_day(value, field)
+    except ValidationError as exc:
+        errors.update({key: " ".join(messages) for key, messages in exc.message_dict.items()})
         return None
 
 
@@ -127,27 +125,23 @@ def create_member(actor, *, node: Node, **data) -> Member:
     access.require_write(actor, node)
     cleaned = clean_member(data)
     with transaction.atomic():
-        check_member_limit(connection.tenant)
+        check_member_limit(current_unit())
         member = Member.objects.create(node=node, name_initials=initials(cleaned["name"]), **cleaned)
         StatusChange.objects.create(member=member, to_status=member.status, effective_on=unit_today(),
                                     note=_("Registered"), by=acting_user(actor))
-        record(actor, "create", member, diff({}, snapshot(member, AUDITED)))
+        created(actor, MEMBER_CREATED, member, AUDITED)
     return member
 
 
 def update_member(actor, member: Member, **data) -> Member:
     access.require_write(actor, member.node)
-    with transaction.atomic():
-        member = Member.objects.select_for_update().get(pk=member.pk)
+    with changing(actor, MEMBER_UPDATED, member, AUDITED) as change:
+        member = change.instance
         cleaned = clean_member(data, existing=member)
-        before = snapshot(member, AUDITED)
         for key, value in cleaned.items():
             setattr(member, key, value)
         member.name_initials = initials(member.name)
         member.save()
-        changes = diff(before, snapshot(member, AUDITED))
-        if changes:
-            record(actor, "update", member, changes)
     return member
 
 
@@ -163,17 +157,15 @@ def change_status(actor, member: Member, status: str, *, effective_on=None, died
         check_death(status, died_on, errors)
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        member = Member.objects.select_for_update().get(pk=member.pk)
+    with changing(actor, MEMBER_STATUS_CHANGED, member, AUDITED) as change:
+        member = change.instance
         if member.status == status:
             raise ValidationError({"status": _("The member already has this status.")})
-        before = snapshot(member, AUDITED)
         StatusChange.objects.create(member=member, from_status=member.status, to_status=status,
                                     effective_on=effective_on, note=note, by=acting_user(actor))
         member.status = status
         member.died_on = died_on
         member.save(update_fields=["status", "died_on", "updated_at"])
-        record(actor, "status", member, diff(before, snapshot(member, AUDITED)))
     return member
 
 
@@ -187,11 +179,10 @@ def transfer_member(actor, member: Member, to_node: Node, *, effective_on=None, 
     effective_on = _date(effective_on, "effective_on", errors) or unit_today()
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        member = Member.objects.select_for_update().get(pk=member.pk)
+    with changing(actor, MEMBER_TRANSFERRED, member, ["node"]) as change:
+        member = change.instance
         Transfer.objects.create(member=member, from_node_id=member.node_id, to_node=to_node,
                                 effective_on=effective_on, note=note, by=acting_user(actor))
-        record(actor, "transfer", member, {"node": [member.node_id, to_node.pk]})
         member.node = to_node
         member.save(update_fields=["node", "updated_at"])
     return member

@@ -7,9 +7,10 @@ from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
 from care.registers import access
+from care.registers.actions import NODE_CREATED, NODE_DELETED, NODE_MOVED, NODE_UPDATED
 from care.registers.models import Node, NodeKind
 from care.registers.services.lengths import check_lengths
-from carehub.audit.services import diff, record, snapshot
+from carehub.audit.services import changing, created, diff, record, snapshot
 
 FIELDS = ["name", "kind", "secretary", "contact", "parent"]
 
@@ -69,23 +70,19 @@ def create_node(actor, *, parent: Node | None, **data) -> Node:
         node = _saved(lambda: Node.objects.create(
             pk=pk, parent=parent, path=f"{parent.path if parent else '/'}{pk}/",
             depth=parent.depth + 1 if parent else 0, **cleaned), cleaned["name"], parent)
-        record(actor, "create", node, diff({}, snapshot(node, FIELDS)))
+        created(actor, NODE_CREATED, node, FIELDS)
     return node
 
 
 def update_node(actor, node: Node, **data) -> Node:
     access.require_write(actor, node)
     cleaned = _clean(data)
-    with transaction.atomic():
-        node = Node.objects.select_for_update().get(pk=node.pk)
-        before = snapshot(node, FIELDS)
+    with changing(actor, NODE_UPDATED, node, FIELDS) as change:
+        node = change.instance
         for key, value in cleaned.items():
             setattr(node, key, value)
         _require_unique_name(node.name, node.parent, node)
         _saved(node.save, node.name, node.parent, node)
-        changes = diff(before, snapshot(node, FIELDS))
-        if changes:
-            record(actor, "update", node, changes)
     return node
 
 
@@ -107,7 +104,7 @@ def move_node(actor, node: Node, new_parent: Node) -> Node:
         _saved(lambda: Node.objects.filter(pk=node.pk).update(parent=new_parent), node.name, new_parent, node,
                field="parent")
         node.refresh_from_db()
-        record(actor, "move", node, {"parent": [old_parent_id, new_parent.pk]})
+        record(actor, NODE_MOVED, node, {"parent": [old_parent_id, new_parent.pk]})
     return node
 
 
@@ -117,7 +114,7 @@ def delete_node(actor, node: Node) -> None:
     if node.children.exists() or node.members.exists():
         raise ValidationError(_("Move its members and sub-organisations elsewhere first."))
     with transaction.atomic():
-        record(actor, "delete", node, diff(snapshot(node, FIELDS), {}))
+        record(actor, NODE_DELETED, node, diff(snapshot(node, FIELDS), {}))
         try:
             node.delete()
         except ProtectedError:  # other capabilities' records (a care fund) still belong to it

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from care.registers import access
+from care.registers.actions import STAFF_INVITED, STAFF_UPDATED
 from care.registers.models import Node, StaffScope
 from carehub.accounts.models import Role, User
 from carehub.accounts.services import IssuedInvitation, invite_user
@@ -26,7 +27,7 @@ def invite_staff(actor, *, email: str, role: str, node: Node | None = None, can_
     with transaction.atomic():
         issued = invite_user(actor, email=email, role=role, full_name=full_name, phone=phone)
         StaffScope.objects.create(user=issued.invitation.user, node=node, can_view_sensitive=can_view_sensitive)
-        record(actor, "invite", issued.invitation.user, diff({}, _scope_state(issued.invitation.user)),
+        record(actor, STAFF_INVITED, issued.invitation.user, diff({}, _scope_state(issued.invitation.user)),
                object_type="staff")
     return issued
 
@@ -38,6 +39,7 @@ def update_staff(actor, user: User, *, role: str | None = None, node: Node | Non
         raise ValidationError(_("You cannot demote or deactivate yourself."))
     if role is not None and role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
+    # Not `changing`: what is audited spans two rows (the account and its scope), see _scope_state.
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         before = _scope_state(user)
@@ -56,5 +58,5 @@ def update_staff(actor, user: User, *, role: str | None = None, node: Node | Non
             raise ValidationError({"node": _("A secretary needs an organisation.")})
         changes = diff(before, _scope_state(user))
         if changes:
-            record(actor, "update", user, changes, object_type="staff")
+            record(actor, STAFF_UPDATED, user, changes, object_type="staff")
     return user

@@ -1,27 +1,31 @@
 """Asking for reports and rendering them. Requests run in one transaction with their audit record, and the
-rendering task is queued only once it committed; the task (tasks.render_report) calls `render_run`.
+rendering task (`render_report`, below) is sent only once it committed; it calls `render_run`.
 
-Who sees what: anyone with a scope may ask for a report of an organisation within it (a report shows nothing
-its reader could not already see). A run is visible to staff whose scope holds the run's organisation (runs of
-the whole unit: to unit-wide staff), and runs that include sensitive hardship categories only to staff allowed
-to see them, whoever asked for them."""
+The task is defined here, next to what it runs, as pretix defines its tasks in its services: this module sends
+it, and care.reports.tasks (which Celery's worker discovers) only names it, so neither imports the other.
+
+Anyone with a scope may ask for a report of an organisation within it (a report shows nothing its reader could
+not already see); who sees a run afterwards: care.reports.access."""
 
 import datetime
 import logging
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from care.registers import access
+from care.reports.actions import RUN_DOWNLOADED, RUN_REQUESTED
 from care.reports.models import ReportKind, ReportRun, RunStatus
 from care.reports.services import periods
 from care.reports.services.render import render
 from carehub.audit.services import record
+from carehub.celery import app
 from carehub.clock import unit_today, unit_zone
 from carehub.pdf import PdfError
+from carehub.tasks import UnitTask
 
 logger = logging.getLogger(__name__)
 
@@ -31,15 +35,10 @@ MAX_WAITING_PER_USER = 5
 # A run marked "rendering" for longer than this was abandoned by a worker that died; another may take it over.
 RENDER_TIME_LIMIT = datetime.timedelta(minutes=6)
 
-
-def visible_runs(user):
-    path = access.root_path(user)
-    if path is None:
-        return ReportRun.objects.none()
-    runs = ReportRun.objects.all() if path == "" else ReportRun.objects.filter(node__path__startswith=path)
-    if not access.can_see_sensitive(user):
-        runs = runs.filter(sensitive=False)
-    return runs.select_related("node", "requested_by")
+# Worker limits of `render_report` (see care.reports.tasks for sizing the workers).
+TIME_LIMIT = int(RENDER_TIME_LIMIT.total_seconds())
+SOFT_TIME_LIMIT = TIME_LIMIT - 60
+RETRIES = 2
 
 
 def _node_for(actor, node):
@@ -71,16 +70,10 @@ def request_report(actor, *, kind: str, period: str, year=None, number=None, sta
     with transaction.atomic():
         run = ReportRun.objects.create(kind=kind, node=node, params=params, requested_by=actor,
                                        sensitive=kind in SENSITIVE_KINDS and access.can_see_sensitive(actor))
-        record(actor, "request", run, {"report": [None, f"{kind} {params['starts_on']}..{params['ends_on']}"]},
+        record(actor, RUN_REQUESTED, run, {"report": [None, f"{kind} {params['starts_on']}..{params['ends_on']}"]},
                object_type="report")
-        transaction.on_commit(lambda: dispatch(run.pk))
+        render_report.delay_on_commit(run.pk)
     return run
-
-
-def dispatch(run_id: int) -> None:
-    from care.reports.tasks import render_report
-
-    render_report.delay(run_id)
 
 
 def _claim(run_id: int) -> ReportRun | None:
@@ -134,6 +127,18 @@ def render_run(run_id: int, *, may_retry: bool = False) -> str | None:
     return RunStatus.DONE
 
 
+# Named as before it moved here, so that messages queued by the previous release still find it; the "care.reports."
+# prefix sends it to the reports queue (carehub.celery).
+@app.task(base=UnitTask, bind=True, name="care.reports.tasks.render_report", soft_time_limit=SOFT_TIME_LIMIT,
+          time_limit=TIME_LIMIT, max_retries=RETRIES)
+def render_report(self, run_id: int):
+    try:
+        status = render_run(run_id, may_retry=self.request.retries < RETRIES)
+    except PdfError as exc:  # retryable, and tries are left
+        raise self.retry(exc=exc, countdown=30 * (self.request.retries + 1)) from exc
+    return {"unit": connection.schema_name, "run": run_id, "status": status}
+
+
 FORMATS = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
@@ -147,5 +152,5 @@ def open_file(actor, run: ReportRun, fmt: str):
         handle = field.open("rb")
     except FileNotFoundError:
         return None
-    record(actor, "download", run, {"format": [None, fmt]}, object_type="report")
+    record(actor, RUN_DOWNLOADED, run, {"format": [None, fmt]}, object_type="report")
     return handle, field.name.rsplit("/", 1)[-1]

@@ -70,3 +70,8 @@ def attempt(request, form, action, success: str):
         return NOT_DONE
     messages.success(request, success)
     return result
+
+
+def flash_error(request, exc: ValidationError) -> None:
+    """A service's refusal as a message on the next page (for actions that are buttons, not forms)."""
+    messages.error(request, " ".join(exc.messages))
