@@ -13,7 +13,7 @@ ENV := source .run/env
 .PHONY: help test run stop lint migrate bench clean
 
 help:
-	@echo "make test    ruff + pytest (PYTEST_ARGS=... passes options to pytest)"
+	@echo "make test    ruff + import contracts + pytest (PYTEST_ARGS=... passes options to pytest)"
 	@echo "make run     migrate, demo data, gunicorn on :8000 (CAREHUB_RUN_PORT) + Celery worker + beat (Ctrl-C stops them)"
 	@echo "make stop    stop everything started under .run/ (never the machine's own PostgreSQL/Redis)"
 	@echo "make lint    ruff check ."
@@ -25,6 +25,7 @@ help:
 test:
 	bash deploy/services.sh
 	$(ENV); unset DEBUG; $(VENV)/bin/ruff check .
+	$(ENV); unset DEBUG; $(VENV)/bin/lint-imports
 	$(ENV); unset DEBUG; export REDIS_URL="$${CAREHUB_TEST_REDIS_URL:-$$REDIS_URL}"; \
 	$(VENV)/bin/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
@@ -38,6 +39,7 @@ stop:
 lint:
 	bash deploy/services.sh venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 migrate:
 	bash deploy/services.sh

@@ -13,7 +13,7 @@ and dropped again at the end. The developer's database is never opened. Steps, e
    CSV in GBK, into a second unit with Ganjingzi's tree and extra fields and an empty register, as its admin:
    `preview_import` of each file, then `commit_import` of the CSV in a transaction that is rolled back, then
    `commit_import` of the .xlsx for real.
-3. API (care.api), in-process with Django's test Client (Host <slug>.<base domain>, force_login):
+3. API (care.registers.api), in-process with Django's test Client (Host <slug>.<base domain>, force_login):
    the member list (GET /api/v1/members/?...) with varied filters, orderings, page sizes and pages, as the
    unit admin and as the secretary of 红旗街道; the member profile (GET /api/v1/members/<id>/). Latency is
    measured without query capture; SQL queries per request are counted in a separate pass with
@@ -362,7 +362,7 @@ def queries_of(api: Api, path: str, params: dict | None = None) -> tuple[str, in
 
 
 def run_api(requests: int) -> dict:
-    heading(f"API: {requests} requests per series, in-process test Client (care.api)")
+    heading(f"API: {requests} requests per series, in-process test Client (care.registers.api)")
     from django_tenants.utils import schema_context
 
     from carehub.accounts.models import User
@@ -464,7 +464,7 @@ def run(members: int, requests: int) -> None:
             print(f"  {name}: p95 {percentile(samples, 0.95) * 1000:.1f} ms "
                   f"(p50 {statistics.median(samples) * 1000:.1f} ms)")
     else:
-        print("  API: pending (care.api not ready)")
+        print("  API: pending (care.registers.api not ready)")
 
 
 def main() -> None:

@@ -149,7 +149,7 @@ def _child(kind, period, node_id, admin_id, rounds, queue):
             captured["pdf_cpu"] = time.process_time() - cpu
 
     rendering.render_pdf = keep_html
-    services.dispatch = lambda run_id: None  # rendered right here, not by a worker
+    services.render_report.delay_on_commit = lambda run_id: None  # rendered right here, not by a worker
 
     def ours():
         """A run asked for and rendered as the worker's task does it (services.render_run), minus Celery."""

@@ -16,3 +16,14 @@ def whoami():
 def fetch_user(user_id):
     user = User.objects.filter(pk=user_id).first()
     return user.email if user else None
+
+
+@app.task(base=UnitTask, name="tests.surroundings")
+def surroundings():
+    """What a unit task runs in: the unit's zone and language, and the audit source."""
+    from django.utils import timezone, translation
+
+    from carehub.audit.services import current_source
+
+    return {"zone": timezone.get_current_timezone_name(), "language": translation.get_language(),
+            "source": current_source()}

@@ -1,5 +1,5 @@
-"""Usage recorded in batches (billing.services.usage.record_usage_many): the same once-per-source-event rule as one by one,
-in one statement."""
+"""Usage recorded in batches (billing.services.usage.record_usage_many): the same once-per-source-event rule as
+one by one, in one statement."""
 
 import datetime
 

@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -30,3 +32,29 @@ def test_console_script_is_django_manage():
                          capture_output=True, text=True, env={"DEBUG": "1", "PATH": "/usr/bin:/bin"})
     assert out.returncode == 0, out.stderr
     assert "create" in out.stdout and "archive" in out.stdout
+
+
+# Every domain app has the same rooms (README, "One skeleton per app"); the rooms an app lacks are listed with
+# the reason, the same list as the README's.
+APPS = ["care/registers", "care/programme", "care/fund", "care/reports", "care/imports", "notifications", "billing",
+        "tenants"]
+ROOMS = ["models", "actions", "access", "services", "api", "api_urls", "portal", "urls", "tasks", "templates", "demo"]
+WITHOUT = {
+    "care/registers": {"tasks"},
+    "care/fund": {"tasks"},
+    "care/imports": {"models", "tasks", "access", "demo"},
+    "care/reports": {"demo"},
+    "notifications": {"demo"},
+    "billing": {"access", "api", "api_urls", "actions"},  # its history is its own (SubscriptionChange, UnitEvent)
+    "tenants": {"access", "demo"},
+}
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_every_app_has_the_one_skeleton(app):
+    folder = ROOT / app
+    present = {room for room in ROOMS if (folder / f"{room}.py").exists() or (folder / room).is_dir()}
+    assert present == set(ROOMS) - WITHOUT.get(app, set())
+    label = app.rsplit("/", 1)[-1]
+    templates = folder / "templates"
+    assert [path.name for path in templates.iterdir() if path.is_dir()] == [label]  # templates/<app>/ only

@@ -70,3 +70,26 @@ def test_housekeeping_purges_only_its_own_unit(alpha, beta):
         assert not Session.objects.filter(expire_date__lt=timezone.now()).exists()
     with schema_context("beta"):
         assert Session.objects.filter(expire_date__lt=timezone.now()).count() == 1
+
+
+def test_unit_tasks_run_in_the_units_zone_and_language_as_a_task(worker, alpha):
+    type(alpha.unit).objects.filter(pk=alpha.unit.pk).update(time_zone="Asia/Urumqi", language="en")
+    try:
+        seen = run_in("alpha", tasks.surroundings)
+    finally:
+        type(alpha.unit).objects.filter(pk=alpha.unit.pk).update(time_zone=alpha.unit.time_zone,
+                                                                language=alpha.unit.language)
+    assert seen == {"zone": "Asia/Urumqi", "language": "en", "source": "task"}
+
+
+def test_delay_on_commit_sends_to_the_unit_of_the_moment_of_asking(worker, alpha, beta, monkeypatch,
+                                                                  django_capture_on_commit_callbacks):
+    sent = []
+    original = tasks.whoami.apply_async
+    monkeypatch.setattr(tasks.whoami, "apply_async", lambda *a, **kw: sent.append(original(*a, **kw)))
+    with django_capture_on_commit_callbacks(execute=True):
+        with schema_context("beta"):
+            tasks.whoami.delay_on_commit()  # asked for inside beta...
+        assert sent == []  # ...nothing leaves before the commit...
+    # ...and the commit, outside beta's schema, still sends it to beta.
+    assert [result.get(timeout=20)["schema"] for result in sent] == ["beta"]

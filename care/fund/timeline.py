@@ -1,6 +1,6 @@
-"""A member's assistance for their profile's timeline (care.registers.portal.timeline): every step of their applications,
-and ledger entries naming them outside applications (visit gifts, death care, donations). Given as the
-fields of timeline items so that module needs no import of ours at load time. Three queries."""
+"""A member's assistance for their profile's timeline: every step of their applications, and ledger entries naming
+them outside applications (visit gifts, death care, donations). A source of care.registers.timeline (registered in
+care.fund.apps), giving the fields of timeline items. Three queries."""
 
 from django.urls import reverse
 from django.utils import timezone

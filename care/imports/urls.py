@@ -7,7 +7,7 @@ from care.imports.portal import views
 app_name = "imports"
 
 urlpatterns = [
-    path("", views.wizard, name="wizard"),
+    path("", views.Wizard.as_view(), name="wizard"),
     path("<int:pk>/", views.preview, name="preview"),
     path("<int:pk>/commit/", views.commit, name="commit"),
     path("export/<slug:kind>.<slug:fmt>", views.export, name="export"),

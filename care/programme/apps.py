@@ -9,5 +9,8 @@ class ProgrammeConfig(AppConfig):
 
     def ready(self):
         from care.programme import presets
+        from care.programme.timeline import items_for
+        from care.registers import timeline
 
         presets.register()
+        timeline.register(items_for)

@@ -1,6 +1,6 @@
-"""A member's care for their profile's timeline (care.registers.portal.timeline): life events, visits, talks (never their
-confidential notes), pairings and commendations. Given as the fields of timeline items, so that module needs no
-import of ours at load time. Six queries whatever the length of the history."""
+"""A member's care for their profile's timeline: life events, visits, talks (never their confidential notes),
+pairings and commendations. A source of care.registers.timeline (registered in care.programme.apps), giving the
+fields of timeline items. Six queries whatever the length of the history."""
 
 from django.urls import reverse
 from django.utils.translation import gettext as _

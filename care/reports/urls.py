@@ -7,7 +7,7 @@ from care.reports.portal import views
 app_name = "reports"
 
 urlpatterns = [
-    path("", views.reports_page, name="page"),
+    path("", views.ReportsPage.as_view(), name="page"),
     path("logo/", views.logo, name="logo"),
     path("<int:pk>/", views.run_row, name="run"),
     path("<int:pk>/<str:fmt>/", views.download, name="download"),

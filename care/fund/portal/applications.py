@@ -1,15 +1,14 @@
 """Application pages: the inbox (waiting for me / all), applying for a member, and an application with its
 steps, evidence, payment plan and the forms of the actions the user may take."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from care.fund import access
 from care.fund.filters import ApplicationFilter
@@ -18,7 +17,8 @@ from care.fund.portal.forms import ApplicationForm, ApproveForm, NoteForm, PayFo
 from care.fund.services import applications, payments
 from care.registers import access as register_access
 from care.registers.models import Member
-from carehub.portal.common import page_of, show_errors
+from carehub.portal.actions import FormActionView
+from carehub.portal.common import page_of
 
 ACTION_FORMS = {"submit": NoteForm, "verify": NoteForm, "approve": ApproveForm, "reject": RejectForm, "pay": PayForm}
 DONE = {"submit": gettext_lazy("The application was submitted."), "verify": gettext_lazy("The facts are verified."),
@@ -47,22 +47,33 @@ def _member_for(request):
     return get_object_or_404(members.select_related("node").distinct(), pk=request.GET.get("member") or 0)
 
 
-@login_required
-def apply(request):
-    member = _member_for(request)
-    access.require(access.may_apply(request.user, member), _("You may not apply for this member."))
-    form = ApplicationForm(request.POST or None, request.FILES or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            application = applications.create_application(request.user, member, submit="submit" in request.POST,
-                                                          **form.cleaned_data)
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            drafted = application.status == ApplicationStatus.DRAFT
-            messages.success(request, _("The draft is saved.") if drafted else DONE["submit"])
-            return redirect("fund:application", pk=application.pk)
-    return render(request, "fund/apply.html", {"form": form, "member": member})
+class Apply(FormActionView):
+    """Apply for the member named by ?member=; "submit" in the form submits at once, otherwise a draft."""
+
+    form_class = ApplicationForm
+    template_name = "fund/apply.html"
+
+    def get_object(self):
+        return _member_for(self.request)
+
+    def check(self, member):
+        access.require(access.may_apply(self.request.user, member), _("You may not apply for this member."))
+
+    def get_form_kwargs(self, member) -> dict:
+        return {"user": self.request.user}
+
+    def act(self, form, member):
+        return applications.create_application(self.request.user, member, submit="submit" in self.request.POST,
+                                               **form.cleaned_data)
+
+    def get_success_message(self, application, member) -> str:
+        return _("The draft is saved.") if application.status == ApplicationStatus.DRAFT else DONE["submit"]
+
+    def success_url(self, application, member) -> str:
+        return reverse("fund:application", args=[application.pk])
+
+    def get_context(self, form, member) -> dict:
+        return {"form": form, "member": member}
 
 
 def _visible(request, pk):
@@ -111,41 +122,60 @@ def _take(user, application, name: str, data: dict):
                         reference=data["reference"], note=data["note"])
 
 
-@login_required
-@require_POST
-def act(request, pk, name):
-    if name not in ACTION_FORMS:
-        raise Http404
-    application = _visible(request, pk)
-    form = ACTION_FORMS[name](request.POST, prefix=name)
-    if form.is_valid():
-        try:
-            _take(request.user, application, name, form.cleaned_data)
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, DONE[name])
-            return redirect("fund:application", pk=application.pk)
-    application.refresh_from_db()
-    return _page(request, application, {name: form})
+class ApplicationAction(FormActionView):
+    """A form on an application's page; an invalid one (or one the service refused) goes back onto it."""
+
+    post_only = True
+
+    def get_object(self):
+        return _visible(self.request, self.kwargs["pk"])
+
+    def success_url(self, result, application) -> str:
+        return reverse("fund:application", args=[application.pk])
 
 
-@login_required
-@require_POST
-def add_evidence(request, pk):
-    application = _visible(request, pk)
-    applications.require_may_attach(request.user, application)  # refused before the form is judged
-    form = UploadForm(request.POST, request.FILES, prefix="attach")
-    if form.is_valid():
-        try:
-            applications.attach_evidence(request.user, application, form.cleaned_data["file"],
-                                         form.cleaned_data["description"])
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, _("The file was attached."))
-            return redirect("fund:application", pk=application.pk)
-    return _page(request, application, {"attach": form})
+class TakeStep(ApplicationAction):
+    """submit, verify, approve, reject or pay (the URL's `name`); the services check who may."""
+
+    def get_object(self):
+        if self.kwargs["name"] not in ACTION_FORMS:
+            raise Http404
+        return super().get_object()
+
+    @property
+    def form_class(self):
+        return ACTION_FORMS[self.kwargs["name"]]
+
+    def get_form_kwargs(self, application) -> dict:
+        return {"prefix": self.kwargs["name"]}
+
+    def act(self, form, application):
+        return _take(self.request.user, application, self.kwargs["name"], form.cleaned_data)
+
+    def get_success_message(self, result, application) -> str:
+        return DONE[self.kwargs["name"]]
+
+    def render_page(self, form, application):
+        application.refresh_from_db()
+        return _page(self.request, application, {self.kwargs["name"]: form})
+
+
+class AddEvidence(ApplicationAction):
+    form_class = UploadForm
+    success_message = gettext_lazy("The file was attached.")
+
+    def check(self, application):
+        applications.require_may_attach(self.request.user, application)
+
+    def get_form_kwargs(self, application) -> dict:
+        return {"prefix": "attach"}
+
+    def act(self, form, application):
+        return applications.attach_evidence(self.request.user, application, form.cleaned_data["file"],
+                                            form.cleaned_data["description"])
+
+    def render_page(self, form, application):
+        return _page(self.request, application, {"attach": form})
 
 
 @login_required

@@ -4,11 +4,12 @@ services.disclosure lets out (masked names, general categories, amounts, dates).
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from care.fund import access
@@ -16,31 +17,49 @@ from care.fund.models import DisclosureLink
 from care.fund.portal.forms import DisclosureForm
 from care.fund.portal.funds import visible_fund
 from care.fund.services import disclosure
-from carehub.portal.common import show_errors
+from carehub.portal.actions import FormActionView
 
 
-@login_required
-def staff_view(request, pk):
-    fund = visible_fund(request, pk)
-    period = DisclosureForm(request.GET or None)
-    year, month = (period.cleaned_data["year"], period.cleaned_data["month"]) if period.is_valid() else (
-        period.initial["year"], None)
-    link_form = DisclosureForm(request.POST or None, initial={"year": year, "month": month})
-    if request.method == "POST":
-        access.require_bookkeeper(request.user, fund)
-        if link_form.is_valid():
-            try:
-                disclosure.create_link(request.user, fund, **link_form.cleaned_data)
-            except ValidationError as exc:
-                show_errors(link_form, exc)
-            else:
-                messages.success(request, _("The link is ready. Anyone who has it can read this disclosure."))
-                return redirect(f"{reverse('fund:disclosure', args=[fund.pk])}?year={year}&month={month or ''}")
-    links = [(link, request.build_absolute_uri(reverse("fund:public", args=[link.token])))
-             for link in fund.disclosure_links.all()]
-    return render(request, "fund/disclosure.html", {
-        "fund": fund, "report": disclosure.build(fund, year, month), "period": period, "link_form": link_form,
-        "links": links, "keeps_books": access.may_keep_books(request.user, fund)})
+class StaffView(FormActionView):
+    """A fund's disclosure for the period of ?year=&month= (this year by default), its links, and the form that
+    makes a link (bookkeepers of the fund)."""
+
+    form_class = DisclosureForm
+    template_name = "fund/disclosure.html"
+    success_message = gettext_lazy("The link is ready. Anyone who has it can read this disclosure.")
+
+    @cached_property
+    def period(self) -> tuple:
+        """(the period form, year, month) the page shows."""
+        period = DisclosureForm(self.request.GET or None)
+        if period.is_valid():
+            return period, period.cleaned_data["year"], period.cleaned_data["month"]
+        return period, period.initial["year"], None
+
+    def get_object(self):
+        return visible_fund(self.request, self.kwargs["pk"])
+
+    def check(self, fund):
+        if self.request.method == "POST":
+            access.require_bookkeeper(self.request.user, fund)
+
+    def get_form_kwargs(self, fund) -> dict:
+        _period, year, month = self.period
+        return {"initial": {"year": year, "month": month}}
+
+    def act(self, form, fund):
+        return disclosure.create_link(self.request.user, fund, **form.cleaned_data)
+
+    def success_url(self, link, fund) -> str:
+        _period, year, month = self.period
+        return f"{reverse('fund:disclosure', args=[fund.pk])}?year={year}&month={month or ''}"
+
+    def get_context(self, form, fund) -> dict:
+        period, year, month = self.period
+        links = [(link, self.request.build_absolute_uri(reverse("fund:public", args=[link.token])))
+                 for link in fund.disclosure_links.all()]
+        return {"fund": fund, "report": disclosure.build(fund, year, month), "period": period, "link_form": form,
+                "links": links, "keeps_books": access.may_keep_books(self.request.user, fund)}
 
 
 @login_required

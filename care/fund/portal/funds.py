@@ -1,12 +1,11 @@
 """Fund pages: the list with balances, one fund's ledger with filters and running balance, the forms to post
 income and spending, transfer and close periods, and a ledger entry with its reversal and receipts."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy
 
 from care.fund import access
 from care.fund.filters import EntryFilter
@@ -14,7 +13,8 @@ from care.fund.models import LedgerEntry
 from care.fund.money import format_amount
 from care.fund.portal.forms import FundForm, PeriodForm, PostingForm, ReverseForm, TransferForm, UploadForm
 from care.fund.services import funds, ledger, periods
-from carehub.portal.common import NOT_DONE, attempt, page_of, show_errors, vary_on_htmx, wants_fragment
+from carehub.portal.actions import FormActionView
+from carehub.portal.common import page_of, vary_on_htmx, wants_fragment
 
 
 def visible_fund(request, pk):
@@ -28,22 +28,42 @@ def fund_list(request):
         "is_admin": request.user.role == "admin"})
 
 
-@login_required
-def fund_form(request, pk=None):
-    fund = visible_fund(request, pk) if pk else None  # out of scope: 404 before 403
-    access.require_admin(request.user)
-    form = FundForm(request.POST or None, fund=fund)
-    if request.method == "POST" and form.is_valid():
+class FundAction(FormActionView):
+    """A form about one fund (the `pk` of the URL), shown on a page of its own."""
+
+    def get_object(self):
+        return visible_fund(self.request, self.kwargs["pk"])
+
+    def success_url(self, result, fund) -> str:
+        return reverse("fund:fund", args=[fund.pk])
+
+    def get_context(self, form, fund) -> dict:
+        return {"form": form, "fund": fund}
+
+
+class EditFund(FundAction):
+    """Set up a fund (no `pk`) or change one (unit admins)."""
+
+    form_class = FundForm
+    template_name = "fund/fund_form.html"
+
+    def get_object(self):
+        return super().get_object() if "pk" in self.kwargs else None
+
+    def check(self, fund):
+        access.require_admin(self.request.user)
+
+    def get_form_kwargs(self, fund) -> dict:
+        return {"fund": fund}
+
+    def act(self, form, fund):
         data = dict(form.cleaned_data)
-        try:
-            fund = (funds.update_fund(request.user, fund, **data) if fund
-                    else funds.create_fund(request.user, data.pop("node"), **data))
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("fund:fund", pk=fund.pk)
-    return render(request, "fund/fund_form.html", {"form": form, "fund": fund})
+        if fund is not None:
+            return funds.update_fund(self.request.user, fund, **data)
+        return funds.create_fund(self.request.user, data.pop("node"), **data)
+
+    def success_url(self, saved, fund) -> str:
+        return reverse("fund:fund", args=[saved.pk])
 
 
 class LedgerFilter(EntryFilter):
@@ -67,57 +87,70 @@ def fund_page(request, pk):
     return vary_on_htmx(render(request, template, context))
 
 
-@login_required
-def post(request, pk, direction):
-    """Income (`direction` "in") or spending ("out"), with an optional receipt."""
-    fund = visible_fund(request, pk)
-    access.require_bookkeeper(request.user, fund)
-    spending = direction == "out"
-    form = PostingForm(request.POST or None, request.FILES or None, user=request.user, spending=spending)
-    if request.method == "POST" and form.is_valid():
+class PostEntry(FundAction):
+    """Income (URL argument `direction` "in") or spending ("out"), with an optional receipt."""
+
+    form_class = PostingForm
+    template_name = "fund/posting.html"
+
+    @property
+    def spending(self) -> bool:
+        return self.kwargs["direction"] == "out"
+
+    def check(self, fund):
+        access.require_bookkeeper(self.request.user, fund)
+
+    def get_form_kwargs(self, fund) -> dict:
+        return {"user": self.request.user, "spending": self.spending}
+
+    def act(self, form, fund):
         data = dict(form.cleaned_data)
-        try:
-            entry = ledger.post_entry(request.user, fund, receipt=data.pop("attachment"), **data)
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, _("Posted. The balance is now %(balance)s.") % {
-                "balance": format_amount(entry.balance_after, fund.currency)})
-            return redirect("fund:fund", pk=fund.pk)
-    return render(request, "fund/posting.html", {"form": form, "fund": fund, "spending": spending})
+        return ledger.post_entry(self.request.user, fund, receipt=data.pop("attachment"), **data)
+
+    def get_success_message(self, entry, fund) -> str:
+        return _("Posted. The balance is now %(balance)s.") % {
+            "balance": format_amount(entry.balance_after, fund.currency)}
+
+    def get_context(self, form, fund) -> dict:
+        return {**super().get_context(form, fund), "spending": self.spending}
 
 
-@login_required
-def transfer(request, pk):
-    fund = visible_fund(request, pk)
-    access.require_bookkeeper(request.user, fund)
-    form = TransferForm(request.POST or None, user=request.user, fund=fund)
-    if request.method == "POST" and form.is_valid():
+class Transfer(FundAction):
+    form_class = TransferForm
+    template_name = "fund/transfer.html"
+    success_message = gettext_lazy("Transferred.")
+
+    def check(self, fund):
+        access.require_bookkeeper(self.request.user, fund)
+
+    def get_form_kwargs(self, fund) -> dict:
+        return {"user": self.request.user, "fund": fund}
+
+    def act(self, form, fund):
         data = dict(form.cleaned_data)
-        outcome = attempt(
-            request, form, lambda: ledger.transfer(request.user, fund, data.pop("target"), **data),
-            _("Transferred."))
-        if outcome is not NOT_DONE:
-            return redirect("fund:fund", pk=fund.pk)
-    return render(request, "fund/transfer.html", {"form": form, "fund": fund})
+        return ledger.transfer(self.request.user, fund, data.pop("target"), **data)
 
 
-@login_required
-def period_list(request, pk):
-    fund = visible_fund(request, pk)
-    keeps_books = access.may_keep_books(request.user, fund)
-    form = PeriodForm(request.POST or None)
-    if request.method == "POST":
-        access.require_bookkeeper(request.user, fund)
-        if form.is_valid():
-            outcome = attempt(
-                request, form, lambda: periods.close_period(request.user, fund, **form.cleaned_data),
-                _("The period is closed."))
-            if outcome is not NOT_DONE:
-                return redirect("fund:periods", pk=fund.pk)
-    return render(request, "fund/periods.html", {
-        "fund": fund, "form": form, "keeps_books": keeps_books,
-        "closed": fund.closed_periods.select_related("closed_by")})
+class Periods(FundAction):
+    """The fund's closed periods, which everyone who sees the fund may read, and the form to close one."""
+
+    form_class = PeriodForm
+    template_name = "fund/periods.html"
+    success_message = gettext_lazy("The period is closed.")
+
+    def check(self, fund):
+        if self.request.method == "POST":
+            access.require_bookkeeper(self.request.user, fund)
+
+    def act(self, form, fund):
+        return periods.close_period(self.request.user, fund, **form.cleaned_data)
+
+    def success_url(self, period, fund) -> str:
+        return reverse("fund:periods", args=[fund.pk])
+
+    def get_context(self, form, fund) -> dict:
+        return {**super().get_context(form, fund), "keeps_books": access.may_keep_books(self.request.user, fund),
+                "closed": fund.closed_periods.select_related("closed_by")}
 
 
 def visible_entry(request, pk) -> LedgerEntry:
@@ -139,29 +172,38 @@ def entry_page(request, pk):
     return _entry_page(request, visible_entry(request, pk))
 
 
-@login_required
-@require_POST
-def reverse(request, pk):
-    entry = visible_entry(request, pk)
-    access.require_bookkeeper(request.user, entry.fund)
-    form = ReverseForm(request.POST)
-    if form.is_valid():
-        outcome = attempt(
-            request, form, lambda: ledger.reverse(request.user, entry, **form.cleaned_data),
-            _("The entry was reversed."))
-        if outcome is not NOT_DONE:
-            return redirect("fund:entry", pk=entry.pk)
-    return _entry_page(request, entry, reverse_form=form)
+class EntryAction(FormActionView):
+    """A form on a ledger entry's page (bookkeepers of its fund); an invalid one goes back onto that page."""
+
+    post_only = True
+
+    def get_object(self):
+        return visible_entry(self.request, self.kwargs["pk"])
+
+    def check(self, entry):
+        access.require_bookkeeper(self.request.user, entry.fund)
+
+    def success_url(self, result, entry) -> str:
+        return reverse("fund:entry", args=[entry.pk])
 
 
-@login_required
-@require_POST
-def attach(request, pk):
-    entry = visible_entry(request, pk)
-    access.require_bookkeeper(request.user, entry.fund)
-    form = UploadForm(request.POST, request.FILES)
-    if form.is_valid():
-        ledger.attach(request.user, entry, form.cleaned_data["file"], form.cleaned_data["description"])
-        messages.success(request, _("The file was attached."))
-        return redirect("fund:entry", pk=entry.pk)
-    return _entry_page(request, entry, upload_form=form)
+class ReverseEntry(EntryAction):
+    form_class = ReverseForm
+    success_message = gettext_lazy("The entry was reversed.")
+
+    def act(self, form, entry):
+        return ledger.reverse(self.request.user, entry, **form.cleaned_data)
+
+    def render_page(self, form, entry):
+        return _entry_page(self.request, entry, reverse_form=form)
+
+
+class AttachToEntry(EntryAction):
+    form_class = UploadForm
+    success_message = gettext_lazy("The file was attached.")
+
+    def act(self, form, entry):
+        return ledger.attach(self.request.user, entry, form.cleaned_data["file"], form.cleaned_data["description"])
+
+    def render_page(self, form, entry):
+        return _entry_page(self.request, entry, upload_form=form)

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -12,7 +13,7 @@ from care.fund.models import CostShareRule, MemberAccount
 from care.fund.portal.forms import MemberLinkForm, RuleForm
 from care.fund.services import funds
 from care.registers.models import Member
-from carehub.portal.common import show_errors
+from carehub.portal.actions import FormActionView
 
 
 def _page(request, rule_form=None, link_form=None):
@@ -28,20 +29,30 @@ def overview(request):
     return _page(request)
 
 
-@login_required
-@require_POST
-def save_rule(request):
-    access.require_admin(request.user)
-    form = RuleForm(request.POST, prefix="rule")
-    if form.is_valid():
-        try:
-            funds.save_rule(request.user, category=form.cleaned_data["category"], legs=form.legs())
-        except ValidationError as exc:
-            show_errors(form, exc, names={"legs": "level_0"})
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("fund:settings")
-    return _page(request, rule_form=form)
+class SettingsAction(FormActionView):
+    """A form on the settings page (unit admins); an invalid one goes back onto that page."""
+
+    post_only = True
+
+    def check(self, obj):
+        access.require_admin(self.request.user)
+
+    def success_url(self, result, obj) -> str:
+        return reverse("fund:settings")
+
+
+class SaveRule(SettingsAction):
+    form_class = RuleForm
+    error_names = {"legs": "level_0"}  # the shares' errors go next to the first line
+
+    def get_form_kwargs(self, obj) -> dict:
+        return {"prefix": "rule"}
+
+    def act(self, form, obj):
+        return funds.save_rule(self.request.user, category=form.cleaned_data["category"], legs=form.legs())
+
+    def render_page(self, form, obj):
+        return _page(self.request, rule_form=form)
 
 
 @login_required
@@ -53,20 +64,20 @@ def delete_rule(request, pk):
     return redirect("fund:settings")
 
 
-@login_required
-@require_POST
-def link_member(request):
-    access.require_admin(request.user)
-    form = MemberLinkForm(request.POST, prefix="link")
-    if form.is_valid():
+class LinkMember(SettingsAction):
+    form_class = MemberLinkForm
+
+    def get_form_kwargs(self, obj) -> dict:
+        return {"prefix": "link"}
+
+    def act(self, form, obj):
         member = Member.objects.filter(pk=form.cleaned_data["member"]).first()
         if member is None:
-            form.add_error("member", _("No member has this number."))
-        else:
-            funds.link_member(request.user, form.cleaned_data["user"], member)
-            messages.success(request, _("Saved."))
-            return redirect("fund:settings")
-    return _page(request, link_form=form)
+            raise ValidationError({"member": _("No member has this number.")})
+        return funds.link_member(self.request.user, form.cleaned_data["user"], member)
+
+    def render_page(self, form, obj):
+        return _page(self.request, link_form=form)
 
 
 @login_required

@@ -1,19 +1,22 @@
 """The import wizard (choose the kind, upload, see each row's outcome, then commit, or fix the file and upload it
 again) and the export downloads linked from the lists."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from care.imports.access import own_batches
 from care.imports.portal.forms import UploadForm
 from care.imports.services import exports, imports
 from care.imports.services.columns import HARDSHIP_COLUMNS, MEMBER_COLUMNS
 from care.registers import access
 from care.registers.models import ImportBatch
+from carehub.portal.actions import FormActionView
+from carehub.portal.common import flash_error
 
 
 def _help():
@@ -22,21 +25,29 @@ def _help():
             (_("Hardship entries"), [column for column in HARDSHIP_COLUMNS if column.imported])]
 
 
-@login_required
-def wizard(request):
-    form = UploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST":
-        access.require_write(request.user)
-        if form.is_valid():
-            batch = imports.stage_import(request.user, form.cleaned_data["file"], form.cleaned_data["kind"])
-            return redirect("imports:preview", pk=batch.pk)
-    return render(request, "imports/wizard.html", {
-        "form": form, "can_write": access.can_write(request.user), "columns": _help()})
+class Wizard(FormActionView):
+    """The page shows the upload form to writers; a valid upload is checked and kept for the preview."""
+
+    form_class = UploadForm
+    template_name = "imports/wizard.html"
+    success_message = ""  # the preview says what the file would do
+
+    def check(self, obj):
+        if self.request.method == "POST":
+            access.require_write(self.request.user)
+
+    def act(self, form, obj):
+        return imports.stage_import(self.request.user, form.cleaned_data["file"], form.cleaned_data["kind"])
+
+    def success_url(self, batch, obj):
+        return reverse("imports:preview", args=[batch.pk])
+
+    def get_context(self, form, obj):
+        return {"form": form, "can_write": access.can_write(self.request.user), "columns": _help()}
 
 
 def _own_batch(request, pk) -> ImportBatch:
-    """A batch is seen only by whoever uploaded it: its rows are that person's work in progress."""
-    return get_object_or_404(ImportBatch.objects.defer("content"), pk=pk, created_by=request.user)
+    return get_object_or_404(own_batches(request.user), pk=pk)
 
 
 @login_required
@@ -54,7 +65,7 @@ def commit(request, pk):
     try:
         imports.commit_batch(request.user, batch)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        flash_error(request, exc)
     return redirect("imports:preview", pk=batch.pk)
 
 

@@ -5,12 +5,13 @@
     EXPORTS: {"members": export_members, "hardship": export_hardship}; CONTENT_TYPES: {fmt: content type}
 
 `params` are the list's query parameters (a QueryDict, or a dict of values or lists), read by the same filters as
-the list pages and the API (care.registers.filters) over what the actor may see (care.registers.access), so an export holds exactly
-the list on screen; invalid parameters raise ValidationError, as the API answers them. Sensitive hardship
-categories never reach staff who may not see them (visible_hardship leaves them out). Phone numbers are exported:
-every staff role sees them in this version. `fmt` is "xlsx" or "csv"; CSV is UTF-8 with a BOM, without which
-Excel misreads Chinese. Each export is audited (imports.records.exported) with its filters and row count. The
-columns are the import's (care.imports.services.columns), so an exported file can be imported again.
+the list pages and the API (care.registers.filters) over what the actor may see (care.registers.access), so an
+export holds exactly the list on screen; invalid parameters raise ValidationError, as the API answers them.
+Sensitive hardship categories never reach staff who may not see them (visible_hardship leaves them out). Phone
+numbers are exported: every staff role sees them in this version. `fmt` is "xlsx" or "csv"; CSV is UTF-8 with a
+BOM, without which Excel misreads Chinese. Each export is audited (imports.records.exported) with its filters and
+row count. The columns are the import's (care.imports.services.columns), so an exported file can be imported
+again.
 """
 
 import csv

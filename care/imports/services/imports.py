@@ -18,7 +18,8 @@ by its content; anything else is read as CSV in UTF-8 (with or without BOM) or e
 GBK in which Excel in China saves CSV.
 
 The rules are the register's own: care.registers.services.members.clean_member (with extra_fields.clean_extra),
-care.registers.services.hardship.clean_entry, and care.registers.access for scope. Only what a file brings is decided here:
+care.registers.services.hardship.clean_entry, and care.registers.access for scope. Only what a file brings is
+decided here:
 - A duplicate member has the same name and the same birth date, or the same name and the same phone, as an
   earlier row of the file or as any member of the unit (even one the importer cannot see: a person is
   registered once).

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.status import HTTP_201_CREATED
 from rest_framework.views import APIView
 
+from care.programme import access
 from care.programme.api.serializers import (
     CommendationCreateSerializer,
     CommendationSerializer,
@@ -34,7 +35,6 @@ from care.programme.api.serializers import (
 )
 from care.programme.models import Commendation, LifeEvent, Pairing, Talk, Visit
 from care.programme.services import commendations, coverage, events, pairing, records
-from care.registers import access
 from care.registers.filters import SubtreeFilter
 from carehub.api.base import ApiSourceMixin, CareViewSet
 
@@ -53,10 +53,6 @@ def member_filter(model, date_field: str):
     return Filter
 
 
-def in_scope(model, user):
-    return model.objects.filter(member__in=access.visible_members(user))
-
-
 @extend_schema_view(create=extend_schema(request=VisitCreateSerializer, responses={201: VisitSerializer}))
 class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CareViewSet):
     serializer_class = VisitSerializer
@@ -66,7 +62,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CareViewSet
     http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self):
-        return in_scope(Visit, self.request.user).select_related("member", "recorded_by").prefetch_related(
+        return access.visible_visits(self.request.user).select_related("member", "recorded_by").prefetch_related(
             "visitors", "photos", "tasks")
 
     def create(self, request):
@@ -108,7 +104,7 @@ class TalkViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CareViewSet)
         return TalkSerializer if self.action == "list" else TalkDetailSerializer
 
     def get_queryset(self):
-        return in_scope(Talk, self.request.user).select_related("member", "recorded_by").prefetch_related(
+        return access.visible_talks(self.request.user).select_related("member", "recorded_by").prefetch_related(
             "participants", "tasks")
 
     def create(self, request):
@@ -127,7 +123,7 @@ class LifeEventViewSet(mixins.ListModelMixin, CareViewSet):
     ordering_fields = ["occurred_on", "id"]
 
     def get_queryset(self):
-        return in_scope(LifeEvent, self.request.user).select_related("member").prefetch_related("tasks")
+        return access.visible_life_events(self.request.user).select_related("member").prefetch_related("tasks")
 
     def create(self, request):
         """Record what happened; the unit's rules for it create their tasks at once."""
@@ -153,7 +149,7 @@ class PairingViewSet(mixins.ListModelMixin, CareViewSet):
     ordering_fields = ["started_on", "id"]
 
     def get_queryset(self):
-        return in_scope(Pairing, self.request.user).select_related("member", "partner")
+        return access.visible_pairings(self.request.user).select_related("member", "partner")
 
     def create(self, request):
         """Give the member a partner; the current pairing ends (history is kept) and open tasks follow."""
@@ -196,7 +192,7 @@ class CommendationViewSet(mixins.ListModelMixin, CareViewSet):
     ordering_fields = ["year", "awarded_on", "id"]
 
     def get_queryset(self):
-        return commendations.visible_commendations(self.request.user).select_related("member", "node")
+        return access.visible_commendations(self.request.user).select_related("member", "node")
 
     def create(self, request):
         """Commend a member or an organisation; a member's commendation also calls for a talk."""

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from care.programme.access import visible_tasks
 from care.programme.models import (
     AnniversaryOf,
     Calendar,
@@ -28,7 +29,6 @@ from care.programme.models import (
 )
 from care.programme.services import records
 from care.programme.services.audience import ANY_HARDSHIP
-from care.programme.services.tasks import visible_tasks
 from care.registers import access
 from care.registers.api.serializers import MemberRefSerializer, NodeRefSerializer
 from care.registers.models import HardshipCategory, MemberStatus

@@ -6,6 +6,7 @@ from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from care.programme import access
 from care.programme.api.serializers import CancelSerializer, CareTaskSerializer, GreetingSerializer, SnoozeSerializer
 from care.programme.models import CareTask, Greeting, TaskKind
 from care.programme.services import tasks
@@ -48,7 +49,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CareViewSet)
     http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self):
-        return tasks.with_effective_due(tasks.visible_tasks(self.request.user)).select_related(
+        return tasks.with_effective_due(access.visible_tasks(self.request.user)).select_related(
             "member", "version", "assignee", "escalated_to")
 
     def _answer(self, task):
@@ -86,4 +87,4 @@ class GreetingViewSet(mixins.ListModelMixin, CareViewSet):
     ordering = ["send_on", "id"]
 
     def get_queryset(self):
-        return tasks.visible_greetings(self.request.user).select_related("member")
+        return access.visible_greetings(self.request.user).select_related("member")

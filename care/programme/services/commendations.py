@@ -3,15 +3,15 @@ unit's must-talk rule for commendations creates its talk."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from care.programme.actions import COMMENDATION_CREATED
 from care.programme.models import Commendation, LifeEventKind
 from care.programme.services.events import record_life_event
 from care.programme.services.records import past_day
 from care.registers import access
 from care.registers.models import Member, Node
-from carehub.audit.services import acting_user, diff, record, snapshot
+from carehub.audit.services import acting_user, created
 from carehub.clock import unit_today
 
 FIELDS = ["year", "title", "member", "node", "awarded_on", "note"]
@@ -35,14 +35,9 @@ def record_commendation(actor, *, title: str, member: Member | None = None, node
         commendation = Commendation.objects.create(year=year, title=title.strip(), member=member, node=node,
                                                    awarded_on=awarded_on, note=note.strip(),
                                                    recorded_by=acting_user(actor))
-        record(actor, "create", commendation, diff({}, snapshot(commendation, FIELDS)))
+        created(actor, COMMENDATION_CREATED, commendation, FIELDS)
         if member is not None:
             record_life_event(actor, member, kind=LifeEventKind.COMMENDATION, occurred_on=awarded_on,
                               note=commendation.title)
     return commendation
 
-
-def visible_commendations(user):
-    """Of members, and of organisations, within the user's scope."""
-    return Commendation.objects.filter(Q(member__in=access.visible_members(user)) |
-                                       Q(node__in=access.visible_nodes(user)))

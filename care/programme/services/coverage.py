@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q
 
+from care.programme.access import visible_tasks
 from care.programme.models import Pairing, Talk, TaskStatus, Visit
-from care.programme.services.tasks import in_state, visible_tasks
+from care.programme.services.tasks import in_state
 from care.registers import access
 from care.registers.models import MemberStatus
 from carehub.clock import unit_today

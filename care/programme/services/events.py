@@ -6,13 +6,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from care.programme.actions import LIFE_EVENT_RECORDED
 from care.programme.models import LifeEvent, LifeEventKind
 from care.programme.services.records import past_day
 from care.programme.services.runs import cancel_for_gone_members, generate_for_event, on_commit_in_unit
 from care.registers import access
 from care.registers.models import Member, MemberStatus
 from care.registers.services import members
-from carehub.audit.services import acting_user, diff, record, snapshot
+from carehub.audit.services import acting_user, created
 
 
 def record_life_event(actor, member: Member, *, kind: str, occurred_on, note: str = "") -> LifeEvent:
@@ -28,7 +29,7 @@ def record_life_event(actor, member: Member, *, kind: str, occurred_on, note: st
     with transaction.atomic():
         event = LifeEvent.objects.create(member=member, kind=kind, occurred_on=occurred_on, note=note.strip(),
                                          recorded_by=acting_user(actor))
-        record(actor, "create", event, diff({}, snapshot(event, ["member", "kind", "occurred_on", "note"])))
+        created(actor, LIFE_EVENT_RECORDED, event, ["member", "kind", "occurred_on", "note"])
         if kind == LifeEventKind.DEATH and member.status != MemberStatus.DECEASED:
             member = members.change_status(actor, member, MemberStatus.DECEASED, effective_on=occurred_on,
                                            died_on=occurred_on, note=event.note)

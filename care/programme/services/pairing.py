@@ -5,13 +5,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from care.programme.actions import MEMBER_PAIRED, MEMBER_UNPAIRED
 from care.programme.models import CareTask, Pairing, TaskStatus
+from care.programme.signals import tasks_assigned
 from care.registers import access
 from care.registers.models import Member, MemberStatus, Node, StaffScope
 from carehub.accounts.models import Role, User
 from carehub.audit.services import acting_user, record
 from carehub.clock import unit_today
-from notifications.services.reminders import notify_assigned
 
 
 def secretary_for(node: Node) -> User | None:
@@ -29,7 +30,8 @@ def current_partner(member: Member) -> Pairing | None:
 
 def _reassign(member: Member, assignee: User | None) -> int:
     moved = CareTask.objects.filter(member=member, status=TaskStatus.OPEN).update(assignee=assignee)
-    notify_assigned(CareTask.objects.filter(member=member, event__isnull=False))  # life events: SMS at once
+    # Life-event tasks are told to their new assignee at once (by SMS); the others wait for the daily digest.
+    tasks_assigned.send(sender=CareTask, tasks=CareTask.objects.filter(member=member, event__isnull=False))
     return moved
 
 
@@ -53,7 +55,7 @@ def assign_partner(actor, member: Member, partner: User, *, started_on=None, not
         pairing = Pairing.objects.create(member=member, partner=partner, started_on=started_on, note=note.strip(),
                                          created_by=acting_user(actor))
         moved = _reassign(member, partner)
-        record(actor, "pair", member, {"partner": [current.partner_id if current else None, partner.pk],
+        record(actor, MEMBER_PAIRED, member, {"partner": [current.partner_id if current else None, partner.pk],
                                        "tasks_reassigned": [None, moved]})
     return pairing
 
@@ -69,5 +71,6 @@ def end_pairing(actor, member: Member, *, note: str = "") -> Pairing:
             current.note = note.strip()
         current.save(update_fields=["ended_on", "note"])
         moved = _reassign(member, secretary_for(member.node))
-        record(actor, "unpair", member, {"partner": [current.partner_id, None], "tasks_reassigned": [None, moved]})
+        record(actor, MEMBER_UNPAIRED, member, {"partner": [current.partner_id, None],
+                                                "tasks_reassigned": [None, moved]})
     return current

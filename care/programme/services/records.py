@@ -7,12 +7,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from care.programme.actions import (
+    TALK_CONFIDENTIAL_VIEWED,
+    TALK_CREATED,
+    TASK_COMPLETED,
+    VISIT_CREATED,
+    VISIT_PHOTO_ADDED,
+)
 from care.programme.models import CareTask, Talk, TaskKind, TaskStatus, Visit, VisitPhoto
 from care.registers import access
 from care.registers.models import Member
 from carehub.accounts.models import User
-from carehub.audit.services import acting_user, diff, record, snapshot
+from carehub.audit.services import acting_user, created, record
 from carehub.clock import unit_today
+from carehub.dates import read_day
 from carehub.uploads import PHOTO, check_upload
 
 VISIT_COMPLETES = {TaskKind.VISIT, TaskKind.REVIEW, TaskKind.DEATH_CARE}
@@ -21,19 +29,17 @@ VISIT_FIELDS = ["member", "visited_on", "other_visitors", "occasion", "goods", "
 TALK_FIELDS = ["member", "held_on", "topic", "summary"]
 
 
-def parse_day(value, field: str, errors: dict) -> datetime.date | None:
-    if isinstance(value, datetime.date):
-        return value
-    try:
-        return datetime.date.fromisoformat(str(value or ""))
-    except ValueError:
+def required_day(value, field: str, errors: dict) -> datetime.date | None:
+    """The date `value` stands for (read by carehub.dates.read_day); an error under `field` when it is none."""
+    day = read_day(value)
+    if day is None:
         errors[field] = _("Give the date (YYYY-MM-DD).")
-        return None
+    return day
 
 
 def past_day(value, field: str, errors: dict) -> datetime.date | None:
     """A date that is not in the future (a record of something that happened)."""
-    day = parse_day(value, field, errors)
+    day = required_day(value, field, errors)
     if day and day > unit_today():
         errors[field] = _("The date is in the future.")
     return day
@@ -65,7 +71,7 @@ def _complete(actor, tasks: list[CareTask], day: datetime.date, **link) -> None:
             setattr(task, name, value)
         task.save(update_fields=["status", "done_on", *link])
         (name, value), = link.items()
-        record(actor, "complete", task, {"status": [TaskStatus.OPEN, TaskStatus.DONE], name: [None, value.pk]})
+        record(actor, TASK_COMPLETED, task, {"status": [TaskStatus.OPEN, TaskStatus.DONE], name: [None, value.pk]})
 
 
 def record_visit(actor, member: Member, *, visited_on, occasion: str, visitors=(), other_visitors: str = "",
@@ -86,8 +92,7 @@ def record_visit(actor, member: Member, *, visited_on, occasion: str, visitors=(
                                      occasion=occasion.strip(), goods=goods.strip(), notes=notes.strip(),
                                      recorded_by=acting_user(actor))
         visit.visitors.set(visitors)
-        record(actor, "create", visit, {**diff({}, snapshot(visit, VISIT_FIELDS)),
-                                        "visitors": [None, [user.pk for user in visitors]]})
+        created(actor, VISIT_CREATED, visit, VISIT_FIELDS, extra={"visitors": [None, [user.pk for user in visitors]]})
         _complete(actor, tasks, visited_on, visit=visit)
     return visit
 
@@ -97,7 +102,7 @@ def add_photo(actor, visit: Visit, upload) -> VisitPhoto:
     check_upload(upload, PHOTO)
     with transaction.atomic():
         photo = VisitPhoto.objects.create(visit=visit, file=upload, uploaded_by=acting_user(actor))
-        record(actor, "photo", visit, {"photo": [None, photo.file.name]})
+        record(actor, VISIT_PHOTO_ADDED, visit, {"photo": [None, photo.file.name]})
     return photo
 
 
@@ -119,9 +124,9 @@ def record_talk(actor, member: Member, *, held_on, topic: str, participants=(), 
                                    confidential_notes=confidential_notes.strip(), recorded_by=acting_user(actor))
         talk.participants.set(participants)
         # The notes themselves stay out of the audit trail, which more people read than may read the notes.
-        record(actor, "create", talk, {**diff({}, snapshot(talk, TALK_FIELDS)),
-                                       "participants": [None, [user.pk for user in participants]],
-                                       "confidential_notes": [None, bool(talk.confidential_notes)]})
+        created(actor, TALK_CREATED, talk, TALK_FIELDS,
+                extra={"participants": [None, [user.pk for user in participants]],
+                       "confidential_notes": [None, bool(talk.confidential_notes)]})
         _complete(actor, tasks, held_on, talk=talk)
     return talk
 
@@ -136,5 +141,5 @@ def read_notes(user, talk: Talk) -> str:
     if not can_read_notes(user, talk):
         raise PermissionDenied
     if talk.confidential_notes:
-        record(user, "view-confidential", talk)
+        record(user, TALK_CONFIDENTIAL_VIEWED, talk)
     return talk.confidential_notes

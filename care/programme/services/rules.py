@@ -8,6 +8,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from care.programme.actions import (
+    RULE_ACTIVATED,
+    RULE_CREATED,
+    RULE_DEACTIVATED,
+    RULE_UPDATED,
+    SETTINGS_UPDATED,
+)
 from care.programme.calendar import OCCASIONS_BY_KEY
 from care.programme.models import (
     AnniversaryOf,
@@ -28,13 +35,15 @@ from care.programme.services.audience import clean_audience
 from care.programme.services.generation import preview_counts
 from care.programme.services.runs import window_for
 from care.registers import access
-from carehub.audit.services import acting_user, diff, record, snapshot
+from carehub.audit.services import acting_user, changing, diff, record
 from carehub.clock import unit_today
+from carehub.dates import read_day
 
 VERSION_FIELDS = ["name", "trigger", "occasion", "calendar", "month", "day", "anniversary_of", "prefer_lunar",
                   "round_every", "round_years", "every_months", "event_kind", "audience", "task_kind", "lead_days",
                   "due_days", "greeting_template"]
 CADENCES = (1, 2, 3, 4, 6, 12)  # months that divide a year, so periods align on January 1
+SETTING_FIELDS = ["horizon_days", "escalate_after_days"]
 PREVIEW_ROWS = 20
 
 
@@ -153,7 +162,7 @@ def create_rule(actor, data: dict, *, key: str = "", generate: bool = True) -> R
         rule = Rule.objects.create(key=key)
         rule.current = RuleVersion.objects.create(rule=rule, number=1, created_by=acting_user(actor), **cleaned)
         rule.save(update_fields=["current"])
-        record(actor, "create", rule, diff({}, cleaned))
+        record(actor, RULE_CREATED, rule, diff({}, cleaned))
         if generate:
             runs.generate(actor, rules=[rule])
     return rule
@@ -176,25 +185,23 @@ def update_rule(actor, rule: Rule, data: dict, *, today=None) -> Rule:
         replaced = replace_future(rule, today)
         if rule.is_active:
             runs.generate(actor, today=today, rules=[rule])
-        record(actor, "update", rule, {**changes, "version": [rule.current.number - 1, rule.current.number],
-                                       "replaced": [replaced, 0]})
+        record(actor, RULE_UPDATED, rule, {**changes, "version": [rule.current.number - 1, rule.current.number],
+                                           "replaced": [replaced, 0]})
     return rule
 
 
 def set_active(actor, rule: Rule, active: bool, *, today=None) -> Rule:
     """Switching a rule off removes its future open items; switching it on generates them again."""
     access.require_admin(actor)
-    with transaction.atomic():
-        rule = Rule.objects.select_for_update(of=("self",)).select_related("current").get(pk=rule.pk)
-        if rule.is_active == active:
-            return rule
-        rule.is_active = active
-        rule.save(update_fields=["is_active"])
-        removed = 0 if active else replace_future(rule, today)
-        if active:
-            runs.generate(actor, today=today, rules=[rule])
-        record(actor, "activate" if active else "deactivate", rule, {"is_active": [not active, active],
-                                                                      "replaced": [removed, 0]})
+    with changing(actor, RULE_ACTIVATED if active else RULE_DEACTIVATED, rule, ["is_active"]) as change:
+        rule = change.instance
+        if rule.is_active != active:
+            rule.is_active = active
+            rule.save(update_fields=["is_active"])
+            removed = 0 if active else replace_future(rule, today)
+            if active:
+                runs.generate(actor, today=today, rules=[rule])
+            change.extra["replaced"] = [removed, 0]
     return rule
 
 
@@ -227,8 +234,7 @@ def preview(actor, data: dict, *, today=None) -> Preview:
     window = window_for(today)
     tasks, greetings, rows = preview_counts(version, window, scope=path, limit=PREVIEW_ROWS)
     dates = ("day", "opens_on", "due_on")
-    rows = [PreviewRow(**{**row, **{key: datetime.date.fromisoformat(row[key]) for key in dates}})
-            for row in rows]
+    rows = [PreviewRow(**{**row, **{key: read_day(row[key]) for key in dates}}) for row in rows]
     return Preview(window.horizon, tasks, greetings, rows)
 
 
@@ -240,13 +246,11 @@ def update_settings(actor, *, horizon_days=None, escalate_after_days=None) -> Pr
             errors[name] = _("Give a whole number up to %(high)d.") % {"high": high}
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        settings = ProgrammeSettings.objects.select_for_update().get(pk=ProgrammeSettings.load().pk)
-        before = snapshot(settings, ["horizon_days", "escalate_after_days"])
+    with changing(actor, SETTINGS_UPDATED, ProgrammeSettings.load(), SETTING_FIELDS,
+                  object_type="programmesettings") as change:
+        settings = change.instance
         settings.horizon_days = int(horizon_days if horizon_days is not None else settings.horizon_days)
         settings.escalate_after_days = int(escalate_after_days if escalate_after_days is not None
                                            else settings.escalate_after_days)
         settings.save()
-        if changes := diff(before, snapshot(settings, ["horizon_days", "escalate_after_days"])):
-            record(actor, "update", settings, changes, object_type="programmesettings")
     return settings

@@ -1,30 +1,21 @@
-"""Working the care tasks: who sees which, the due and overdue lists, snoozing and cancelling with a reason.
-Tasks are completed by recording their visit or talk (services.records)."""
+"""Working the care tasks: the due and overdue lists, snoozing and cancelling with a reason. Who sees which is
+care.programme.access; tasks are completed by recording their visit or talk (services.records)."""
 
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from care.programme.models import CareTask, Greeting, TaskStatus
-from care.programme.services.records import parse_day
+from care.programme.actions import TASK_CANCELLED, TASK_SNOOZED
+from care.programme.models import CareTask, TaskStatus
+from care.programme.services.records import required_day
 from care.registers import access
-from carehub.audit.services import record
+from carehub.audit.services import changing
 from carehub.clock import unit_today
 
 STATES = ("due", "overdue", "upcoming", "open", "done", "cancelled")
-
-
-def visible_tasks(user):
-    """Tasks of the members the user may see."""
-    return CareTask.objects.filter(member__in=access.visible_members(user))
-
-
-def visible_greetings(user):
-    return Greeting.objects.filter(member__in=access.visible_members(user))
 
 
 def with_effective_due(tasks):
@@ -50,12 +41,10 @@ def mine(tasks, user):
     return tasks.filter(Q(assignee=user) | Q(escalated_to=user))
 
 
-def _require_open(actor, task: CareTask) -> CareTask:
-    access.require_write(actor, task.member.node)
-    task = CareTask.objects.select_for_update().select_related("member").get(pk=task.pk)
+def _require_open(task: CareTask) -> None:
+    """Of the task's locked row (the status may have changed since the page was shown)."""
     if task.status != TaskStatus.OPEN:
         raise ValidationError(_("This task is no longer open."))
-    return task
 
 
 def snooze(actor, task: CareTask, *, until, reason: str) -> CareTask:
@@ -64,27 +53,26 @@ def snooze(actor, task: CareTask, *, until, reason: str) -> CareTask:
     errors = {}
     if not reason:
         errors["reason"] = _("Give a reason.")
-    until = parse_day(until, "until", errors)
+    until = required_day(until, "until", errors)
     if until and until <= unit_today():
         errors["until"] = _("Choose a day after today.")
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        task = _require_open(actor, task)
-        before = [str(task.snoozed_until) if task.snoozed_until else None, task.reason]
-        task.snoozed_until, task.reason = until, reason
-        task.save(update_fields=["snoozed_until", "reason"])
-        record(actor, "snooze", task, {"snoozed_until": [before[0], str(until)], "reason": [before[1], reason]})
-    return task
+    access.require_write(actor, task.member.node)
+    with changing(actor, TASK_SNOOZED, task, ["snoozed_until", "reason"]) as change:
+        _require_open(change.instance)
+        change.instance.snoozed_until, change.instance.reason = until, reason
+        change.instance.save(update_fields=["snoozed_until", "reason"])
+    return change.instance
 
 
 def cancel(actor, task: CareTask, *, reason: str) -> CareTask:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Give a reason.")})
-    with transaction.atomic():
-        task = _require_open(actor, task)
-        task.status, task.reason = TaskStatus.CANCELLED, reason
-        task.save(update_fields=["status", "reason"])
-        record(actor, "cancel", task, {"status": [TaskStatus.OPEN, TaskStatus.CANCELLED], "reason": [None, reason]})
-    return task
+    access.require_write(actor, task.member.node)
+    with changing(actor, TASK_CANCELLED, task, ["status", "reason"]) as change:
+        _require_open(change.instance)
+        change.instance.status, change.instance.reason = TaskStatus.CANCELLED, reason
+        change.instance.save(update_fields=["status", "reason"])
+    return change.instance

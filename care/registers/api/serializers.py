@@ -1,5 +1,5 @@
 """Shapes of the API's requests and responses. Request serializers check types and formats only; the business
-rules (dates that make sense, phone numbers, scope, sensitive categories) stay in care.services, whose
+rules (dates that make sense, phone numbers, scope, sensitive categories) stay in care.registers.services, whose
 ValidationErrors reach the client in the same error format (carehub.api.errors)."""
 
 import posixpath

@@ -1,19 +1,17 @@
 """The hardship ledger: the filtered list, the review due list, an entry with its evidence and reviews, and the
 forms to open, review and document entries. Sensitive categories never reach users who may not see them:
-every query starts from care.registers.access.visible_hardship, and an entry is opened through services.hardship.view_entry
-so that looking at a sensitive one is recorded."""
+every query starts from care.registers.access.visible_hardship, and an entry is opened through
+services.hardship.view_entry so that looking at a sensitive one is recorded."""
 
 import datetime
 from pathlib import Path
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from care.registers import access
 from care.registers.filters import HardshipFilter
@@ -22,7 +20,8 @@ from care.registers.portal.changes import change_rows
 from care.registers.portal.member_forms import date_field, visible_categories
 from care.registers.services import hardship as service
 from carehub.clock import unit_today
-from carehub.portal.common import NOT_DONE, attempt, forget_built_fields, label_of, page_of
+from carehub.portal.actions import FormActionView
+from carehub.portal.common import forget_built_fields, label_of, page_of
 from carehub.uploads import DOCUMENT, UploadField
 
 DUE_WINDOWS = (0, 30, 90)  # days ahead the due list can look
@@ -100,18 +99,29 @@ def due(request):
         "windows": DUE_WINDOWS, "today": unit_today(), "can_write": access.can_write(request.user)})
 
 
-@login_required
-def open_entry(request, member_pk):
-    member = get_object_or_404(access.visible_members(request.user).select_related("node"), pk=member_pk)
-    access.require_write(request.user, member.node)
-    form = EntryForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        entry = attempt(
-            request, form, lambda: service.open_entry(request.user, member, **form.cleaned_data),
-            _("The entry was added to the hardship ledger."))
-        if entry is not NOT_DONE:
-            return redirect("portal:hardship_entry", pk=entry.pk)
-    return render(request, "registers/hardship/open.html", {"form": form, "member": member})
+class OpenEntry(FormActionView):
+    form_class = EntryForm
+    template_name = "registers/hardship/open.html"
+    success_message = gettext_lazy("The entry was added to the hardship ledger.")
+
+    def get_object(self):
+        members = access.visible_members(self.request.user).select_related("node")
+        return get_object_or_404(members, pk=self.kwargs["member_pk"])
+
+    def check(self, member):
+        access.require_write(self.request.user, member.node)
+
+    def get_form_kwargs(self, member):
+        return {"user": self.request.user}
+
+    def act(self, form, member):
+        return service.open_entry(self.request.user, member, **form.cleaned_data)
+
+    def success_url(self, entry, member):
+        return reverse("portal:hardship_entry", args=[entry.pk])
+
+    def get_context(self, form, member):
+        return {"form": form, "member": member}
 
 
 def _visible_entry(request, pk) -> HardshipEntry:
@@ -147,32 +157,45 @@ def entry_page(request, pk):
     return _entry_page(request, _visible_entry(request, pk))
 
 
-@login_required
-@require_POST
-def review(request, pk):
-    entry = _visible_entry(request, pk)
-    access.require_write(request.user, entry.member.node)
-    form = ReviewForm(request.POST, user=request.user, entry=entry)
-    if form.is_valid():
-        outcome = attempt(
-            request, form, lambda: service.review_entry(request.user, entry, **form.service_data()),
-            _("The review was recorded."))
-        if outcome is not NOT_DONE:
-            return redirect("portal:hardship_entry", pk=entry.pk)
-    return _entry_page(request, entry, review_form=form)
+class EntryAction(FormActionView):
+    """A change to a visible entry the user may change; its form is on the entry's page."""
+
+    post_only = True
+
+    def get_object(self):
+        return _visible_entry(self.request, self.kwargs["pk"])
+
+    def check(self, entry):
+        access.require_write(self.request.user, entry.member.node)
+
+    def success_url(self, result, entry):
+        return reverse("portal:hardship_entry", args=[entry.pk])
 
 
-@login_required
-@require_POST
-def upload_evidence(request, pk):
-    entry = _visible_entry(request, pk)
-    access.require_write(request.user, entry.member.node)
-    form = EvidenceForm(request.POST, request.FILES)
-    if form.is_valid():
-        service.attach_evidence(request.user, entry, form.cleaned_data["file"], form.cleaned_data["description"])
-        messages.success(request, _("The file was attached."))
-        return redirect("portal:hardship_entry", pk=entry.pk)
-    return _entry_page(request, entry, evidence_form=form)
+class ReviewEntry(EntryAction):
+    form_class = ReviewForm
+    success_message = gettext_lazy("The review was recorded.")
+
+    def get_form_kwargs(self, entry):
+        return {"user": self.request.user, "entry": entry}
+
+    def act(self, form, entry):
+        return service.review_entry(self.request.user, entry, **form.service_data())
+
+    def render_page(self, form, entry):
+        return _entry_page(self.request, entry, review_form=form)
+
+
+class UploadEvidence(EntryAction):
+    form_class = EvidenceForm
+    success_message = gettext_lazy("The file was attached.")
+
+    def act(self, form, entry):
+        return service.attach_evidence(self.request.user, entry, form.cleaned_data["file"],
+                                       form.cleaned_data["description"])
+
+    def render_page(self, form, entry):
+        return _entry_page(self.request, entry, evidence_form=form)
 
 
 @login_required

@@ -1,12 +1,12 @@
 """Member pages: the filtered list with live search, the profile with its timeline, and the forms."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import F
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from care.registers import access
@@ -15,7 +15,8 @@ from care.registers.portal.member_forms import ExtraFilterForm, MemberForm, Memb
 from care.registers.portal.timeline import timeline_of
 from care.registers.services import members as service
 from carehub.clock import unit_today
-from carehub.portal.common import NOT_DONE, attempt, page_of, show_errors, vary_on_htmx, wants_fragment
+from carehub.portal.actions import FormActionView
+from carehub.portal.common import page_of, show_errors, vary_on_htmx, wants_fragment
 
 # Name sorts by pinyin initials: code-point order of Chinese characters means nothing to a reader.
 SORTS = {
@@ -39,7 +40,8 @@ def member_list(request):
         member.age = service.age_on(member.birth_date, today) if member.birth_date else None
     context = {"filter": filterset, "extra_form": ExtraFilterForm(request.GET, extra_fields=extra_fields),
                "page": page, "sort": sort, "can_write": access.can_write(request.user)}
-    template = "registers/members/_results.html" if wants_fragment(request, "results") else "registers/members/list.html"
+    fragment = wants_fragment(request, "results")
+    template = "registers/members/_results.html" if fragment else "registers/members/list.html"
     return vary_on_htmx(render(request, template, context))
 
 
@@ -63,7 +65,8 @@ def detail(request, pk):
     })
 
 
-def _member_form(request, member=None):
+def _member_form_kwargs(request, member=None) -> dict:
+    """How MemberForm is built for a new member (organisation chosen here) or for `member`."""
     extra_fields = ExtraField.objects.all()
     if member is None:
         validate_url = reverse("portal:member_validate")
@@ -72,9 +75,7 @@ def _member_form(request, member=None):
     else:
         validate_url = reverse("portal:member_validate", args=[member.pk])
         initial, nodes = MemberForm.initial_for(member), None
-    data = request.POST if request.method == "POST" else None  # an empty POST is still a filled-in form
-    return MemberForm(data, initial=initial, extra_fields=extra_fields, nodes=nodes,
-                      validate_url=validate_url)
+    return {"initial": initial, "extra_fields": extra_fields, "nodes": nodes, "validate_url": validate_url}
 
 
 def _check(form, member=None) -> None:
@@ -85,35 +86,60 @@ def _check(form, member=None) -> None:
         show_errors(form, exc)
 
 
-@login_required
-def create(request):
-    access.require_write(request.user)
-    form = _member_form(request)
-    if request.method == "POST" and not form.is_valid():
-        _check(form)  # no organisation chosen: still show every other error at once
-    elif request.method == "POST":
-        try:
-            member = service.create_member(request.user, node=form.cleaned_data["node"], **form.service_data())
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, _("%(name)s was added to the register.") % {"name": member.name})
-            return redirect("portal:member_detail", pk=member.pk)
-    return render(request, "registers/members/form.html", {"form": form})
+class CreateMember(FormActionView):
+    form_class = MemberForm
+    template_name = "registers/members/form.html"
+    acted = False  # whether the form was valid and the service called
+
+    def check(self, obj):
+        access.require_write(self.request.user)
+
+    def get_form_kwargs(self, obj):
+        return _member_form_kwargs(self.request)
+
+    def act(self, form, obj):
+        self.acted = True
+        return service.create_member(self.request.user, node=form.cleaned_data["node"], **form.service_data())
+
+    def get_success_message(self, member, obj):
+        return _("%(name)s was added to the register.") % {"name": member.name}
+
+    def success_url(self, member, obj):
+        return reverse("portal:member_detail", args=[member.pk])
+
+    def render_page(self, form, obj):
+        if form.is_bound and not self.acted:
+            _check(form)  # no organisation chosen: still show every other error at once
+        return super().render_page(form, obj)
 
 
-@login_required
-def edit(request, pk):
-    member = _visible_member(request, pk)
-    access.require_write(request.user, member.node)
-    form = _member_form(request, member)
-    if request.method == "POST" and form.is_valid():
-        outcome = attempt(
-            request, form, lambda: service.update_member(request.user, member, **form.service_data()),
-            _("Saved."))
-        if outcome is not NOT_DONE:
-            return redirect("portal:member_detail", pk=member.pk)
-    return render(request, "registers/members/form.html", {"form": form, "member": member})
+class MemberAction(FormActionView):
+    """A change to a visible member the user may change, made on a page of its own."""
+
+    template_name = "registers/members/action.html"
+
+    def get_object(self):
+        return _visible_member(self.request, self.kwargs["pk"])
+
+    def check(self, member):
+        access.require_write(self.request.user, member.node)
+
+    def success_url(self, result, member):
+        return reverse("portal:member_detail", args=[member.pk])
+
+
+class EditMember(MemberAction):
+    form_class = MemberForm
+    template_name = "registers/members/form.html"
+
+    def get_form_kwargs(self, member):
+        return _member_form_kwargs(self.request, member)
+
+    def act(self, form, member):
+        return service.update_member(self.request.user, member, **form.service_data())
+
+    def get_context(self, form, member):
+        return {"form": form, "member": member}
 
 
 @login_required
@@ -123,7 +149,7 @@ def validate(request, pk=None):
     error slots (out-of-band swaps) of the field just changed and of every field already filled in."""
     member = _visible_member(request, pk) if pk else None
     access.require_write(request.user, member.node if member else None)
-    form = _member_form(request, member)
+    form = MemberForm(request.POST, **_member_form_kwargs(request, member))
     form.is_valid()
     _check(form, member)
     changed = request.headers.get("HX-Trigger-Name")
@@ -132,35 +158,32 @@ def validate(request, pk=None):
     return render(request, "registers/members/_errors.html", {"slots": slots})
 
 
-@login_required
-def change_status(request, pk):
-    member = _visible_member(request, pk)
-    access.require_write(request.user, member.node)
-    form = StatusForm(request.POST or None, initial={"status": member.status})
-    if request.method == "POST" and form.is_valid():
-        outcome = attempt(
-            request, form, lambda: service.change_status(request.user, member, **form.cleaned_data),
-            _("The status was changed."))
-        if outcome is not NOT_DONE:
-            return redirect("portal:member_detail", pk=member.pk)
-    return render(request, "registers/members/action.html", {
-        "form": form, "member": member, "title": _("Change the status"), "form_id": "status-form"})
+class ChangeStatus(MemberAction):
+    form_class = StatusForm
+    success_message = gettext_lazy("The status was changed.")
+
+    def get_form_kwargs(self, member):
+        return {"initial": {"status": member.status}}
+
+    def act(self, form, member):
+        return service.change_status(self.request.user, member, **form.cleaned_data)
+
+    def get_context(self, form, member):
+        return {"form": form, "member": member, "title": _("Change the status"), "form_id": "status-form"}
 
 
-@login_required
-def transfer(request, pk):
-    member = _visible_member(request, pk)
-    access.require_write(request.user, member.node)
-    form = TransferForm(request.POST or None, user=request.user, member=member)
-    if request.method == "POST" and form.is_valid():
+class TransferMember(MemberAction):
+    form_class = TransferForm
+    success_message = gettext_lazy("The member was transferred.")
+
+    def get_form_kwargs(self, member):
+        return {"user": self.request.user, "member": member}
+
+    def act(self, form, member):
         data = form.cleaned_data
-        try:
-            service.transfer_member(request.user, member, data["node"], effective_on=data["effective_on"],
-                                    note=data["note"])
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, _("The member was transferred."))
-            return redirect("portal:member_detail", pk=member.pk)
-    return render(request, "registers/members/action.html", {
-        "form": form, "member": member, "title": _("Transfer to another organisation"), "form_id": "transfer-form"})
+        return service.transfer_member(self.request.user, member, data["node"], effective_on=data["effective_on"],
+                                       note=data["note"])
+
+    def get_context(self, form, member):
+        return {"form": form, "member": member, "title": _("Transfer to another organisation"),
+                "form_id": "transfer-form"}

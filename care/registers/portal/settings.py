@@ -3,15 +3,16 @@
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from care.registers import access
 from care.registers.models import ExtraField, ExtraFieldKind, Node, StaffScope
 from care.registers.services import extra_fields, staff
 from carehub.accounts.models import Role, User
-from carehub.portal.common import NOT_DONE, attempt, label_of, show_errors
+from carehub.portal.actions import FormActionView
+from carehub.portal.common import label_of, show_errors
 
 
 class ExtraFieldForm(forms.Form):
@@ -66,22 +67,35 @@ def overview(request):
     return render(request, "registers/settings/overview.html", {"fields": ExtraField.objects.all(), "people": people})
 
 
-@login_required
-def extra_field(request, pk=None):
-    access.require_admin(request.user)
-    field = get_object_or_404(ExtraField, pk=pk) if pk else None
-    form = ExtraFieldForm(request.POST or None, field=field)
-    if request.method == "POST" and form.is_valid():
-        outcome = attempt(
-            request, form, lambda: extra_fields.save_extra_field(request.user, field, **form.service_data()),
-            _("Saved."))
-        if outcome is not NOT_DONE:
-            return redirect("portal:settings")
-    return render(request, "registers/settings/extra_field.html", {"form": form, "field": field})
+class EditExtraField(FormActionView):
+    """A new extra field, or (with `pk`) a change to one."""
+
+    form_class = ExtraFieldForm
+    template_name = "registers/settings/extra_field.html"
+
+    def get_object(self):
+        pk = self.kwargs.get("pk")
+        return get_object_or_404(ExtraField, pk=pk) if pk else None
+
+    def check(self, field):
+        access.require_admin(self.request.user)
+
+    def get_form_kwargs(self, field):
+        return {"field": field}
+
+    def act(self, form, field):
+        return extra_fields.save_extra_field(self.request.user, field, **form.service_data())
+
+    def success_url(self, result, field):
+        return reverse("portal:settings")
+
+    def get_context(self, form, field):
+        return {"form": form, "field": field}
 
 
 @login_required
 def invite(request):
+    """Not a FormActionView: success renders the one-time link instead of redirecting."""
     access.require_admin(request.user)
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -96,18 +110,27 @@ def invite(request):
     return render(request, "registers/settings/invite.html", {"form": form})
 
 
-@login_required
-def staff_member(request, pk):
-    access.require_admin(request.user)
-    person = get_object_or_404(User.objects.select_related("scope__node"), pk=pk)
-    scope = access.scope_of(person)
-    initial = {"role": person.role, "is_active": person.is_active, "node": scope.node_id if scope else None,
-               "can_view_sensitive": bool(scope and scope.can_view_sensitive)}
-    form = StaffChangeForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        outcome = attempt(
-            request, form, lambda: staff.update_staff(request.user, person, **form.cleaned_data),
-            _("Saved."))
-        if outcome is not NOT_DONE:
-            return redirect("portal:settings")
-    return render(request, "registers/settings/staff.html", {"form": form, "person": person})
+class EditStaff(FormActionView):
+    form_class = StaffChangeForm
+    template_name = "registers/settings/staff.html"
+
+    def get_object(self):
+        return get_object_or_404(User.objects.select_related("scope__node"), pk=self.kwargs["pk"])
+
+    def check(self, person):
+        access.require_admin(self.request.user)
+
+    def get_form_kwargs(self, person):
+        scope = access.scope_of(person)
+        return {"initial": {"role": person.role, "is_active": person.is_active,
+                            "node": scope.node_id if scope else None,
+                            "can_view_sensitive": bool(scope and scope.can_view_sensitive)}}
+
+    def act(self, form, person):
+        return staff.update_staff(self.request.user, person, **form.cleaned_data)
+
+    def success_url(self, result, person):
+        return reverse("portal:settings")
+
+    def get_context(self, form, person):
+        return {"form": form, "person": person}

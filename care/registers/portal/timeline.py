@@ -1,6 +1,7 @@
 """A member's history, newest first: status changes, transfers, hardship entries and their reviews, and the
-audit trail's record of edits. Five queries whatever the length of the history; the care fund's applications and
-payments (care.fund.timeline) add three."""
+audit trail's record of edits. Five queries whatever the length of the history; the sources other apps register
+(care.registers.timeline: the care fund's applications and payments, the care programme's visits and talks) add
+their own."""
 
 import datetime
 from dataclasses import dataclass, field
@@ -9,15 +10,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from care.fund import timeline as fund_timeline
-from care.programme import timeline as programme_timeline
-from care.registers import access
+from care.registers import access, timeline
+from care.registers.actions import MEMBER_CREATED, MEMBER_STATUS_CHANGED, MEMBER_TRANSFERRED
 from care.registers.models import HardshipReview, Member, MemberStatus
 from care.registers.portal.changes import Change, change_rows
 from carehub.audit.models import AuditEvent
 
 # Told by their own records (StatusChange, Transfer) with effective dates; the audit copy would repeat them.
-TOLD_ELSEWHERE = {"status", "transfer"}
+TOLD_ELSEWHERE = {MEMBER_STATUS_CHANGED, MEMBER_TRANSFERRED}
 
 
 @dataclass
@@ -70,10 +70,10 @@ def timeline_of(member: Member, user) -> list[Item]:
     events = (AuditEvent.objects.filter(object_type="member", object_id=str(member.pk))
               .exclude(action__in=TOLD_ELSEWHERE))
     for event in events:
-        title = _("Record created") if event.action == "create" else _("Record changed")
-        changes = [] if event.action == "create" else change_rows(event.changes, "member")
+        title = _("Record created") if event.action == MEMBER_CREATED else _("Record changed")
+        changes = [] if event.action == MEMBER_CREATED else change_rows(event.changes, "member")
         items.append(Item(timezone.localdate(event.at), event.at, "edit", title, by=event.actor_label,
                           changes=changes))
-    items += [Item(**fields) for fields in fund_timeline.items_for(member, user)]
-    items += [Item(**fields) for fields in programme_timeline.items_for(member, user)]
+    for source in timeline.sources():
+        items += [Item(**fields) for fields in source(member, user)]
     return sorted(items, key=lambda item: (item.day, item.at), reverse=True)

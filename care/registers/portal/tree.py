@@ -1,20 +1,19 @@
 """The organisation tree: browse it with member counts, and add, edit, move and delete nodes."""
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from care.registers import access
 from care.registers.models import MemberStatus, Node, NodeKind
 from care.registers.services import nodes as service
 from carehub.accounts.models import Role
-from carehub.portal.common import NOT_DONE, attempt, label_of, show_errors
+from carehub.portal.actions import FormActionView
+from carehub.portal.common import label_of
 
 
 class NodeForm(forms.Form):
@@ -65,77 +64,115 @@ def tree(request):
     })
 
 
-@login_required
-def add(request, parent_pk=None):
-    parent = get_object_or_404(access.visible_nodes(request.user), pk=parent_pk) if parent_pk else None
-    if parent is None:
-        access.require_admin(request.user)
-    else:
-        access.require_write(request.user, parent)
-    form = NodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            node = service.create_node(request.user, parent=parent, **form.cleaned_data)
-        except ValidationError as exc:
-            show_errors(form, exc)
+class AddNode(FormActionView):
+    """A new organisation below `parent_pk`, or at the top (admins only)."""
+
+    form_class = NodeForm
+    template_name = "registers/tree/add.html"
+
+    def get_object(self):
+        pk = self.kwargs.get("parent_pk")
+        return get_object_or_404(access.visible_nodes(self.request.user), pk=pk) if pk else None
+
+    def check(self, parent):
+        if parent is None:
+            access.require_admin(self.request.user)
         else:
-            messages.success(request, _("“%(name)s” was added.") % {"name": node.name})
-            return redirect("portal:tree")
-    return render(request, "registers/tree/add.html", {"form": form, "parent": parent})
+            access.require_write(self.request.user, parent)
+
+    def act(self, form, parent):
+        return service.create_node(self.request.user, parent=parent, **form.cleaned_data)
+
+    def get_success_message(self, node, parent):
+        return _("“%(name)s” was added.") % {"name": node.name}
+
+    def success_url(self, node, parent):
+        return reverse("portal:tree")
+
+    def get_context(self, form, parent):
+        return {"form": form, "parent": parent}
+
+
+def _details(node) -> dict:
+    return {key: getattr(node, key) for key in NodeForm.base_fields}
 
 
 def _node_page(request, node, *, form=None, move_form=None, delete_errors=()):
     user = request.user
-    initial = {key: getattr(node, key) for key in NodeForm.base_fields}
     return render(request, "registers/tree/node.html", {
         "node": node,
         "ancestors": access.visible_nodes(user).filter(pk__in=node.path.strip("/").split("/")[:-1]),
-        "form": form or NodeForm(initial=initial),
+        "form": form or NodeForm(initial=_details(node)),
         "move_form": move_form or MoveForm(user=user, node=node),
         "delete_errors": delete_errors,
         "can_write": access.can_write(user),
     })
 
 
-@login_required
-def node_page(request, pk):
-    """Shows a node; a POST saves its name, kind, secretary and contact."""
-    node = get_object_or_404(access.visible_nodes(request.user), pk=pk)
-    if request.method != "POST":
-        return _node_page(request, node)
-    access.require_write(request.user, node)
-    form = NodeForm(request.POST)
-    if form.is_valid():
-        node = attempt(request, form, lambda: service.update_node(request.user, node, **form.cleaned_data), _("Saved."))
-        if node is not NOT_DONE:
-            return redirect("portal:tree_node", pk=node.pk)
-    return _node_page(request, node, form=form)
+class NodeAction(FormActionView):
+    """An action on a visible node whose form lives on the node's page."""
+
+    post_only = True
+
+    def get_object(self):
+        return get_object_or_404(access.visible_nodes(self.request.user), pk=self.kwargs["pk"])
+
+    def check(self, node):
+        access.require_write(self.request.user, node)
+
+    def success_url(self, result, node):
+        return reverse("portal:tree_node", args=[node.pk])
 
 
-@login_required
-@require_POST
-def move(request, pk):
-    node = get_object_or_404(access.visible_nodes(request.user), pk=pk)
-    access.require_write(request.user, node)
-    form = MoveForm(request.POST, user=request.user, node=node)
-    if form.is_valid():
-        try:
-            service.move_node(request.user, node, form.cleaned_data["parent"])
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, _("“%(name)s” was moved with everything below it.") % {"name": node.name})
-            return redirect("portal:tree_node", pk=node.pk)
-    return _node_page(request, node, move_form=form)
+class NodePage(NodeAction):
+    """Shows a node to whoever sees it; a POST saves its name, kind, secretary and contact."""
+
+    form_class = NodeForm
+    post_only = False
+
+    def check(self, node):
+        if self.request.method == "POST":
+            super().check(node)
+
+    def get_form_kwargs(self, node):
+        return {"initial": _details(node)}
+
+    def act(self, form, node):
+        return service.update_node(self.request.user, node, **form.cleaned_data)
+
+    def render_page(self, form, node):
+        return _node_page(self.request, node, form=form)
 
 
-@login_required
-@require_POST
-def delete(request, pk):
-    node = get_object_or_404(access.visible_nodes(request.user), pk=pk)
-    try:
-        service.delete_node(request.user, node)
-    except ValidationError as exc:
-        return _node_page(request, node, delete_errors=exc.messages)
-    messages.success(request, _("“%(name)s” was deleted.") % {"name": node.name})
-    return redirect("portal:tree")
+class MoveNode(NodeAction):
+    form_class = MoveForm
+
+    def get_form_kwargs(self, node):
+        return {"user": self.request.user, "node": node}
+
+    def act(self, form, node):
+        return service.move_node(self.request.user, node, form.cleaned_data["parent"])
+
+    def get_success_message(self, moved, node):
+        return _("“%(name)s” was moved with everything below it.") % {"name": node.name}
+
+    def render_page(self, form, node):
+        return _node_page(self.request, node, move_form=form)
+
+
+class DeleteNode(NodeAction):
+    """The form is the delete button; why the service refused is shown beside it."""
+
+    form_class = forms.Form
+
+    def act(self, form, node):
+        return service.delete_node(self.request.user, node)
+
+    def get_success_message(self, result, node):
+        return _("“%(name)s” was deleted.") % {"name": node.name}
+
+    def success_url(self, result, node):
+        return reverse("portal:tree")
+
+    def render_page(self, form, node):
+        return _node_page(self.request, node, delete_errors=form.non_field_errors())

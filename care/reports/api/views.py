@@ -9,6 +9,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.status import HTTP_202_ACCEPTED
 
+from care.reports.access import visible_runs
 from care.reports.api.downloads import download_response
 from care.reports.api.serializers import ReportRequestSerializer, ReportRunSerializer
 from care.reports.services import runs as services
@@ -24,7 +25,7 @@ class ReportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CareVie
     http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self):
-        return services.visible_runs(self.request.user)
+        return visible_runs(self.request.user)
 
     @extend_schema(request=ReportRequestSerializer, responses={202: ReportRunSerializer})
     def create(self, request):

@@ -18,7 +18,7 @@ class ReportForm(forms.Form):
     starts_on = forms.DateField(label=_("From date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label=_("To date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, user, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.nodes = {node.pk: node for node in access.visible_nodes(user)}
         whole = [("", _("Whole unit"))] if access.root_path(user) == "" else []

@@ -1,5 +1,5 @@
-"""The reports' tiles on the unit's dashboard (care.reports.portal.home.dashboard): visits per month and the funds' balance at
-the end of each month, over the last twelve months, within the user's scope. Four queries."""
+"""The reports' tiles on the unit's dashboard (care.reports.portal.home.dashboard): visits per month and the funds'
+balance at the end of each month, over the last twelve months, within the user's scope. Four queries."""
 
 import datetime
 from decimal import Decimal

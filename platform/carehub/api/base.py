@@ -124,7 +124,7 @@ class ApiSourceMixin(DeclaredInputMixin):
 
 
 class CareViewSet(ApiSourceMixin, viewsets.GenericViewSet):
-    """Thin views: querysets come from care.registers.access, changes go through care.services."""
+    """Thin views: querysets come from the app's access module, changes go through its services."""
 
     lookup_value_regex = r"\d+"  # ids are integers: /opt-outs/abc/end/ is an unknown URL (404), never a 500
 

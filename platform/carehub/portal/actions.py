@@ -62,6 +62,10 @@ class FormActionView(LoginRequiredMixin, View):
     def success_url(self, result, obj) -> str:
         raise NotImplementedError
 
+    def get_success_message(self, result, obj) -> str:
+        """What to flash after `act` succeeded (nothing when empty); override to name what was done."""
+        return self.success_message
+
     def get_context(self, form, obj) -> dict:
         return {"form": form, "object": obj}
 
@@ -85,7 +89,8 @@ class FormActionView(LoginRequiredMixin, View):
             except ValidationError as exc:
                 show_errors(form, exc, self.error_names)
             else:
-                if self.success_message:
-                    messages.success(request, self.success_message)
+                message = self.get_success_message(result, obj)
+                if message:
+                    messages.success(request, message)
                 return redirect(self.success_url(result, obj))
         return self.render_page(form, obj)
