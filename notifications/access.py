@@ -1,16 +1,12 @@
-"""What each member of staff may see of the SMS records, and the monthly delivery statistics. Unit admins see
-everything; others see what concerns members of their subtree and what was sent to themselves."""
+"""What each member of staff may see of the SMS records (the scope querysets every SMS page and API view starts
+from). Unit admins see everything; others see what concerns members of their subtree and what was sent to
+themselves."""
 
-from django.db.models import Count, DateField, Q, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import Q
 
 from care.registers import access
 from carehub.accounts.models import Role
-from notifications.models import Message, Notice, OptOut, SendWindow, Status
-from notifications.services.windows import zone
-
-# Messages that left us: the provider took them (what it bills), whatever their fate since.
-HANDED_OVER = (Status.SENT, Status.DELIVERED, Status.UNDELIVERED, Status.UNKNOWN)
+from notifications.models import Message, Notice, OptOut, SendWindow
 
 
 def _is_admin(user) -> bool:
@@ -60,18 +56,3 @@ def visible_opt_outs(user):
 def visible_windows(user):
     """Members' own sending windows, of members in scope."""
     return SendWindow.objects.filter(member__in=access.visible_members(user))
-
-
-def monthly_stats(messages) -> list[dict]:
-    """Per month (unit time, latest first): messages handed to the provider, delivered, undelivered, failed,
-    not sent (refused or cancelled) and the segments billed."""
-    month = TruncMonth(Coalesce("sent_at", "created_at"), output_field=DateField(), tzinfo=zone())
-    return list(messages.order_by().annotate(month=month).values("month").annotate(
-        sent=Count("pk", filter=Q(status__in=HANDED_OVER)),
-        delivered=Count("pk", filter=Q(status=Status.DELIVERED)),
-        undelivered=Count("pk", filter=Q(status=Status.UNDELIVERED)),
-        failed=Count("pk", filter=Q(status=Status.FAILED)),
-        cancelled=Count("pk", filter=Q(status=Status.CANCELLED)),
-        waiting=Count("pk", filter=Q(status__in=(Status.PENDING, Status.SENDING))),
-        segments=Coalesce(Sum("segments", filter=Q(status__in=HANDED_OVER)), 0),
-    ).order_by("-month"))

@@ -1,37 +1,35 @@
-"""SMS workers (queue "sms"): the relay of each unit, fanned out by beat, dispatched on commit whenever
-something due is queued, and woken by beat's watchdog where a worker died holding a claim or an unknown outcome
-is due for its lookup. Every path runs the same idempotent relay, so a lost task message costs only delay."""
+"""SMS workers (queue "sms"): the relay of each unit, run by beat every 30 s, dispatched on commit whenever
+something due is queued (notifications.services.outbox), and woken by beat's watchdog where a worker died
+holding a claim or an unknown outcome is due for its lookup. Every path runs the same idempotent relay, so a lost
+task message costs only delay. Each task's logic is a service; the tasks defined next to it (the relay's, the
+staff reminders') are imported here so that every worker registers them."""
 
 import time
 
-from django.db import connection
 from django_tenants.utils import schema_context
 
-from carehub.audit.models import Source
-from carehub.audit.services import source
 from carehub.celery import app
 from carehub.tasks import PlatformTask, UnitTask, for_each_active_unit
 from notifications import leases
-from notifications.services.relay import relay
-
-# The staff reminders' tasks live next to their logic (notifications.services.reminders). Imported here, they are
-# registered wherever autodiscovery imports this module (every worker), not only where care code imports them.
+from notifications.services.greetings import queue_due_greetings
+from notifications.services.relay import relay_unit
 from notifications.services.reminders import daily_digests, fan_out_digests
 from tenants.models import Unit
 
-__all__ = ["daily_digests", "fan_out_digests", "fan_out_relay", "relay_unit", "wake_units"]
+__all__ = ["daily_digests", "fan_out_digests", "fan_out_relay", "greet_and_relay", "relay_unit", "wake_units"]
 
 
 @app.task(base=UnitTask)
-def relay_unit():
-    with source(Source.TASK):
-        report = relay()
-    return {"unit": connection.schema_name, **(report.as_dict() if report else {"configured": False})}
+def greet_and_relay():
+    """Beat's relay of one unit: first today's greetings not yet in the outbox (a rule created during the day
+    planned them, and they go out the same day), then the relay."""
+    queue_due_greetings(None)
+    return relay_unit.run()
 
 
 @app.task(base=PlatformTask)
 def fan_out_relay():
-    return len(for_each_active_unit(relay_unit))
+    return len(for_each_active_unit(greet_and_relay))
 
 
 @app.task(base=PlatformTask)

@@ -18,6 +18,7 @@ from .conftest import client_for
 FIELDS = f"{V1}/extra-fields/"
 STAFF = f"{V1}/staff/"
 AUDIT = f"{V1}/audit-events/"
+CREATED, UPDATED = "registers.member.created", "registers.member.updated"
 
 
 class TestExtraFields:
@@ -80,7 +81,7 @@ class TestStaff:
         assert "invitation_url" not in api.get(f"{STAFF}{body['id']}/").json()
         assert client_for(alpha.host).get(urlsplit(url).path).status_code == 200  # the accept-invitation page
         with schema_context("alpha"):
-            event = AuditEvent.objects.get(action="invite")
+            event = AuditEvent.objects.get(action="registers.staff.invited")
         assert (event.source, event.changes["role"]) == ("api", [None, "secretary"])
 
     @pytest.mark.parametrize("data,field", [
@@ -103,7 +104,8 @@ class TestStaff:
         assert (body["role"], body["node"]) == ("viewer", None)
         body = api.patch(f"{STAFF}{secretary.pk}/", {"is_active": False}).json()
         assert body["is_active"] is False and not User.objects.get(pk=secretary.pk).is_active
-        changes = [e.changes for e in AuditEvent.objects.filter(object_type="staff", action="update", source="api")]
+        changes = [e.changes for e in AuditEvent.objects.filter(object_type="staff", action="registers.staff.updated",
+                                                            source="api")]
         assert changes == [{"is_active": [True, False]}, {"role": ["secretary", "viewer"],
                                                           "node": [in_alpha.nodes["east"].pk, None]},
                            {"can_view_sensitive": [False, True]}]
@@ -128,12 +130,12 @@ class TestAuditTrail:
             assert response.status_code == 200, response.content
             return [event["action"] for event in response.json()["results"]]
 
-        assert actions() == ["update", "create"]  # newest first
-        assert actions(source="api") == ["update"]
-        assert actions(actor=alpha.secretary.pk) == ["update"]
-        assert actions(action="create", object_id=str(events.pk)) == ["create"]
+        assert actions() == [UPDATED, CREATED]  # newest first
+        assert actions(source="api") == [UPDATED]
+        assert actions(actor=alpha.secretary.pk) == [UPDATED]
+        assert actions(action=CREATED, object_id=str(events.pk)) == [CREATED]
         today = timezone.localdate()
-        assert actions(at_after=today.isoformat(), at_before=today.isoformat()) == ["update", "create"]
+        assert actions(at_after=today.isoformat(), at_before=today.isoformat()) == [UPDATED, CREATED]
         assert actions(at_before=(today - datetime.timedelta(days=1)).isoformat()) == []
 
     def test_bad_filters_are_400(self, alpha):
@@ -141,7 +143,7 @@ class TestAuditTrail:
         assert set(error["fields"]) == {"source", "at"}
 
     def test_events_show_before_and_after(self, alpha, events):
-        event = session_api(alpha).get(AUDIT, {"action": "update"}).json()["results"][0]
+        event = session_api(alpha).get(AUDIT, {"action": UPDATED}).json()["results"][0]
         detail = session_api(alpha).get(f"{AUDIT}{event['id']}/").json()
         assert detail["changes"] == {"address": ["", "红旗街道"]}
         assert (detail["actor"], detail["actor_label"]) == (alpha.secretary.pk, "secretary@alpha.test")

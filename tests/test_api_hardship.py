@@ -35,7 +35,7 @@ class TestOpen:
         assert (body["review_due_on"], body["level"], body["is_open"]) == ("2026-08-28", 2, True)
         assert body["member"]["id"] == member.pk and body["evidence"] == [] and body["reviews"] == []
         event = AuditEvent.objects.get(object_type="hardshipentry", object_id=str(body["id"]))
-        assert (event.action, event.source) == ("create", "api")
+        assert (event.action, event.source) == ("registers.hardship.created", "api")
 
     @pytest.mark.parametrize("data,field", [
         ({"category": "bored"}, "category"),
@@ -72,7 +72,7 @@ class TestReview:
         assert response.json()["changes"]["level"] == [1, 2]
         entry.refresh_from_db()
         assert entry.level == 2 and entry.review_due_on == datetime.date(2027, 1, 1)
-        assert AuditEvent.objects.get(action="review:changed").source == "api"
+        assert AuditEvent.objects.get(action="registers.hardship.reviewed_changed").source == "api"
 
     @pytest.mark.parametrize("data,field", [
         ({"outcome": "maybe"}, "outcome"),
@@ -119,7 +119,7 @@ class TestEvidence:
         assert download.status_code == 200 and b"".join(download.streaming_content) == b"%PDF-1.4\ncertificate"
         assert download["Content-Disposition"].startswith("attachment")
         assert download["Cache-Control"] == "private, no-store"
-        assert AuditEvent.objects.get(action="evidence").source == "api"
+        assert AuditEvent.objects.get(action="registers.hardship.evidence_added").source == "api"
         detail = api.get(f"{HARDSHIP}{entry.pk}/").json()
         assert [e["id"] for e in detail["evidence"]] == [evidence["id"]]
         assert list(media.rglob("*.pdf")), "stored under the media root, never served from it"

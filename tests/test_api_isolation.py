@@ -38,6 +38,7 @@ LISTS = {
     "/audit-events/": ("object_label", "王建国"),
     "/staff/": ("email", "new@example.test"),
 }
+SENSITIVE_VIEWED = "registers.hardship.sensitive_viewed"
 ADMIN_ONLY = {"/audit-events/", "/staff/", "audit_event", "staff"}
 
 
@@ -214,6 +215,6 @@ class TestSensitiveCategories:
         for path in self.sensitive_paths(registers):
             assert api.get(path).status_code == 200
         with schema_context("alpha"):
-            events = AuditEvent.objects.filter(action="view-sensitive", object_id=str(registers.sensitive.pk))
+            events = AuditEvent.objects.filter(action=SENSITIVE_VIEWED, object_id=str(registers.sensitive.pk))
             assert [(e.actor_id, e.source) for e in events] == [(alpha.sensitive_viewer.pk, "api")] * 3
-            assert not AuditEvent.objects.filter(action="view-sensitive", object_id=str(registers.entry.pk)).exists()
+            assert not AuditEvent.objects.filter(action=SENSITIVE_VIEWED, object_id=str(registers.entry.pk)).exists()

@@ -29,7 +29,7 @@ class TestCreate:
         assert [change["to_status"] for change in body["status_changes"]] == ["active"]
         with schema_context("alpha"):
             event = AuditEvent.objects.get(object_type="member", object_id=str(body["id"]))
-        assert (event.action, event.source, event.actor_id) == ("create", "api", alpha.secretary.pk)
+        assert (event.action, event.source, event.actor_id) == ("registers.member.created", "api", alpha.secretary.pk)
 
     @pytest.mark.parametrize("data,field", [
         ({"name": " "}, "name"),
@@ -88,7 +88,7 @@ class TestChanges:
     def test_partial_update_records_before_and_after(self, alpha, member):
         response = session_api(alpha, alpha.secretary).patch(f"{MEMBERS}{member.pk}/", {"address": "红旗街道"})
         assert response.status_code == 200 and response.json()["address"] == "红旗街道"
-        event = AuditEvent.objects.get(object_id=str(member.pk), action="update")
+        event = AuditEvent.objects.get(object_id=str(member.pk), action="registers.member.updated")
         assert (event.changes, event.source) == ({"address": ["", "红旗街道"]}, "api")
 
     def test_update_validates_against_the_stored_values(self, alpha, member):
@@ -108,7 +108,8 @@ class TestChanges:
         body = api.post(f"{MEMBERS}{member.pk}/status/", {"status": "deceased", "died_on": "2026-01-05"}).json()
         assert (body["status"], body["died_on"]) == ("deceased", "2026-01-05")
         assert [c["to_status"] for c in body["status_changes"]] == ["deceased", "active", "retired"]  # by date
-        assert AuditEvent.objects.filter(object_id=str(member.pk), action="status", source="api").count() == 2
+        assert AuditEvent.objects.filter(object_id=str(member.pk), action="registers.member.status_changed",
+                                         source="api").count() == 2
 
     def test_same_status_twice_is_refused(self, alpha, member):
         error = assert_error(session_api(alpha).post(f"{MEMBERS}{member.pk}/status/", {"status": "active"}), 400)

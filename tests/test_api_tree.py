@@ -18,7 +18,7 @@ def test_secretary_creates_below_their_node(in_alpha):
     assert (body["kind"], body["depth"], body["parent"]) == ("branch", 2, in_alpha.nodes["east"].pk)
     assert body["path"] == f"{in_alpha.nodes['east'].path}{body['id']}/"
     event = AuditEvent.objects.get(object_type="node", object_id=str(body["id"]))
-    assert (event.action, event.source, event.actor_id) == ("create", "api", in_alpha.secretary.pk)
+    assert (event.action, event.source, event.actor_id) == ("registers.node.created", "api", in_alpha.secretary.pk)
 
 
 def test_only_admins_create_roots(alpha):
@@ -55,7 +55,8 @@ def test_update(in_alpha):
     api = session_api(in_alpha, in_alpha.secretary)
     response = api.patch(f"{NODES}{in_alpha.nodes['east1'].pk}/", {"secretary": "李四"})
     assert response.json()["secretary"] == "李四" and response.json()["name"] == "东一支部"
-    assert AuditEvent.objects.get(action="update", object_type="node").changes == {"secretary": ["", "李四"]}
+    event = AuditEvent.objects.get(action="registers.node.updated", object_type="node")
+    assert event.changes == {"secretary": ["", "李四"]}
 
 
 def test_move_takes_the_subtree_along(in_alpha):

@@ -20,7 +20,7 @@ from care.registers.services import members
 from carehub.audit.models import AuditEvent
 from carehub.clock import unit_zone
 from notifications.models import Message, Notice, SmsSettings
-from notifications.services.delivery import RULE_KEY
+from notifications.services.followups import RULE_KEY
 from notifications.tasks import relay_unit
 
 from . import sms_gateway as sms

@@ -107,7 +107,7 @@ class TestMembers:
 
     def test_audited(self, register):
         export_members(register.viewer, QueryDict("status=retired&q=李"), "xlsx")
-        event = AuditEvent.objects.get(action="export")
+        event = AuditEvent.objects.get(action="imports.records.exported")
         assert (event.actor, event.object_type, event.source) == (register.viewer, "member", "portal")
         assert event.changes == {"format": [None, "xlsx"], "rows": [None, 1],
                                  "filters": [None, {"status": ["retired"], "q": ["李"]}]}
@@ -132,8 +132,8 @@ class TestHardship:
         assert sorted(row[4] for row in rows) == ["Elderly", "Low income"]
         rows = read_csv(export_hardship(register.sensitive_viewer, {}, "csv")[1])[1:]
         assert "Serious illness or hospitalised" in [row[4] for row in rows]
-        assert AuditEvent.objects.filter(action="export", actor=register.sensitive_viewer).get().changes[
-            "sensitive"] == [None, 1]
+        event = AuditEvent.objects.get(action="imports.records.exported", actor=register.sensitive_viewer)
+        assert event.changes["sensitive"] == [None, 1]
 
     def test_filters_and_scope(self, register):
         assert names(read_csv(export_hardship(register.admin, {"category": "elderly"}, "csv")[1])) == ["赵六"]
@@ -169,7 +169,7 @@ class TestDownloads:
         assert response["Content-Type"].startswith("application/vnd.openxmlformats")
         assert names(read_xlsx(response.content)) == ["王建国"]  # 李秀英's entry is sensitive
         with schema_context("alpha"):
-            assert AuditEvent.objects.get(action="export").source == "api"
+            assert AuditEvent.objects.get(action="imports.records.exported").source == "api"
         bad = client.get("/api/v1/imports/export/members/", {"format": "pdf"})
         assert bad.status_code == 400 and bad.json()["error"]["fields"] == {"format": ["Choose xlsx or csv."]}
         assert client.get("/api/v1/imports/export/members/", {"node": 999999}).json()["error"]["fields"]["node"]

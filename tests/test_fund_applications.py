@@ -31,7 +31,8 @@ def test_the_whole_workflow_records_every_step(books):
     assert ledger.balance(books.east) == Decimal("400.00")
     audited = AuditEvent.objects.filter(object_type="application", object_id=str(application.pk))
     assert list(audited.order_by("pk").values_list("action", flat=True)) == [
-        "create", "submitted", "verified", "approved", "paid"]
+        "fund.application.created", "fund.application.submitted", "fund.application.verified",
+        "fund.application.approved", "fund.application.paid"]
 
 
 def test_nobody_approves_what_they_drafted_or_submitted(books):
@@ -211,7 +212,7 @@ def test_sensitive_categories_need_the_permission(books):
     assert not applications.may_see_details(books.treasurer, application)
     assert not applications.view_application(staff.viewer, application)
     assert applications.view_application(staff.admin, application)
-    assert AuditEvent.objects.filter(action="view-sensitive", object_type="application").count() == 1
+    assert AuditEvent.objects.filter(action="fund.application.sensitive_viewed", object_type="application").count() == 1
 
 
 def test_applications_stay_in_the_applicants_scope(books):

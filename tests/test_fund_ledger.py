@@ -34,7 +34,8 @@ def test_income_and_spending_keep_a_running_balance(books):
     assert ledger.balances([books.committee, books.east]) == {books.committee.pk: Decimal("700.00"),
                                                               books.east.pk: Decimal("1000.00")}
     event = AuditEvent.objects.filter(object_type="ledgerentry", object_id=str(gift.pk)).get()
-    assert event.action == "post" and event.actor == books.treasurer and event.changes["amount"] == [None, "-300.30"]
+    assert event.action == "fund.entry.posted" and event.actor == books.treasurer
+    assert event.changes["amount"] == [None, "-300.30"]
 
 
 @pytest.mark.parametrize("data,field,message", [

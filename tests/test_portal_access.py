@@ -220,7 +220,8 @@ def test_sensitive_entries_only_for_those_allowed(register):
     allowed = portal(register.staff, register.staff.sensitive_viewer)
     assert "住院治疗" in allowed.get(url).content.decode()
     with schema_context("alpha"):
-        event = AuditEvent.objects.get(action="view-sensitive", object_id=str(register.sensitive.pk))
+        event = AuditEvent.objects.get(action="registers.hardship.sensitive_viewed",
+                                       object_id=str(register.sensitive.pk))
         assert event.actor_id == register.staff.sensitive_viewer.pk
 
 

@@ -6,8 +6,10 @@ import datetime
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from care.registers import timeline
 from care.registers.models import Member
 from care.registers.services import extra_fields, hardship, members
 
@@ -104,6 +106,25 @@ class TestProfile:
         assert "Hardship entry opened: Serious illness or hospitalised" in titles
         assert "Status: — → Active" in titles
         assert "General</del> → <ins>Serious" in body
+
+    def test_the_timeline_asks_every_registered_source(self, register):
+        """The care apps add their items through care.registers.timeline, which the registers cannot import."""
+        assert {source.__module__ for source in timeline.sources()} >= {"care.fund.timeline",
+                                                                        "care.programme.timeline"}
+        asked = []
+
+        def source(member, user):
+            asked.append((member.pk, user.pk))
+            return [{"day": datetime.date(2001, 7, 1), "at": timezone.now(), "kind": "test", "title": "来自别处"}]
+
+        timeline.register(source)
+        try:
+            response = portal(register.staff).get(f"/registers/members/{register.member.pk}/")
+        finally:
+            timeline.unregister(source)
+        assert asked == [(register.member.pk, register.staff.admin.pk)]
+        assert [item.title for item in response.context["timeline"]][-1] == "来自别处"  # the oldest
+        assert source not in timeline.sources()
 
 
 class TestForms:

@@ -1,5 +1,6 @@
 """The organisation tree pages: counts in one query, and the node forms with the services' errors inline."""
 
+from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
@@ -97,6 +98,23 @@ def test_edit_move_and_delete(register):
     assert client.post(f"/registers/tree/{node.pk}/delete/").status_code == 302
     with schema_context("alpha"):
         assert not Node.objects.filter(pk=node.pk).exists()
+
+
+def test_what_was_done_is_named_in_the_message(register):
+    client = portal(register.staff)
+    east = register.staff.nodes["east"]
+
+    def flashed(response) -> str:
+        """The newest message (they wait, one after the other, for a page that shows them)."""
+        return [str(message) for message in get_messages(response.wsgi_request)][-1]
+
+    assert flashed(client.post(f"/registers/tree/{east.pk}/add/", {"name": "东三支部", "kind": "branch"})) == \
+        "“东三支部” was added."
+    node = register.node
+    assert flashed(client.post(f"/registers/tree/{node.pk}/", {"name": node.name, "kind": "branch"})) == "Saved."
+    assert flashed(client.post(f"/registers/tree/{node.pk}/move/", {"parent": east.pk})) == \
+        f"“{node.name}” was moved with everything below it."
+    assert flashed(client.post(f"/registers/tree/{node.pk}/delete/")) == f"“{node.name}” was deleted."
 
 
 def test_move_below_itself_is_not_offered(register):

@@ -102,7 +102,7 @@ class TestConfidentialNotes:
         talk = session_api(world.staff, user).get(f"{P}/talks/{world.talk.pk}/").json()
         assert talk["confidential_notes"] == "家庭矛盾"
         with schema_context("alpha"):
-            event = AuditEvent.objects.get(action="view-confidential")
+            event = AuditEvent.objects.get(action="programme.talk.confidential_viewed")
             assert (event.actor_id, event.source, event.object_id) == (user.pk, "api", str(world.talk.pk))
             assert "家庭矛盾" not in str(AuditEvent.objects.filter(object_type="talk").values_list("changes"))
 

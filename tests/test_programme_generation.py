@@ -13,6 +13,7 @@ from care.programme.models import CareTask, Greeting, ProgrammeSettings, Rule, T
 from care.programme.presets import preset_rules
 from care.programme.services import events, pairing, records, rules, runs
 from care.programme.services.tasks import in_state
+from care.programme.signals import greetings_due, tasks_assigned
 from carehub.audit.models import AuditEvent
 
 from .programme_data import add, make_programme
@@ -172,7 +173,8 @@ def test_a_rule_edit_is_a_new_version_replacing_only_future_open_items(programme
     assert done.status == TaskStatus.DONE and done.version == old_version  # the past keeps its version
     assert not CareTask.objects.filter(pk=tasks["吴西"].pk).exists()  # future, open: replaced
     assert CareTask.objects.filter(rule=rule).count() == 1  # west is out of the new audience; 王老 done once
-    assert AuditEvent.objects.filter(action="update", object_type="rule", object_id=str(rule.pk)).exists()
+    assert AuditEvent.objects.filter(action="programme.rule.updated", object_type="rule",
+                                     object_id=str(rule.pk)).exists()
     # Editing nothing makes no version.
     rules.update_rule(staff.admin, rule, {"name": rule.current.name})
     assert rule.versions.count() == 2
@@ -186,6 +188,32 @@ def test_life_events_create_their_tasks_at_once(programme, django_capture_on_com
     assert (task.kind, task.occurs_on, task.due_on) == ("visit", D(2026, 3, 1), D(2026, 3, 4))
     assert task.assignee == programme.staff.secretary
     assert task.rule not in run(D(2026, 3, 2)).by_rule  # the daily run finds it made already
+
+
+def test_the_programme_signals_what_notifications_sends(programme, django_capture_on_commit_callbacks):
+    """The programme sends no SMS itself (notifications is above it): it signals, inside its transaction."""
+    heard = []
+
+    def listen(sender, **kwargs):
+        heard.append((sender, kwargs))
+
+    tasks_assigned.connect(listen)
+    greetings_due.connect(listen)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            event = events.record_life_event(programme.staff.secretary, programme.young, kind="hospitalised",
+                                             occurred_on=D(2026, 3, 1))
+        ((sender, sent),) = heard
+        assert sender is CareTask and list(sent["tasks"]) == list(CareTask.objects.filter(event=event))
+        heard.clear()
+        pairing.assign_partner(programme.staff.admin, programme.young, programme.staff.viewer)
+        assert [list(sent["tasks"]) for _sender, sent in heard] == [list(CareTask.objects.filter(event=event))]
+        heard.clear()
+        runs.run_daily(D(2026, 3, 2))
+        assert [(sender, sent["actor"], sent["today"]) for sender, sent in heard] == [(Greeting, None, D(2026, 3, 2))]
+    finally:
+        tasks_assigned.disconnect(listen)
+        greetings_due.disconnect(listen)
 
 
 def test_overdue_tasks_escalate_to_the_secretary_above_after_the_delay(programme):
@@ -204,7 +232,7 @@ def test_overdue_tasks_escalate_to_the_secretary_above_after_the_delay(programme
     assert targets["李青"] == staff.secretary  # partner late: east2's node above is east
     assert targets["王老"] == staff.admin  # east's secretary late: nobody above but the unit admin
     assert runs.escalate_overdue(None, D(2027, 1, 12)) == 0
-    assert AuditEvent.objects.filter(action="escalate").count() == escalated + reviews
+    assert AuditEvent.objects.filter(action="programme.task.escalated").count() == escalated + reviews
 
 
 def test_preview_counts_what_generation_creates_within_scope(programme):

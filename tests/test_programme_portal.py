@@ -129,7 +129,7 @@ def test_talk_notes_only_for_those_allowed(world):
     assert "家庭矛盾" not in logged_in(world.staff, world.staff.viewer).get(path).content.decode()
     assert "家庭矛盾" in logged_in(world.staff, world.staff.secretary).get(path).content.decode()
     with schema_context("alpha"):
-        assert AuditEvent.objects.filter(action="view-confidential", source="portal").count() == 1
+        assert AuditEvent.objects.filter(action="programme.talk.confidential_viewed", source="portal").count() == 1
 
 
 def test_rule_form_preview_and_save(world):
@@ -218,6 +218,6 @@ def test_rule_edit_toggle_settings_and_run_now(world):
         assert ProgrammeSettings.load().horizon_days == 90
         actions = set(AuditEvent.objects.filter(object_type__in=["rule", "programmesettings"], source="portal")
                       .values_list("action", flat=True))
-        assert {"update", "deactivate"} <= actions
+        assert {"programme.rule.updated", "programme.rule.deactivated", "programme.settings.updated"} <= actions
     page = client.get(f"{R}/rules/{rule.pk}/").content.decode()
     assert "v2" in page and 'id="versions"' in page

@@ -95,7 +95,7 @@ def test_daily_run_through_the_worker_stays_in_its_unit(worker, committed_member
     assert alpha["tasks"] > 0 and alpha["greetings"] > 0
     assert beta["tasks"] == beta["greetings"] == 0  # beta has no members: alpha's never leak into it
     assert in_thread(lambda: CareTask.objects.count(), "beta") == 0
-    assert in_thread(lambda: AuditEvent.objects.filter(action="generate", source="task").exists())
+    assert in_thread(lambda: AuditEvent.objects.filter(action="programme.rule.generated", source="task").exists())
     # Again the same day: nothing more (idempotent, as acks_late redelivery requires).
     with schema_context("alpha"):
         assert tasks.daily_run.delay().get(timeout=60)["tasks"] == 0

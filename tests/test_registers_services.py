@@ -10,7 +10,7 @@ from django.utils import translation
 
 from care.registers import access
 from care.registers.models import HardshipCategory, Member, MemberStatus, Node, ReviewOutcome
-from care.registers.services import hardship, members, nodes
+from care.registers.services import extra_fields, hardship, members, nodes
 from carehub.audit.models import AuditEvent
 from carehub.audit.services import source
 
@@ -43,7 +43,7 @@ class TestTree:
         assert east1.path.startswith(Node.objects.get(pk=west.pk).path)
         assert east1.depth == 3
         assert set(Node.objects.get(pk=west.pk).subtree().values_list("name", flat=True)) >= {"东一支部", "东二支部"}
-        assert AuditEvent.objects.filter(action="move", object_id=str(east.pk)).exists()
+        assert AuditEvent.objects.filter(action="registers.node.moved", object_id=str(east.pk)).exists()
 
     def test_a_node_cannot_move_below_itself(self, in_alpha):
         with pytest.raises(ValidationError):
@@ -92,7 +92,7 @@ class TestMembers:
             member = new_member(in_alpha, phone="139-1234-5678")
         assert member.phone == "+8613912345678" and member.name_initials == "wjg"
         event = AuditEvent.objects.get(object_type="member", object_id=str(member.pk))
-        assert (event.action, event.source, event.actor_id) == ("create", "api", in_alpha.admin.pk)
+        assert (event.action, event.source, event.actor_id) == ("registers.member.created", "api", in_alpha.admin.pk)
         assert event.changes["phone"] == [None, "+8613912345678"]
         assert member.status_changes.count() == 1
 
@@ -120,7 +120,7 @@ class TestMembers:
     def test_update_records_before_and_after(self, in_alpha):
         member = new_member(in_alpha)
         members.update_member(in_alpha.secretary, member, address="甘井子区红旗街道")
-        event = AuditEvent.objects.filter(object_id=str(member.pk), action="update").get()
+        event = AuditEvent.objects.filter(object_id=str(member.pk), action="registers.member.updated").get()
         assert event.changes == {"address": ["", "甘井子区红旗街道"]}
         assert event.actor_id == in_alpha.secretary.pk
 
@@ -168,7 +168,8 @@ class TestHardship:
         entry = hardship.open_entry(in_alpha.admin, new_member(in_alpha), category=HardshipCategory.ILLNESS,
                                     reason="住院")
         hardship.view_entry(in_alpha.sensitive_viewer, entry)
-        assert AuditEvent.objects.filter(action="view-sensitive", actor=in_alpha.sensitive_viewer).count() == 1
+        assert AuditEvent.objects.filter(action="registers.hardship.sensitive_viewed",
+                                          actor=in_alpha.sensitive_viewer).count() == 1
         with pytest.raises(PermissionDenied):
             hardship.view_entry(in_alpha.viewer, entry)
 
@@ -204,6 +205,76 @@ class TestHardship:
                                     reason="高龄", opened_on="2026-01-10")
         hardship.review_entry(in_alpha.admin, entry, outcome=ReviewOutcome.UNCHANGED)
         assert hardship.changes_since_last_review(entry) == {}
+
+    def test_each_review_outcome_is_an_action_of_its_own(self, in_alpha):
+        entry = hardship.open_entry(in_alpha.admin, new_member(in_alpha), category=HardshipCategory.ELDERLY,
+                                    reason="高龄", opened_on="2026-01-10")
+        hardship.review_entry(in_alpha.admin, entry, outcome=ReviewOutcome.UNCHANGED, reviewed_on=datetime.date(
+            2026, 7, 1))
+        # A review that changes nothing is recorded all the same: the next changes are counted from it.
+        hardship.review_entry(in_alpha.admin, entry, outcome=ReviewOutcome.UNCHANGED, reviewed_on=datetime.date(
+            2026, 7, 1))
+        hardship.review_entry(in_alpha.admin, entry, outcome=ReviewOutcome.CHANGED, note="加重", level=2)
+        hardship.review_entry(in_alpha.admin, entry, outcome=ReviewOutcome.CLOSED, note="已脱困")
+        events = AuditEvent.objects.filter(object_type="hardshipentry", object_id=str(entry.pk)).order_by("pk")
+        assert list(events.values_list("action", flat=True)) == [
+            "registers.hardship.created", "registers.hardship.reviewed_unchanged",
+            "registers.hardship.reviewed_unchanged", "registers.hardship.reviewed_changed",
+            "registers.hardship.reviewed_closed"]
+        assert events[2].changes == {} and events[3].changes["level"] == [1, 2]
+
+
+class TestDates:
+    """The registers read dates with carehub.dates: the ways people write them, and their own messages."""
+
+    def test_members_dates_as_written(self, in_alpha):
+        member = new_member(in_alpha, birth_date="1950年3月2日", joined_on="1975/7/1")
+        assert (member.birth_date, member.joined_on) == (datetime.date(1950, 3, 2), datetime.date(1975, 7, 1))
+        members.change_status(in_alpha.admin, member, MemberStatus.DECEASED, died_on="2026.1.5",
+                              effective_on=datetime.datetime(2026, 1, 6, 8, 30))
+        assert member.status_changes.order_by("at").last().effective_on == datetime.date(2026, 1, 6)
+        with pytest.raises(ValidationError) as excinfo:
+            members.transfer_member(in_alpha.admin, member, in_alpha.nodes["east2"], effective_on="soon")
+        assert excinfo.value.message_dict == {"effective_on": ["“soon” is not a real date (YYYY-MM-DD)."]}
+
+    def test_hardship_opening_date(self, in_alpha):
+        member = new_member(in_alpha)
+        entry = hardship.open_entry(in_alpha.admin, member, category=HardshipCategory.ELDERLY, reason="高龄",
+                                    opened_on="2026/2/28")
+        assert entry.opened_on == datetime.date(2026, 2, 28)
+        for written, message in (("2026-02-30", "“2026-02-30” is not a real date (YYYY-MM-DD)."),
+                                 ("2999-01-01", "The date is in the future.")):
+            with pytest.raises(ValidationError) as excinfo:
+                hardship.open_entry(in_alpha.admin, member, category=HardshipCategory.LOW_INCOME, reason="低保",
+                                    opened_on=written)
+            assert excinfo.value.message_dict == {"opened_on": [message]}
+
+    def test_extra_date_fields(self, in_alpha):
+        extra_fields.save_extra_field(in_alpha.admin, key="since", label="任职日期", kind="date")
+        assert new_member(in_alpha, extra={"since": "2020年5月4日"}).extra == {"since": "2020-05-04"}
+        with pytest.raises(ValidationError) as excinfo:
+            new_member(in_alpha, name="李秀英", extra={"since": "May"})
+        assert excinfo.value.message_dict == {"extra.since": ["“May” is not a date (YYYY-MM-DD)."]}
+
+
+class TestAuditedChanges:
+    def test_a_change_to_nothing_records_nothing(self, in_alpha):
+        member = new_member(in_alpha)
+        field = extra_fields.save_extra_field(in_alpha.admin, key="rank", label="职级", kind="text")
+        nodes.update_node(in_alpha.admin, in_alpha.nodes["east1"], name=in_alpha.nodes["east1"].name)
+        members.update_member(in_alpha.admin, member, address="")
+        extra_fields.save_extra_field(in_alpha.admin, field, label="职级")
+        assert not AuditEvent.objects.filter(action__in=["registers.node.updated", "registers.member.updated",
+                                                         "registers.extra_field.updated"]).exists()
+        extra_fields.save_extra_field(in_alpha.admin, field, label="级别")
+        event = AuditEvent.objects.get(action="registers.extra_field.updated")
+        assert event.changes == {"label": ["职级", "级别"]}
+
+    def test_a_transfer_records_the_move(self, in_alpha):
+        member = new_member(in_alpha)
+        members.transfer_member(in_alpha.admin, member, in_alpha.nodes["east2"])
+        event = AuditEvent.objects.get(action="registers.member.transferred")
+        assert event.changes == {"node": [in_alpha.nodes["east1"].pk, in_alpha.nodes["east2"].pk]}
 
 
 def test_audit_trail_is_append_only(in_alpha):

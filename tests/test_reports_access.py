@@ -62,8 +62,8 @@ def test_ask_follow_and_download_through_the_api(books):
     book = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content)))
     assert any(name.startswith("Ledger") for name in book.sheetnames)
     with schema_context("alpha"):
-        assert AuditEvent.objects.filter(object_type="report", action="request").exists()
-        assert AuditEvent.objects.filter(object_type="report", action="download").count() == 2
+        assert AuditEvent.objects.filter(object_type="report", action="reports.run.requested").exists()
+        assert AuditEvent.objects.filter(object_type="report", action="reports.run.downloaded").count() == 2
 
 
 def test_bad_requests_use_the_error_format(books):

@@ -34,7 +34,7 @@ def upload(data=PNG, name="logo.png"):
 def test_admin_sets_a_logo_that_the_report_cover_prints(in_alpha):
     branding.set_logo(in_alpha.admin, upload())
     assert branding.logo_uri().startswith("data:image/png;base64,")
-    assert AuditEvent.objects.filter(action="set_logo").exists()
+    assert AuditEvent.objects.filter(action="reports.branding.logo_set").exists()
     run = request_report(in_alpha.admin, kind=ReportKind.VISITS, period="year", year=2026)
     render_run(run.pk)
     run = ReportRun.objects.get(pk=run.pk)

@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from care.reports import tasks
 from care.reports.models import ReportKind, ReportRun, RunStatus
+from care.reports.services import runs
 from care.reports.services.runs import request_report
 from carehub.celery import app, route_by_app
 
@@ -49,6 +50,21 @@ def test_render_tasks_go_to_the_reports_queue_with_time_limits():
     assert route == {"queue": app.conf.carehub_queues["reports"]}
     assert tasks.render_report.name.startswith("care.reports.")
     assert 0 < tasks.render_report.soft_time_limit < tasks.render_report.time_limit
+
+
+def test_the_render_task_is_sent_once_the_request_commits_to_its_unit(in_alpha, monkeypatch,
+                                                                      django_capture_on_commit_callbacks):
+    """The services send the task they define (care.reports.tasks only names it for the worker's discovery)."""
+    assert tasks.render_report is runs.render_report
+    sent = []
+    monkeypatch.setattr(runs.render_report, "apply_async", lambda args, kwargs, **options: sent.append(
+        (args, options["headers"]["_schema_name"])))
+    with django_capture_on_commit_callbacks() as callbacks:
+        run = request_report(in_alpha.admin, kind=ReportKind.COVERAGE, period="year", year=timezone.localdate().year)
+        assert sent == []
+    assert len(callbacks) == 1
+    callbacks[0]()
+    assert sent == [((run.pk,), "alpha")]
 
 
 def test_a_request_is_rendered_by_the_worker_in_its_unit(worker, committed_runs):

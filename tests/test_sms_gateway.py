@@ -23,8 +23,9 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from notifications.providers import Sender, TwilioProvider
-from notifications.sandbox import SandboxGateway, sandbox_inbox
+from notifications.sandbox import SandboxGateway
 from notifications.sandbox.server import Handler
+from notifications.services.sandbox_phones import inbox as sandbox_inbox
 
 from . import sms_gateway as sms
 from .sms_gateway import ACCOUNT, SUBACCOUNT

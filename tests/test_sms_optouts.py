@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from notifications.models import Category, Message, OptOut, OptOutScope, OptOutSource, Status
 from notifications.services import optouts
 from notifications.services.outbox import Row, queue_many
+from notifications.services.refusals import current_opt_outs
 from notifications.services.relay import relay
 
 from . import sms_gateway as sms
@@ -43,7 +44,7 @@ def test_an_opt_out_cancels_what_is_waiting_and_ending_it_does_not_resurrect(in_
     assert opt_out.ended_at is not None and wider.ended_at is None  # one current opt-out per phone
     optouts.end_opt_out(in_alpha.admin, wider)
     assert set(Message.objects.values_list("status", flat=True)) == {Status.CANCELLED}
-    assert not optouts.is_opted_out(PHONE, Category.NOTICE)
+    assert current_opt_outs([PHONE]) == {}  # nothing in force: notices go again
 
 
 def test_a_secretary_records_opt_outs_only_in_their_subtree(in_alpha):

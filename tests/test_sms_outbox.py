@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from care.registers.services import members
 from notifications import crypto
 from notifications.models import Category, Message, SendWindow, SmsSettings, Status
+from notifications.services import config
 from notifications.services import settings as sms_settings
 from notifications.services.outbox import Row, queue, queue_many
 
@@ -91,7 +92,7 @@ def test_settings_are_validated_and_the_own_token_is_stored_encrypted(in_alpha):
     stored = SmsSettings.objects.get()
     assert "secret-token" not in stored.auth_token_encrypted
     assert crypto.decrypt(stored.auth_token_encrypted) == "secret-token"
-    assert sms_settings.account_for(stored).token == "secret-token"
-    assert sms_settings.token_for(sid) == "secret-token" and sms_settings.token_for("AC" + "4" * 32) is None
+    assert config.account_for(stored).token == "secret-token"
+    assert config.token_for(sid) == "secret-token" and config.token_for("AC" + "4" * 32) is None
     with pytest.raises(PermissionDenied):
         sms_settings.update_settings(in_alpha.secretary, max_segments=5)

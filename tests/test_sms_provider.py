@@ -8,6 +8,8 @@ from django.test import override_settings
 
 from notifications.providers import (
     Account,
+    Delivery,
+    Failure,
     ProviderError,
     Sender,
     SendResult,
@@ -16,6 +18,7 @@ from notifications.providers import (
     default_account,
     provider_for,
 )
+from notifications.providers.twilio import error_from_response
 
 from . import sms_gateway as sms
 from .sms_gateway import ACCOUNT, SUBACCOUNT
@@ -48,7 +51,7 @@ def test_send_from_a_number(provider, gateway):
     result = provider.send(TO, "Happy birthday", NUMBER, status_callback="http://alpha.localhost/cb/")
     assert isinstance(result, SendResult)
     assert result.sid.startswith("SM") and len(result.sid) == 34
-    assert (result.status, result.segments) == ("queued", 1)
+    assert (result.status, result.segments) == (Delivery.QUEUED, 1)
     [message] = gateway.messages(to=TO)
     assert (message["from"], message["body"], message["status_callback"]) == (
         NUMBER.from_number, "Happy birthday", "http://alpha.localhost/cb/")
@@ -56,35 +59,36 @@ def test_send_from_a_number(provider, gateway):
 
 def test_send_through_a_messaging_service(provider, gateway):
     result = provider.send(TO, "重阳节快乐！" * 15, SERVICE)
-    assert (result.status, result.segments) == ("accepted", 2)  # 90 UCS-2 characters: 2 parts of 67
+    # Twilio says "accepted" when a Messaging Service picks the sender: for us it is queued there too.
+    assert (result.status, result.segments) == (Delivery.QUEUED, 2)  # 90 UCS-2 characters: 2 parts of 67
     assert gateway.messages()[0]["messaging_service_sid"] == SERVICE.messaging_service_sid
 
 
 def test_fetch_follows_the_status(provider, gateway):
     sid = provider.send(TO, "hi", NUMBER).sid
-    assert gateway.wait_for(lambda: provider.fetch(sid).status == "delivered")
-    assert provider.fetch(sid).error_code == ""
+    assert gateway.wait_for(lambda: provider.fetch(sid).status == Delivery.DELIVERED)
+    assert (provider.fetch(sid).error_code, provider.fetch(sid).failure) == ("", None)
     gateway.configure(numbers={TO: "undeliverable"})
     sid = provider.send(TO, "hi", NUMBER).sid
-    assert gateway.wait_for(lambda: provider.fetch(sid).status == "undelivered")
-    assert (provider.fetch(sid).sid, provider.fetch(sid).error_code) == (sid, "30003")
+    assert gateway.wait_for(lambda: provider.fetch(sid).status == Delivery.UNDELIVERED)
+    assert (provider.fetch(sid).sid, provider.fetch(sid).error_code, provider.fetch(sid).failure) == (
+        sid, "30003", Failure.UNREACHABLE)
 
 
 def test_rate_limit_is_retryable_with_retry_after(gateway):
     error = injected(gateway, "rate_limited", retry_after=7)
-    assert (error.code, error.retryable, error.ambiguous, error.opted_out, error.retry_after) == (
-        "20429", True, False, False, 7.0)
+    assert (error.code, error.failure, error.retry_after) == ("20429", Failure.RETRYABLE, 7.0)
 
 
 def test_server_error_is_retryable(gateway):
     error = injected(gateway, "server_error")
-    assert (error.code, error.retryable, error.ambiguous) == ("20503", True, False)
+    assert (error.code, error.failure) == ("20503", Failure.RETRYABLE)
 
 
 @pytest.mark.parametrize("behaviour, code", [("invalid", "21211"), ("not_mobile", "21614")])
-def test_bad_numbers_are_permanent(gateway, behaviour, code):
+def test_bad_numbers_are_unreachable_for_good(gateway, behaviour, code):
     error = injected(gateway, behaviour)
-    assert (error.code, error.retryable, error.opted_out, error.retry_after) == (code, False, False, None)
+    assert (error.code, error.failure, error.retry_after) == (code, Failure.UNREACHABLE, None)
 
 
 def test_a_malformed_number_is_refused_by_the_gateway(provider):
@@ -93,21 +97,21 @@ def test_a_malformed_number_is_refused_by_the_gateway(provider):
 
 def test_opted_out_is_permanent_and_says_so(gateway):
     error = injected(gateway, "opted_out")
-    assert (error.code, error.retryable, error.opted_out) == ("21610", False, True)
+    assert (error.code, error.failure) == ("21610", Failure.OPTED_OUT)
 
 
 def test_read_timeout_is_ambiguous_and_the_message_exists(gateway):
     provider = TwilioProvider(ACCOUNT, base_url=gateway.url, timeout=0.5)
     gateway.configure(next=["timeout"], hold_seconds=3)
     error = failure(provider)
-    assert (error.code, error.retryable, error.ambiguous) == ("timeout", True, True)
+    assert (error.code, error.failure) == ("timeout", Failure.AMBIGUOUS)
     assert len(gateway.messages(to=TO)) == 1  # Twilio accepted it: resending would send it twice
     # A patient client for the rest, so a loaded machine cannot turn the next calls into timeouts too.
     provider = TwilioProvider(ACCOUNT, base_url=gateway.url, timeout=10)
-    assert provider.send(TO, "next", NUMBER).status == "queued"  # the gateway serves on
+    assert provider.send(TO, "next", NUMBER).status == Delivery.QUEUED  # the gateway serves on
     # The lost message can be found again by listing the recipient's latest messages.
     found = provider.recent_messages(TO)
-    assert [(m.body, m.to, m.status in ("queued", "sent", "delivered")) for m in found] == [
+    assert [(m.body, m.to, m.status in (Delivery.QUEUED, Delivery.SENT, Delivery.DELIVERED)) for m in found] == [
         ("next", TO, True), ("hello", TO, True)]
     assert found[1].sid == gateway.messages(to=TO)[0]["sid"] and found[1].date_created is not None
     created = found[1].date_created
@@ -123,12 +127,12 @@ def test_connection_refused_is_retryable_and_not_ambiguous():
         port = probe.getsockname()[1]
     provider = TwilioProvider(ACCOUNT, base_url=f"http://127.0.0.1:{port}", timeout=2)
     error = failure(provider)
-    assert (error.code, error.retryable, error.ambiguous) == ("connect", True, False)
+    assert (error.code, error.failure) == ("connect", Failure.RETRYABLE)
 
 
 def test_wrong_credentials_are_permanent(gateway):
     error = failure(TwilioProvider(Account(ACCOUNT.sid, "wrong"), base_url=gateway.url))
-    assert (error.code, error.retryable) == ("20003", False)
+    assert (error.code, error.failure) == ("20003", Failure.PERMANENT)
 
 
 def test_each_account_uses_its_own_token(gateway):
@@ -139,7 +143,7 @@ def test_each_account_uses_its_own_token(gateway):
     theirs = provider_for(ACCOUNT).send(TO, "platform", NUMBER)
     with pytest.raises(ProviderError) as caught:
         provider_for(SUBACCOUNT).fetch(theirs.sid)
-    assert (caught.value.code, caught.value.retryable) == ("20404", False)
+    assert (caught.value.code, caught.value.failure) == ("20404", Failure.PERMANENT)
 
 
 def test_provider_is_cached_per_account_and_settings(gateway):
@@ -161,17 +165,18 @@ def test_tokens_stay_out_of_reprs():
 
 
 @pytest.mark.parametrize("status, code, expected", [
-    (429, None, ("http-429", True, False)),
-    (502, 502, ("http-502", True, False)),  # not JSON: the twilio client reports the status as the code
-    (500, 20500, ("20500", True, False)),
-    (400, 21610, ("21610", False, True)),
-    (404, 20404, ("20404", False, False)),
-    (400, 21617, ("21617", False, False)),
+    (429, None, ("http-429", Failure.RETRYABLE)),
+    (502, 502, ("http-502", Failure.RETRYABLE)),  # not JSON: the twilio client reports the status as the code
+    (500, 20500, ("20500", Failure.RETRYABLE)),
+    (400, 21610, ("21610", Failure.OPTED_OUT)),
+    (400, 21211, ("21211", Failure.UNREACHABLE)),
+    (404, 20404, ("20404", Failure.PERMANENT)),
+    (400, 21617, ("21617", Failure.PERMANENT)),
 ])
 def test_error_classification(status, code, expected):
-    error = ProviderError.from_response(status, code, "message", retry_after=3)
-    assert (error.code, error.retryable, error.opted_out) == expected
-    assert error.retry_after == (3 if error.retryable else None)
+    error = error_from_response(status, code, "message", retry_after=3)
+    assert (error.code, error.failure) == expected
+    assert error.retry_after == (3 if error.failure == Failure.RETRYABLE else None)
 
 
 def test_sender_needs_exactly_one_origin():

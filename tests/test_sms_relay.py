@@ -16,7 +16,8 @@ from care.registers.services import members
 from carehub.tasks import for_each_active_unit
 from notifications import leases
 from notifications.models import Category, Message, OptOut, OptOutSource, Status
-from notifications.services import relay
+from notifications.providers import Delivery, Failure, ProviderError, ProviderMessage, SendResult
+from notifications.services import delivery, relay
 from notifications.services.outbox import Row, queue_many
 from notifications.tasks import relay_unit
 
@@ -88,12 +89,12 @@ def test_rate_limit_and_server_errors_are_retried_with_backoff(in_alpha, gateway
 
 def test_retries_end_in_a_visible_failure(in_alpha, gateway):
     ready_to_send()
-    gateway.configure(next=["server_error"] * relay.MAX_ATTEMPTS)
+    gateway.configure(next=["server_error"] * delivery.MAX_ATTEMPTS)
     [pk] = queue_notices(1)
-    for attempt in range(relay.MAX_ATTEMPTS):
+    for attempt in range(delivery.MAX_ATTEMPTS):
         relay.relay(now=later(15 * attempt))
     message = Message.objects.get(pk=pk)
-    assert message.status == Status.FAILED and message.attempts == relay.MAX_ATTEMPTS
+    assert message.status == Status.FAILED and message.attempts == delivery.MAX_ATTEMPTS
     assert message.error_code == "20503" and message.error_message
     assert not gateway.messages()
 
@@ -206,6 +207,47 @@ def test_carrier_opt_out_cancels_and_records_it(in_alpha, gateway):
     assert dict(Message.objects.values_list("idempotency_key", "status")) == {"test:4": "cancelled",
                                                                              "next": "cancelled"}
     assert OptOut.objects.get(phone=phone(4)).source == OptOutSource.PROVIDER
+
+
+class OtherProvider:
+    """A provider that is not Twilio: codes of its own, said in the neutral words of notifications.providers."""
+
+    def __init__(self, answers: dict):
+        self.answers = answers
+
+    def send(self, to, body, sender, status_callback=None):
+        if isinstance(self.answers[to], ProviderError):
+            raise self.answers[to]
+        return self.answers[to]
+
+    def fetch(self, sid):
+        raise ProviderError("E-BUSY", "try later", failure=Failure.RETRYABLE)
+
+    def recent_messages(self, to, *, since=None, limit=100):
+        return []
+
+
+def test_a_second_provider_is_understood_by_its_neutral_words_alone(in_alpha, gateway, monkeypatch):
+    """Nothing outside the provider's module knows its codes: a number it cannot reach asks for the member to be
+    reached another way, its opt-out is recorded, and its status reports settle messages, whatever its codes."""
+    ready_to_send()
+    member = add_member(in_alpha, "赵老", phone=phone(5))
+    monkeypatch.setattr(relay, "provider_for", lambda account: OtherProvider({
+        phone(5): ProviderError("E-NO-SUBSCRIBER", "no such subscriber", failure=Failure.UNREACHABLE),
+        phone(6): ProviderError("E-STOP", "the subscriber said stop", failure=Failure.OPTED_OUT),
+        phone(7): SendResult("OTHER-1", Delivery.QUEUED, 1)}))
+    queue_many(None, [Row(key="g", category=Category.GREETING, to=phone(5), body="祝福", member_id=member.pk)],
+               now=TEN)
+    queue_notices(2, start=6)
+    relay.relay(now=TEN)
+    assert dict(Message.objects.values_list("to", "status")) == {
+        phone(5): Status.FAILED, phone(6): Status.CANCELLED, phone(7): Status.SENT}
+    assert "E-NO-SUBSCRIBER" in CareTask.objects.get(member=member, kind=TaskKind.REACH).reason
+    assert "E-STOP" in OptOut.objects.get(phone=phone(6), source=OptOutSource.PROVIDER).note
+    report = ProviderMessage("OTHER-1", phone(7), "", Delivery.UNDELIVERED, None, "E-GONE", "", Failure.UNREACHABLE)
+    assert delivery.status_reported(report, account_sid=sms.ACCOUNT.sid) == Status.UNDELIVERED
+    assert Message.objects.get(to=phone(7)).error_code == "E-GONE"
+    assert not gateway.messages()
 
 
 def test_another_units_relay_touches_nothing_here(alpha, beta, gateway):

@@ -234,7 +234,8 @@ def test_a_fresh_worker_registers_every_sms_task():
         if ".migrations" not in module.name:
             importlib.import_module(module.name)
     defined = sorted(name for name in app.tasks if name.startswith("notifications."))
-    assert {"notifications.services.reminders.daily_digests", "notifications.tasks.relay_unit"} <= set(defined)
+    assert {"notifications.services.reminders.daily_digests", "notifications.services.relay.relay_unit",
+            "notifications.tasks.greet_and_relay"} <= set(defined)
     script = ("import json; from carehub.celery import app; import django; django.setup(); "
               "app.loader.import_default_modules(); "  # what a worker does at start: autodiscovery
               "print(json.dumps(sorted(name for name in app.tasks if name.startswith('notifications.'))))")

@@ -8,6 +8,7 @@ from django_tenants.utils import schema_context
 
 from billing.models import UsageRecord
 from care.programme.models import CareTask, TaskKind
+from carehub.audit.models import AuditEvent, Source
 from notifications.models import Category, Message, OptOut, OptOutScope, OptOutSource, Status
 from notifications.sandbox.callbacks import signed
 from notifications.services import settings as sms_settings
@@ -148,6 +149,21 @@ def test_stop_replies_opt_the_phone_out_of_everything(in_alpha, gateway, client,
     [again] = replay(client, [gateway.inbound(PHONE, "+10000000000", start, url=INBOUND_URL)])
     assert again.status_code == 200
     assert not OptOut.objects.filter(phone=PHONE, ended_at__isnull=True).exists()
+
+
+def test_what_replies_and_callbacks_change_is_audited_as_coming_from_the_gateway(in_alpha, gateway, client):
+    """Not "portal" (the default when nothing says otherwise): nobody used the portal."""
+    replay(client, [gateway.inbound(PHONE, "+10000000000", "退订", url=INBOUND_URL)])
+    replay(client, [gateway.inbound(PHONE, "+10000000000", "恢复", url=INBOUND_URL)])
+    events = AuditEvent.objects.filter(object_type="optout").order_by("pk")
+    assert list(events.values_list("action", "source", "actor")) == [
+        ("sms.optout.created", Source.WEBHOOK, None), ("sms.optout.ended", Source.WEBHOOK, None)]
+    member = add_member(in_alpha, "王老", phone=PHONE)
+    gateway.configure(numbers={PHONE: "undeliverable"})
+    sent_message(member)
+    replay(client, hooks_for(gateway))
+    reach = AuditEvent.objects.get(action="sms.reach_task.created")
+    assert (reach.object_type, reach.source) == ("caretask", Source.WEBHOOK)
 
 
 def test_help_reply_and_unsigned_inbound(in_alpha, gateway, client):

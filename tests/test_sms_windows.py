@@ -10,7 +10,7 @@ from django_tenants.utils import schema_context
 
 from carehub.audit.models import AuditEvent
 from notifications.models import Category, Message, SendWindow, Status
-from notifications.services import optouts, windows
+from notifications.services import hours, optouts, windows
 from notifications.services import settings as sms_settings
 from notifications.services.outbox import Row, queue_many
 
@@ -52,7 +52,7 @@ class TestApi:
         with schema_context("alpha"):
             actions = list(AuditEvent.objects.filter(object_type="sendwindow").order_by("pk")
                            .values_list("action", flat=True))
-        assert actions == ["create", "update", "update", "delete"]
+        assert actions == ["sms.window.set", "sms.window.set", "sms.window.set", "sms.window.cleared"]
 
     def test_an_empty_or_malformed_window_is_refused(self, people):
         api = session_api(people.staff)
@@ -173,9 +173,9 @@ class TestMemberPage:
 def test_the_window_decides_when_messages_go(people, start, end, inside, outside):
     window = own_window(people, start=start, end=end)
     with schema_context("alpha"):
-        current, own = windows.window_of(people.one)
-    assert own == window and windows.contains(current, datetime.time.fromisoformat(inside))
-    assert not windows.contains(current, datetime.time.fromisoformat(outside))
+        current, own = hours.window_of(people.one)
+    assert own == window and hours.contains(current, datetime.time.fromisoformat(inside))
+    assert not hours.contains(current, datetime.time.fromisoformat(outside))
 
 
 class TestReplanning:

@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from care.fund.models import ApplicationStatus as S
-from care.fund.models import AssistanceApplication, Fund, LedgerEntry
+from care.fund.models import AssistanceApplication, Attachment, DisclosureLink, Fund, LedgerEntry
 from care.registers import access
 from care.registers.models import Member, Node
 from carehub.accounts.models import Role
@@ -59,6 +59,18 @@ def visible_applications(user):
     if path is None:
         return AssistanceApplication.objects.none()
     return AssistanceApplication.objects.filter(member__node__path__startswith=path)
+
+
+def visible_attachments(user):
+    """Receipts of visible entries and evidence of visible applications (evidence of a sensitive category is
+    for those who may see its details: see Sight)."""
+    return Attachment.objects.filter(Q(entry__in=visible_entries(user)) |
+                                     Q(application__in=visible_applications(user)))
+
+
+def visible_links(user):
+    """Disclosure links of visible funds."""
+    return DisclosureLink.objects.filter(fund__in=visible_funds(user))
 
 
 def may_keep_books(user, fund: Fund) -> bool:

@@ -5,13 +5,14 @@
 - Treasurer, viewer: read-only in their subtree (or the whole unit when their scope has no node). Treasurers keep
   the books of the care funds in their subtree (rules of the fund: care.fund.access).
 - Sensitive hardship categories (illness, disability, distress) only for admins and staff whose scope allows it.
+- An import waiting for its commit (ImportBatch) only for whoever uploaded it.
 Staff without a scope see nothing but admins, who need none.
 """
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from care.registers.models import SENSITIVE_CATEGORIES, HardshipEntry, Member, Node, StaffScope
+from care.registers.models import SENSITIVE_CATEGORIES, HardshipEntry, ImportBatch, Member, Node, StaffScope
 from carehub.accounts.models import Role
 
 WRITERS = {Role.ADMIN, Role.SECRETARY}
@@ -62,6 +63,12 @@ def visible_hardship(user):
     if not can_see_sensitive(user):
         entries = entries.exclude(category__in=SENSITIVE_CATEGORIES)
     return entries
+
+
+def own_import_batches(user):
+    """A file being imported is seen only by whoever uploaded it: its rows are that person's work in progress.
+    Without the file itself (the stored report holds what the pages show)."""
+    return ImportBatch.objects.filter(created_by=user).defer("content")
 
 
 def can_write(user) -> bool:

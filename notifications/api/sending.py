@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from care.registers.models import Member
 from carehub.api.base import ApiSourceMixin, CareViewSet
-from notifications import access as queries
+from notifications.access import visible_messages, visible_notices, visible_opt_outs
 from notifications.api.serializers import (
     AudienceSerializer,
     MessageSerializer,
@@ -22,8 +22,9 @@ from notifications.api.serializers import (
     OptOutCreateSerializer,
     OptOutSerializer,
 )
-from notifications.models import Category, OptOutScope, OptOutSource, Status
+from notifications.models import Category, Message, OptOut, OptOutScope, OptOutSource, Status
 from notifications.services import notices, optouts
+from notifications.services.stats import monthly_stats
 
 
 class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CareViewSet):
@@ -32,7 +33,7 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CareViewSe
     http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self):
-        return queries.visible_notices(self.request.user).select_related("created_by").order_by("-created_at")
+        return visible_notices(self.request.user).select_related("created_by").order_by("-created_at")
 
     def _audience(self, data):
         body = notices.text_of(data.get("body", ""), data.get("template", ""))
@@ -69,7 +70,7 @@ class MessageFilter(django_filters.FilterSet):
     to = django_filters.CharFilter(field_name="to", lookup_expr="endswith", help_text="The phone's last digits.")
 
     class Meta:
-        model = queries.Message
+        model = Message
         fields = ["status", "category", "created", "member", "notice", "to"]
 
 
@@ -82,7 +83,7 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CareViewS
     ordering = ["-created_at", "-id"]
 
     def get_queryset(self):
-        return queries.visible_messages(self.request.user).select_related("member", "user")
+        return visible_messages(self.request.user).select_related("member", "user")
 
 
 class OptOutFilter(django_filters.FilterSet):
@@ -93,7 +94,7 @@ class OptOutFilter(django_filters.FilterSet):
     scope = django_filters.ChoiceFilter(choices=OptOutScope.choices)
 
     class Meta:
-        model = queries.OptOut
+        model = OptOut
         fields = ["current", "phone", "member", "scope"]
 
 
@@ -108,7 +109,7 @@ class OptOutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CareViewSe
     http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self):
-        return queries.visible_opt_outs(self.request.user).select_related("member", "created_by")
+        return visible_opt_outs(self.request.user).select_related("member", "created_by")
 
     @extend_schema(request=OptOutCreateSerializer, responses={201: OptOutSerializer})
     def create(self, request):
@@ -132,5 +133,4 @@ class StatsView(ApiSourceMixin, APIView):
     def get(self, request):
         """Per month, latest first: sent, delivered, undelivered, failed, not sent, waiting and segments, of the
         messages you may see (unit admins: the whole unit)."""
-        return Response(MonthSerializer(queries.monthly_stats(queries.visible_messages(request.user)),
-                                        many=True).data)
+        return Response(MonthSerializer(monthly_stats(visible_messages(request.user)), many=True).data)

@@ -23,6 +23,7 @@ from notifications.api.serializers import (
 from notifications.models import Template
 from notifications.services import settings as sms_settings
 from notifications.services import templates
+from notifications.services.config import get_settings
 
 
 @extend_schema_view(
@@ -81,7 +82,7 @@ class TemplateViewSet(mixins.RetrieveModelMixin, CareViewSet):
         text, count = templates.preview(data["body"], data.get("context"))
         return Response(TextPreviewSerializer({
             "text": text, "encoding": count.encoding, "characters": count.characters, "segments": count.segments,
-            "max_segments": sms_settings.get_settings().max_segments,
+            "max_segments": get_settings().max_segments,
             "unknown_variables": rendering.unknown_variables(data["body"])}).data)
 
 
@@ -90,7 +91,7 @@ class SettingsView(ApiSourceMixin, APIView):
 
     @extend_schema(responses=SmsSettingsSerializer)
     def get(self, request):
-        return Response(SmsSettingsSerializer(sms_settings.get_settings()).data)
+        return Response(SmsSettingsSerializer(get_settings()).data)
 
     @extend_schema(request=SmsSettingsWriteSerializer, responses=SmsSettingsSerializer)
     def patch(self, request):
@@ -100,7 +101,7 @@ class SettingsView(ApiSourceMixin, APIView):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         account = {name: data.pop(name) for name in ("account_sid", "auth_token") if name in data}
-        sms = sms_settings.get_settings()
+        sms = get_settings()
         if data:
             sms = sms_settings.update_settings(request.user, **data)
         if account:

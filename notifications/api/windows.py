@@ -8,8 +8,9 @@ from rest_framework.response import Response
 from rest_framework.status import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from carehub.api.base import CareViewSet
-from notifications import access as queries
+from notifications.access import visible_windows
 from notifications.api.serializers import SendWindowSerializer, SendWindowUpdateSerializer, SendWindowWriteSerializer
+from notifications.models import SendWindow
 from notifications.services import windows
 
 
@@ -17,7 +18,7 @@ class SendWindowFilter(django_filters.FilterSet):
     member = django_filters.NumberFilter(field_name="member_id")
 
     class Meta:
-        model = queries.SendWindow
+        model = SendWindow
         fields = ["member"]
 
 
@@ -31,7 +32,7 @@ class SendWindowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CareVi
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
-        return queries.visible_windows(self.request.user).select_related("member")
+        return visible_windows(self.request.user).select_related("member")
 
     @extend_schema(request=SendWindowWriteSerializer, responses={201: SendWindowSerializer})
     def create(self, request):

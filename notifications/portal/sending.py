@@ -1,22 +1,25 @@
 """The outbox (status and error per message, refreshing while messages are on their way), composing a notice
 (count and cost shown before confirming), opt-outs recorded by staff, and the monthly statistics."""
 
-from django.contrib import messages
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from care.registers import access
 from care.registers.portal.member_forms import MemberListFilter
-from carehub.portal.common import NOT_DONE, attempt, page_of, vary_on_htmx, wants_fragment
-from notifications import access as queries
+from carehub.portal.actions import FormActionView
+from carehub.portal.common import flash_error, page_of, vary_on_htmx, wants_fragment
+from notifications.access import visible_messages, visible_notices, visible_opt_outs
 from notifications.models import OptOutSource, Status
 from notifications.portal.forms import ComposeForm, OptOutForm, OutboxFilterForm
 from notifications.services import notices, optouts, templates
+from notifications.services.stats import monthly_stats
 
 # Statuses that will still change: the outbox keeps refreshing while any row shown has one.
 IN_FLIGHT = {Status.PENDING, Status.SENDING, Status.UNKNOWN, Status.SENT}
@@ -26,7 +29,7 @@ MULTIPLE = {"status", "hardship"}
 @login_required
 def outbox(request):
     form = OutboxFilterForm(request.GET or None)
-    rows = queries.visible_messages(request.user).select_related("member", "user", "notice")
+    rows = visible_messages(request.user).select_related("member", "user", "notice")
     if form.is_valid():
         data = form.cleaned_data
         if data["status"]:
@@ -41,7 +44,7 @@ def outbox(request):
             rows = rows.filter(Q(member__name__icontains=data["q"].strip()) | Q(to__contains=data["q"].strip()))
     page = page_of(request, rows.order_by("-created_at", "-pk"))
     context = {"form": form, "page": page, "in_flight": any(row.status in IN_FLIGHT for row in page),
-               "notice": queries.visible_notices(request.user).filter(pk=form.data.get("notice") or None).first()
+               "notice": visible_notices(request.user).filter(pk=form.data.get("notice") or None).first()
                if form.is_bound and str(form.data.get("notice", "")).isdigit() else None}
     template = "notifications/_outbox_rows.html" if wants_fragment(request, "outbox-rows") else \
         "notifications/outbox.html"
@@ -59,9 +62,9 @@ def _compose_page(request, form, filterset, audience=None):
     return render(request, "notifications/compose.html", {"form": form, "filter": filterset, "audience": audience})
 
 
-def _compose_form(request, data=None):
+def _compose_form_kwargs() -> dict:
     keys = sorted({row["key"] for row in templates.effective_templates() if row["category"] == "notice"})
-    return ComposeForm(data, preview_url=reverse("sms:preview"), template_keys=keys)
+    return {"preview_url": reverse("sms:preview"), "template_keys": keys}
 
 
 def _body(form) -> str:
@@ -71,14 +74,14 @@ def _body(form) -> str:
 @login_required
 def compose(request):
     access.require_write(request.user)
-    return _compose_page(request, _compose_form(request), MemberListFilter(request.GET, request=request))
+    return _compose_page(request, ComposeForm(**_compose_form_kwargs()), MemberListFilter(request.GET, request=request))
 
 
 @login_required
 @require_POST
 def prepare(request):
     """HTMX: how many messages the notice would send and their cost, with the button that confirms it."""
-    form = _compose_form(request, request.POST)
+    form = ComposeForm(request.POST, **_compose_form_kwargs())
     audience = error = None
     if form.is_valid():
         try:
@@ -88,64 +91,99 @@ def prepare(request):
     return render(request, "notifications/_audience.html", {"audience": audience, "error": error})
 
 
-@login_required
-@require_POST
-def send(request):
-    form = _compose_form(request, request.POST)
-    filterset = MemberListFilter(request.POST, request=request)
-    if form.is_valid():
-        expected = int(request.POST.get("expected") or 0)
-        notice = attempt(request, form, lambda: notices.send_notice(
-            request.user, filters=filters_of(request.POST), body=_body(form), expected=expected,
-            template_key=form.cleaned_data["template"]), _("The notice is queued."))
-        if notice is not NOT_DONE:
-            return redirect(f"{reverse('sms:outbox')}?notice={notice.pk}")
-    return _compose_page(request, form, filterset)
+class SendNotice(FormActionView):
+    """Queue the notice composed on the compose page, confirming the count `prepare` showed."""
+
+    form_class = ComposeForm
+    post_only = True
+    success_message = gettext_lazy("The notice is queued.")
+
+    def check(self, obj):
+        access.require_write(self.request.user)
+
+    def get_form_kwargs(self, obj):
+        return _compose_form_kwargs()
+
+    def act(self, form, obj):
+        return notices.send_notice(self.request.user, filters=filters_of(self.request.POST), body=_body(form),
+                                   expected=int(self.request.POST.get("expected") or 0),
+                                   template_key=form.cleaned_data["template"])
+
+    def success_url(self, notice, obj):
+        return f"{reverse('sms:outbox')}?notice={notice.pk}"
+
+    def render_page(self, form, obj):
+        return _compose_page(self.request, form, MemberListFilter(self.request.POST, request=self.request))
 
 
 @login_required
 def notice_list(request):
-    rows = queries.visible_notices(request.user).select_related("created_by").order_by("-created_at")
+    rows = visible_notices(request.user).select_related("created_by").order_by("-created_at")
     return render(request, "notifications/notices.html", {"page": page_of(request, rows)})
 
 
-@login_required
-def opt_outs(request):
-    member = None
-    if str(request.GET.get("member") or request.POST.get("member") or "").isdigit():
-        member = get_object_or_404(access.visible_members(request.user),
-                                   pk=request.GET.get("member") or request.POST.get("member"))
-    form = OptOutForm(request.POST or None, initial={
-        "member": member.pk if member else None, "phone": (member.proxy_phone or member.phone) if member else ""})
-    if request.method == "POST" and form.is_valid():
+class OptOuts(FormActionView):
+    """The opt-outs one may see and, for those who may change members, the form recording one (for the member of
+    `?member=<id>` when given: linked from the member's page)."""
+
+    form_class = OptOutForm
+    template_name = "notifications/opt_outs.html"
+    success_message = gettext_lazy("The opt-out is recorded; waiting messages it covers are cancelled.")
+
+    def get_object(self):
+        chosen = self.request.GET.get("member") or self.request.POST.get("member")
+        if not str(chosen or "").isdigit():
+            return None
+        return get_object_or_404(access.visible_members(self.request.user), pk=chosen)
+
+    def check(self, member):
+        if self.request.method == "POST":
+            access.require_write(self.request.user, member.node if member else None)
+
+    def get_form_kwargs(self, member):
+        return {"initial": {"member": member.pk if member else None,
+                            "phone": (member.proxy_phone or member.phone) if member else ""}}
+
+    def act(self, form, member):
         data = form.cleaned_data
-        done = attempt(request, form, lambda: optouts.record_opt_out(
-            request.user, phone=data["phone"], scope=data["scope"], source=OptOutSource.STAFF, member=member,
-            note=data["note"]), _("The opt-out is recorded; waiting messages it covers are cancelled."))
-        if done is not NOT_DONE:
-            return redirect("sms:opt_outs")
-    rows = queries.visible_opt_outs(request.user).select_related("member", "created_by")
-    if request.GET.get("show") != "all":
-        rows = rows.filter(ended_at__isnull=True)
-    return render(request, "notifications/opt_outs.html", {
-        "form": form, "member": member, "page": page_of(request, rows.order_by("-created_at", "-pk")),
-        "show_all": request.GET.get("show") == "all", "can_write": access.can_write(request.user)})
+        return optouts.record_opt_out(self.request.user, phone=data["phone"], scope=data["scope"],
+                                      source=OptOutSource.STAFF, member=member, note=data["note"])
+
+    def success_url(self, opt_out, member):
+        return reverse("sms:opt_outs")
+
+    def get_context(self, form, member):
+        show_all = self.request.GET.get("show") == "all"
+        rows = visible_opt_outs(self.request.user).select_related("member", "created_by")
+        if not show_all:
+            rows = rows.filter(ended_at__isnull=True)
+        return {"form": form, "member": member, "page": page_of(self.request, rows.order_by("-created_at", "-pk")),
+                "show_all": show_all, "can_write": access.can_write(self.request.user)}
 
 
-@login_required
-@require_POST
-def opt_out_end(request, pk):
-    opt_out = get_object_or_404(queries.visible_opt_outs(request.user), pk=pk)
-    try:
-        optouts.end_opt_out(request.user, opt_out)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Messages reach %(phone)s again.") % {"phone": opt_out.phone})
-    return redirect("sms:opt_outs")
+class EndOptOut(FormActionView):
+    """The "End" button of an opt-out on the list: the recipient accepts messages again."""
+
+    form_class = forms.Form
+    post_only = True
+
+    def get_object(self):
+        return get_object_or_404(visible_opt_outs(self.request.user), pk=self.kwargs["pk"])
+
+    def act(self, form, opt_out):
+        return optouts.end_opt_out(self.request.user, opt_out)
+
+    def get_success_message(self, result, opt_out):
+        return _("Messages reach %(phone)s again.") % {"phone": opt_out.phone}
+
+    def success_url(self, result, opt_out):
+        return reverse("sms:opt_outs")
+
+    def render_page(self, form, opt_out):  # a refusal is shown on the list the button belongs to
+        flash_error(self.request, ValidationError(form.non_field_errors()))
+        return redirect("sms:opt_outs")
 
 
 @login_required
 def stats(request):
-    return render(request, "notifications/stats.html", {
-        "months": queries.monthly_stats(queries.visible_messages(request.user))})
+    return render(request, "notifications/stats.html", {"months": monthly_stats(visible_messages(request.user))})

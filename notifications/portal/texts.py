@@ -1,27 +1,28 @@
 """Message templates with their live preview, the unit's SMS settings (admins), and the development page of
 what the sandbox gateway delivered to each phone."""
 
-from urllib.parse import urlsplit
-
+from django import forms
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from care.registers import access
-from carehub.portal.common import NOT_DONE, attempt, show_errors
+from carehub.portal.actions import FormActionView
+from carehub.portal.common import flash_error
 from notifications import rendering
 from notifications.access import visible_messages
 from notifications.models import Category, Template
 from notifications.portal.forms import AccountForm, SettingsForm, TemplateForm
-from notifications.sandbox import sandbox_inbox
+from notifications.services import sandbox_phones
 from notifications.services import settings as sms_settings
 from notifications.services import templates as service
+from notifications.services.config import get_settings
 
 
 @login_required
@@ -33,31 +34,58 @@ def template_list(request):
         "rows": rows, "is_admin": request.user.role == "admin", "variables": rendering.VARIABLES})
 
 
-@login_required
-def template_edit(request):
+class EditTemplate(FormActionView):
     """The unit's text for ?key=&language= (new when neither is given); saving replaces any earlier one."""
-    access.require_admin(request.user)
-    key, language = request.GET.get("key", ""), request.GET.get("language", "")
-    own = Template.objects.filter(key=key, language=language).first()
-    default = next((row for row in service.effective_templates(language or None) if row["key"] == key), None)
-    initial = {"key": key, "language": language or request.LANGUAGE_CODE,
-               "category": default["category"] if default else "notice", "body": default["body"] if default else ""}
-    form = TemplateForm(request.POST or None, initial=initial, preview_url=reverse("sms:preview"))
-    if request.method == "POST" and form.is_valid():
-        template = attempt(request, form, lambda: service.save_template(request.user, **form.cleaned_data),
-                           _("The template was saved."))
-        if template is not NOT_DONE:
-            return redirect("sms:templates")
-    return render(request, "notifications/template_form.html", {"form": form, "own": own,
-                                                                "variables": rendering.VARIABLES})
+
+    form_class = TemplateForm
+    template_name = "notifications/template_form.html"
+    success_message = gettext_lazy("The template was saved.")
+
+    def check(self, obj):
+        access.require_admin(self.request.user)
+
+    def get_form_kwargs(self, obj):
+        key, language = self.request.GET.get("key", ""), self.request.GET.get("language", "")
+        default = next((row for row in service.effective_templates(language or None) if row["key"] == key), None)
+        initial = {"key": key, "language": language or self.request.LANGUAGE_CODE,
+                   "category": default["category"] if default else "notice",
+                   "body": default["body"] if default else ""}
+        return {"initial": initial, "preview_url": reverse("sms:preview")}
+
+    def act(self, form, obj):
+        return service.save_template(self.request.user, **form.cleaned_data)
+
+    def success_url(self, template, obj):
+        return reverse("sms:templates")
+
+    def get_context(self, form, obj):
+        own = Template.objects.filter(key=self.request.GET.get("key", ""),
+                                      language=self.request.GET.get("language", "")).first()
+        return {"form": form, "own": own, "variables": rendering.VARIABLES}
 
 
-@login_required
-@require_POST
-def template_delete(request, pk):
-    service.delete_template(request.user, get_object_or_404(Template, pk=pk))
-    messages.success(request, _("The unit's own text was removed; the built-in one applies again."))
-    return redirect("sms:templates")
+class DeleteTemplate(FormActionView):
+    """The unit's own text goes; the built-in one (if any) applies again."""
+
+    form_class = forms.Form
+    post_only = True
+    success_message = gettext_lazy("The unit's own text was removed; the built-in one applies again.")
+
+    def get_object(self):
+        return get_object_or_404(Template, pk=self.kwargs["pk"])
+
+    def check(self, template):
+        access.require_admin(self.request.user)
+
+    def act(self, form, template):
+        return service.delete_template(self.request.user, template)
+
+    def success_url(self, result, template):
+        return reverse("sms:templates")
+
+    def render_page(self, form, template):  # a refusal is shown on the list the button belongs to
+        flash_error(self.request, ValidationError(form.non_field_errors()))
+        return redirect("sms:templates")
 
 
 @login_required
@@ -67,46 +95,66 @@ def preview(request):
     body = request.POST.get("body", "")
     text, count = service.preview(body)
     return render(request, "notifications/_preview.html", {
-        "text": text, "count": count, "limit": sms_settings.get_settings().max_segments,
+        "text": text, "count": count, "limit": get_settings().max_segments,
         "unknown": rendering.unknown_variables(body)})
 
 
-@login_required
-def settings_page(request):
-    access.require_admin(request.user)
-    sms = sms_settings.get_settings()
-    form = SettingsForm(request.POST if "save_settings" in request.POST else None, instance=sms, prefix="sms")
-    account_form = AccountForm(request.POST if "save_account" in request.POST else None,
-                               initial={"account_sid": sms.account_sid}, prefix="account")
-    if form.is_bound and form.is_valid():
-        fields = {name: form.cleaned_data[name] for name in sms_settings.EDITABLE}
-        if attempt(request, form, lambda: sms_settings.update_settings(request.user, **fields),
-                   _("Saved.")) is not NOT_DONE:
-            return redirect("sms:settings")
-    if account_form.is_bound and account_form.is_valid():
-        try:
-            sms_settings.set_own_account(request.user, account_form.cleaned_data["account_sid"],
-                                         account_form.cleaned_data["auth_token"])
-        except ValidationError as exc:
-            show_errors(account_form, exc)
+class SettingsPage(FormActionView):
+    """The unit's sender, sending hours and limits, and in a second form on the page its own Twilio account (the
+    button pressed says which form is posted). Admins only."""
+
+    template_name = "notifications/settings.html"
+
+    @property
+    def saving_account(self) -> bool:
+        return "save_account" in self.request.POST
+
+    @property
+    def form_class(self):
+        return AccountForm if self.saving_account else SettingsForm
+
+    def get_object(self):
+        return get_settings()
+
+    def check(self, sms):
+        access.require_admin(self.request.user)
+
+    def get_form_kwargs(self, sms):
+        return self._account_kwargs(sms) if self.saving_account else self._settings_kwargs(sms)
+
+    @staticmethod
+    def _settings_kwargs(sms) -> dict:
+        return {"instance": sms, "prefix": "sms"}
+
+    @staticmethod
+    def _account_kwargs(sms) -> dict:
+        return {"initial": {"account_sid": sms.account_sid}, "prefix": "account"}
+
+    def act(self, form, sms):
+        data = form.cleaned_data
+        if self.saving_account:
+            return sms_settings.set_own_account(self.request.user, data["account_sid"], data["auth_token"])
+        return sms_settings.update_settings(self.request.user, **{name: data[name] for name in sms_settings.EDITABLE})
+
+    def get_success_message(self, result, sms):
+        return _("Saved. The token is stored encrypted.") if self.saving_account else _("Saved.")
+
+    def success_url(self, result, sms):
+        return reverse("sms:settings")
+
+    def get_context(self, form, sms):
+        if self.saving_account:
+            settings_form, account_form = SettingsForm(**self._settings_kwargs(sms)), form
         else:
-            messages.success(request, _("Saved. The token is stored encrypted."))
-            return redirect("sms:settings")
-    return render(request, "notifications/settings.html", {
-        "form": form, "account_form": account_form, "sms": sms,
-        "has_own_account": bool(sms.account_sid and sms.auth_token_encrypted)})
-
-
-def sandbox_enabled() -> bool:
-    """Development only, and only when messages go to a local sandbox gateway rather than to Twilio."""
-    host = urlsplit(settings.TWILIO_API_BASE_URL).hostname or ""
-    return settings.DEBUG and not host.endswith("twilio.com")
+            settings_form, account_form = form, AccountForm(**self._account_kwargs(sms))
+        return {"form": settings_form, "account_form": account_form, "sms": sms,
+                "has_own_account": bool(sms.account_sid and sms.auth_token_encrypted)}
 
 
 @login_required
-def sandbox_phones(request):
+def sandbox_phones_page(request):
     """What the sandbox gateway "delivered" to a phone: the messages it holds for that number."""
-    if not sandbox_enabled():
+    if not sandbox_phones.enabled():
         raise Http404
     recent = list(visible_messages(request.user).exclude(sid=None).order_by("-created_at")
                   .values_list("to", flat=True)[:500])
@@ -114,7 +162,7 @@ def sandbox_phones(request):
     phone = request.GET.get("phone") or (phones[0] if phones else "")
     if phone not in phones and not visible_messages(request.user).filter(to=phone).exists():
         phone = ""  # only phones this account may see messages to
-    inbox = sandbox_inbox(phone) if phone else []
+    inbox = sandbox_phones.inbox(phone) if phone else []
     return render(request, "notifications/sandbox.html", {
         "phones": phones, "phone": phone, "inbox": inbox, "unreachable": inbox is None,
         "gateway": settings.TWILIO_API_BASE_URL})

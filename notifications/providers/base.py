@@ -1,76 +1,79 @@
-"""Provider-neutral types: who sends, what came back, and what a failure means for the caller."""
+"""Provider-neutral types: who sends, what came back, and what it means for us, in words of our own.
+
+A provider's adapter (notifications.providers.twilio) translates its own status names and error codes into the
+`Delivery` statuses and `Failure` kinds below, so nothing outside the adapter knows a provider's codes. The
+message keeps the provider's code and text, unread, to show them.
+"""
 
 import random
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
-# Twilio error codes with a fixed meaning for us (https://www.twilio.com/docs/api/errors).
-INVALID_NUMBER = "21211"
-NOT_MOBILE = "21614"
-OPTED_OUT = "21610"
-TOO_MANY_REQUESTS = "20429"
-PERMANENT_CODES = {INVALID_NUMBER, NOT_MOBILE, OPTED_OUT}
+
+class Delivery(StrEnum):
+    """Where a message is, as the provider reports it."""
+
+    QUEUED = "queued"  # the provider has it and has not handed it to a carrier yet
+    SENT = "sent"  # handed to the carrier
+    DELIVERED = "delivered"  # the carrier confirmed delivery to the phone
+    UNDELIVERED = "undelivered"  # the carrier could not deliver it
+    FAILED = "failed"  # the provider could not send it
+
+
+class Failure(StrEnum):
+    """What a refused request or a failed delivery means for what we do next."""
+
+    PERMANENT = "permanent"  # it will not succeed (wrong credentials, a malformed request): give up
+    RETRYABLE = "retryable"  # it may succeed later (rate limit, server error, network): try again after a pause
+    OPTED_OUT = "opted_out"  # the recipient told the carrier STOP: never send there, record the opt-out
+    UNREACHABLE = "unreachable"  # the number cannot take SMS (invalid, landline, unknown): reach the member another way
+    AMBIGUOUS = "ambiguous"  # the request may have reached the provider, so the message may exist: never resend blindly
 
 
 class ProviderError(Exception):
-    """A send or fetch that did not succeed, classified for the caller.
+    """A send or fetch that did not succeed, with what it means (`failure`).
 
-    code: the provider's error code ("21211"), or "http-503", "timeout", "connect" when there was none.
-    retryable: the same request may succeed later (rate limit, server error, network); else permanent.
-    opted_out: the recipient replied STOP to this sender (21610); never retry, record the opt-out.
-    ambiguous: the request may have reached the provider, so the message may exist (e.g. a read timeout after
-        the request was sent). Twilio's create has no idempotency key: resending may send twice.
-    retry_after: seconds the provider asked us to wait (Retry-After header), or None.
+    code: the provider's error code, or "http-503", "timeout", "connect" when there was none (shown, never read).
+    retry_after: seconds the provider asked us to wait (Retry-After header) before a retryable request, or None.
     """
 
-    def __init__(self, code, message, *, retryable=False, opted_out=False, ambiguous=False, retry_after=None):
+    def __init__(self, code, message, *, failure: Failure = Failure.PERMANENT, retry_after=None):
         super().__init__(f"{code}: {message}" if code else message)
         self.code = code
         self.message = message
-        self.retryable = retryable
-        self.opted_out = opted_out
-        self.ambiguous = ambiguous
+        self.failure = failure
         self.retry_after = retry_after
 
-    @classmethod
-    def from_response(cls, status: int, code, message: str, retry_after=None) -> "ProviderError":
-        """Classify an HTTP error answer: Twilio's code when it gave one, else the HTTP status."""
-        # Without a JSON body the twilio client reports the HTTP status as the code.
-        code = str(code) if code and code != status else f"http-{status}"
-        retryable = code == TOO_MANY_REQUESTS or status == 429 or status >= 500
-        if code in PERMANENT_CODES:
-            retryable = False
-        return cls(code, message, retryable=retryable, opted_out=code == OPTED_OUT,
-                   retry_after=retry_after if retryable else None)
-
     def __repr__(self):
-        return (f"ProviderError(code={self.code!r}, retryable={self.retryable}, opted_out={self.opted_out}, "
-                f"ambiguous={self.ambiguous}, retry_after={self.retry_after})")
+        return f"ProviderError(code={self.code!r}, failure={self.failure!r}, retry_after={self.retry_after})"
 
 
 @dataclass(frozen=True)
 class SendResult:
-    sid: str  # the provider's message id ("SM..."), the key of every later status callback
-    status: str  # the provider's status at creation: "queued" or "accepted"
+    sid: str  # the provider's message id, the key of every later status report
+    status: Delivery  # where the message is right after it was created (queued)
     segments: int | None  # billed segments, when the provider says
 
 
 @dataclass(frozen=True)
 class ProviderMessage:
-    """A message as the provider fetches or lists it (to settle a send whose answer or callbacks were lost)."""
+    """A message as the provider fetches, lists or reports it (a status callback): to settle a send whose answer
+    or callbacks were lost, or to follow its delivery."""
 
     sid: str
     to: str
     body: str
-    status: str
+    status: Delivery | None  # None: a status of the provider's that means nothing to us
     date_created: datetime | None
-    error_code: str = ""  # the carrier's error for undelivered or failed ("30003"), else empty
+    error_code: str = ""  # the provider's or carrier's error for an undelivered or failed message, else empty
     error_message: str = ""
+    failure: Failure | None = None  # what that error means, when there is one
 
 
 @dataclass(frozen=True)
 class Account:
-    """Credentials of a Twilio account or subaccount (the platform's, or a unit's own)."""
+    """Credentials of a provider account or subaccount (the platform's, or a unit's own)."""
 
     sid: str
     token: str

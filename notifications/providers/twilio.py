@@ -3,6 +3,9 @@
 The client builds every URL from its domain's `base_url` ("https://api.twilio.com" for the Api domain), so
 setting `client.api.base_url` sends Messages calls to another server with the same paths. One requests session
 per provider keeps connections alive: at 200 messages/s a TLS handshake per message would dominate.
+
+Twilio's status names and error codes are known here and nowhere else: every answer, fetch, listing and status
+callback leaves this module in the neutral words of notifications.providers.base.
 """
 
 import functools
@@ -17,9 +20,33 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
-from notifications.providers.base import Account, ProviderError, ProviderMessage, Sender, SendResult
+from notifications.providers.base import (
+    Account,
+    Delivery,
+    Failure,
+    ProviderError,
+    ProviderMessage,
+    Sender,
+    SendResult,
+)
 
 POOL_SIZE = 32  # connections kept per provider; a thread-pool worker may send from many threads at once
+
+# Twilio's message statuses in our words. Until "sent" Twilio still holds the message.
+STATUSES = {"accepted": Delivery.QUEUED, "scheduled": Delivery.QUEUED, "queued": Delivery.QUEUED,
+            "sending": Delivery.QUEUED, "sent": Delivery.SENT, "delivered": Delivery.DELIVERED,
+            "read": Delivery.DELIVERED, "undelivered": Delivery.UNDELIVERED, "failed": Delivery.FAILED}
+# Error codes with a fixed meaning for us (https://www.twilio.com/docs/api/errors), at creation (21xxx) or in a
+# delivery report (30xxx). Any other code of a refused request is permanent unless the HTTP status says otherwise.
+TOO_MANY_REQUESTS = "20429"
+MEANINGS = {
+    "21610": Failure.OPTED_OUT,  # the recipient replied STOP to this sender
+    "21211": Failure.UNREACHABLE,  # not a valid phone number
+    "21614": Failure.UNREACHABLE,  # not a mobile number
+    "30003": Failure.UNREACHABLE,  # unreachable handset
+    "30005": Failure.UNREACHABLE,  # unknown handset
+    "30006": Failure.UNREACHABLE,  # a landline, or an unreachable carrier
+}
 
 
 class _HttpClient(TwilioHttpClient):
@@ -73,11 +100,11 @@ class TwilioProvider:
             fields["from_"] = sender.from_number
         message = self._call(lambda: self.client.messages.create(**fields))
         segments = int(message.num_segments) if message.num_segments not in (None, "") else None
-        return SendResult(sid=message.sid, status=message.status, segments=segments)
+        return SendResult(sid=message.sid, status=STATUSES.get(message.status, Delivery.QUEUED), segments=segments)
 
     def fetch(self, sid: str) -> ProviderMessage:
-        """The message as the provider has it now: status ("queued", "sent", "delivered", "undelivered",
-        "failed", ...) and the carrier's error. Raises ProviderError (20404 when the account has no such message)."""
+        """The message as Twilio has it now: its status and the carrier's error. Raises ProviderError (20404 when
+        the account has no such message)."""
         return _provider_message(self._call(lambda: self.client.messages(sid).fetch()))
 
     def recent_messages(self, to: str, *, since: datetime | None = None, limit: int = 100) -> list[ProviderMessage]:
@@ -92,26 +119,49 @@ class TwilioProvider:
         try:
             return call()
         except TwilioRestException as exc:
-            raise ProviderError.from_response(exc.status, exc.code, exc.msg, self.http.retry_after()) from exc
+            raise error_from_response(exc.status, exc.code, exc.msg, self.http.retry_after()) from exc
         except TwilioServiceException as exc:
-            raise ProviderError.from_response(exc.status, exc.code, exc.detail or exc.title,
-                                              self.http.retry_after()) from exc
+            raise error_from_response(exc.status, exc.code, exc.detail or exc.title, self.http.retry_after()) from exc
         except requests.exceptions.ConnectTimeout as exc:
-            raise ProviderError("connect", f"connect timeout: {exc}", retryable=True) from exc
+            raise ProviderError("connect", f"connect timeout: {exc}", failure=Failure.RETRYABLE) from exc
         except requests.exceptions.ReadTimeout as exc:
             # The request was sent; Twilio may have created the message and not answered in time.
-            raise ProviderError("timeout", f"read timeout: {exc}", retryable=True, ambiguous=True) from exc
+            raise ProviderError("timeout", f"read timeout: {exc}", failure=Failure.AMBIGUOUS) from exc
         except requests.exceptions.ConnectionError as exc:
             # Refused or unreachable: nothing was sent. A connection dropped after sending is ambiguous.
-            sent = not _never_connected(exc)
-            raise ProviderError("connect", f"connection error: {exc}", retryable=True, ambiguous=sent) from exc
+            failure = Failure.RETRYABLE if _never_connected(exc) else Failure.AMBIGUOUS
+            raise ProviderError("connect", f"connection error: {exc}", failure=failure) from exc
         except requests.exceptions.RequestException as exc:
-            raise ProviderError("network", str(exc), retryable=True, ambiguous=True) from exc
+            raise ProviderError("network", str(exc), failure=Failure.AMBIGUOUS) from exc
+
+
+def error_from_response(status: int, code, message: str, retry_after=None) -> ProviderError:
+    """An HTTP error answer in our words: Twilio's code when it gave one, else the HTTP status."""
+    # Without a JSON body the twilio client reports the HTTP status as the code.
+    code = str(code) if code and code != status else f"http-{status}"
+    failure = MEANINGS.get(code)
+    if failure is None:
+        retryable = code == TOO_MANY_REQUESTS or status == 429 or status >= 500
+        failure = Failure.RETRYABLE if retryable else Failure.PERMANENT
+    return ProviderError(code, message, failure=failure,
+                         retry_after=retry_after if failure == Failure.RETRYABLE else None)
+
+
+def _report(sid: str, to: str, body: str, status: str, date_created, error_code, error_message) -> ProviderMessage:
+    code = str(error_code or "")
+    return ProviderMessage(sid, to, body, STATUSES.get(status or ""), date_created, code, error_message or "",
+                           failure=(MEANINGS.get(code, Failure.PERMANENT) if code else None))
 
 
 def _provider_message(message) -> ProviderMessage:
-    return ProviderMessage(message.sid, message.to, message.body, message.status, message.date_created,
-                           str(message.error_code or ""), message.error_message or "")
+    return _report(message.sid, message.to, message.body, message.status, message.date_created, message.error_code,
+                   message.error_message)
+
+
+def callback_report(fields) -> ProviderMessage:
+    """A status callback's form fields (MessageSid, MessageStatus, ErrorCode, ...) as a report on the message."""
+    return _report(fields.get("MessageSid", ""), fields.get("To", ""), "", fields.get("MessageStatus", ""), None,
+                   fields.get("ErrorCode", ""), fields.get("ErrorMessage", ""))
 
 
 def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:

@@ -1,96 +1,46 @@
-"""A message's delivery states after its request started, and what a failed delivery leads to.
+"""A message's delivery states and every move between them: the outbox's one state machine.
 
-Every change from what the provider tells us goes through `apply_outcomes`: the relay's answer, status
-callbacks, and the relay's lookups of unknown outcomes and of sent messages never confirmed. Its rules are
-monotonic, so the result does not depend on which news arrives first. A member whose number cannot take SMS
-(undeliverable or invalid) gets a care task for their secretary to reach them another way; a carrier opt-out
-(the phone replied STOP) is recorded.
+    pending --claim--> sending --request started (attempts + 1, committed before it goes out)--> the answer:
+        sent | pending again after a pause (retryable) | failed | not sent (the carrier's opt-out) | unknown
+    sending --the claim's lease ran out--> pending (never started) | unknown (started: it may exist)
+    unknown --callback or lookup--> sent, delivered, ... | pending again (the provider certainly has none)
+    sent --callback or fetch--> delivered | undelivered | failed; still sent after SMS_SENT_CHECK_HOURS: marked
+        "unconfirmed" (a report that comes later still counts)
 
-The care task belongs to a built-in, inactive rule ("builtin-sms-unreachable") so that it is a CareTask like
-any other (lists, reminders, escalation). Its version is a life-event rule with no event kind, so generation
-never creates anything from it even if someone switches it on. One task per member and day at most."""
+A waiting message that must not go any more (a death, an opt-out) is refused, pending -> not sent, by
+notifications.services.refusals next to the check that decides it; every other move is made here.
+
+Everything learnt from the provider goes through `apply_outcomes`: the relay's answer, status callbacks, and
+the relay's lookups of unknown outcomes and of sent messages never confirmed. Its rules are monotonic, so the
+result does not depend on which news arrives first. The provider speaks in neutral words
+(notifications.providers.base); which of our statuses each means is decided here, and a move to a final status
+makes its follow-up (notifications.services.followups): a task to reach a member whose number cannot take SMS,
+the opt-out of a phone the carrier says opted out."""
 
 import datetime
 from dataclasses import dataclass
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.models import Metric
 from billing.services.usage import record_usage_many
-from care.programme.models import CareTask, Rule, RuleVersion, TaskKind, TaskStatus, Trigger
-from care.programme.services.generation import node_secretaries_sql
-from care.registers.models import Member
-from carehub.accounts.models import Role, User
-from carehub.audit.services import record
-from carehub.clock import unit_today
-from notifications.models import STATUS_RANK, Message, OptOutScope, OptOutSource, Status
-from notifications.providers.base import INVALID_NUMBER, NOT_MOBILE, OPTED_OUT
-from notifications.services.optouts import record_opt_out
+from carehub.clock import current_unit, unit_today, unit_zone
+from notifications.models import STATUS_RANK, Message, Status
+from notifications.providers import Delivery, Failure, ProviderMessage, SendResult, backoff_seconds
+from notifications.services import hours
+from notifications.services.config import get_settings
+from notifications.services.followups import carrier_opt_out, reach_member
 
-RULE_KEY = "builtin-sms-unreachable"
-DUE_DAYS = 3
-
-
-def reach_rule() -> Rule:
-    rule = Rule.objects.filter(key=RULE_KEY).select_related("current").first()
-    if rule is None:
-        rule = Rule.objects.create(key=RULE_KEY, is_active=False)
-        rule.current = RuleVersion.objects.create(rule=rule, number=1, name="短信无法送达：另行联系",
-                                                  trigger=Trigger.LIFE_EVENT, task_kind=TaskKind.REACH)
-        rule.save(update_fields=["current"])
-    return rule
-
-
-def secretary_of(member: Member) -> int | None:
-    """The secretary scoped nearest above (or at) the member's node, else the unit's first admin."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT user_id FROM ({node_secretaries_sql()}) s WHERE node_id = %s",  # noqa: S608
-                       [member.node_id])
-        row = cursor.fetchone()
-    if row:
-        return row[0]
-    return User.objects.filter(role=Role.ADMIN, is_active=True).order_by("pk").values_list("pk", flat=True).first()
-
-
-def reach_member(message: Message) -> CareTask | None:
-    """A task to reach the member of `message` another way; None for staff messages or when one is open."""
-    if message.member_id is None:
-        return None
-    member = Member.objects.get(pk=message.member_id)
-    today = unit_today()
-    with transaction.atomic():
-        rule = reach_rule()
-        reason = _("SMS to %(phone)s failed (%(code)s %(error)s); reach the member another way.") % {
-            "phone": message.to, "code": message.error_code, "error": message.error_message}
-        task = CareTask(rule=rule, version=rule.current, member=member, kind=TaskKind.REACH, occurs_on=today,
-                        opens_on=today, due_on=today + datetime.timedelta(days=DUE_DAYS),
-                        assignee_id=secretary_of(member), status=TaskStatus.OPEN, reason=reason[:200])
-        try:
-            with transaction.atomic():  # a savepoint: the unique (rule, member, day) may refuse a second one
-                task.save()
-        except IntegrityError:
-            return None
-        record(None, "create", task, {"kind": [None, TaskKind.REACH], "message": [None, message.pk]})
-    return task
-
-
-def carrier_opt_out(message: Message) -> None:
-    """Twilio 21610: the phone replied STOP to our sender; nothing more goes there until it replies START."""
-    member = Member.objects.filter(pk=message.member_id).first() if message.member_id else None
-    record_opt_out(None, phone=message.to, scope=OptOutScope.ALL, source=OptOutSource.PROVIDER, member=member,
-                   note=_("Reported by the carrier (21610)."))
-
-
-# Twilio's message statuses -> ours. "queued"/"accepted" mean Twilio has it: for us it is sent.
-PROVIDER_STATUS = {"accepted": Status.SENT, "queued": Status.SENT, "scheduled": Status.SENT,
-                   "sending": Status.SENT, "sent": Status.SENT, "delivered": Status.DELIVERED,
-                   "read": Status.DELIVERED, "undelivered": Status.UNDELIVERED, "failed": Status.FAILED}
+MAX_ATTEMPTS = 6  # requests started per message before a retryable error becomes a failure
+# Where the provider says a message is -> our status. One the provider holds is sent, for us.
+REPORTED = {Delivery.QUEUED: Status.SENT, Delivery.SENT: Status.SENT, Delivery.DELIVERED: Status.DELIVERED,
+            Delivery.UNDELIVERED: Status.UNDELIVERED, Delivery.FAILED: Status.FAILED}
 FINAL = {Status.DELIVERED, Status.UNDELIVERED, Status.FAILED, Status.CANCELLED}
-METERED = {Status.SENT, Status.DELIVERED, Status.UNDELIVERED}  # what Twilio bills: it took the message
-# The number cannot take SMS (invalid, not a mobile, unreachable, unknown, landline): reach the member another way.
-UNREACHABLE = {INVALID_NUMBER, NOT_MOBILE, "30003", "30005", "30006"}
+METERED = {Status.SENT, Status.DELIVERED, Status.UNDELIVERED}  # what the provider bills: it took the message
+# A refused request, by what it means (a retryable one is retried first, then fails).
+REFUSED = {Failure.AMBIGUOUS: Status.UNKNOWN, Failure.OPTED_OUT: Status.CANCELLED}
 
 
 @dataclass(frozen=True)
@@ -105,19 +55,39 @@ class Outcome:
     error_code: str = ""
     error_message: str = ""
     sent_at: datetime.datetime | None = None  # when the provider took it, if known (else: when we learnt it)
+    failure: str = ""  # what the error means (a providers.Failure): decides the follow-up
+    retry_in: float | None = None  # status pending (a retry): seconds to wait before sending again
 
 
-def reported(pk: int, provider_status: str, *, sid: str, account_sid: str, error_code="", error_message="",
-             sent_at=None) -> Outcome | None:
-    """The outcome the provider reports (a status callback, a fetch, a listing); None for a status we do not
-    know. A carrier error without a text gets one that names the code."""
-    status = PROVIDER_STATUS.get(provider_status or "")
+def answered(pk: int, answer, *, attempts: int, account_sid: str) -> Outcome:
+    """What the provider's answer to a send request (a SendResult or a ProviderError) means for the message;
+    `attempts` counts the requests started for it, this one included."""
+    if isinstance(answer, SendResult):
+        return Outcome(pk, Status.SENT, sid=answer.sid, account_sid=account_sid, segments=answer.segments)
+    if answer.failure == Failure.RETRYABLE and attempts < MAX_ATTEMPTS:
+        return Outcome(pk, Status.PENDING, error_code=answer.code, error_message=answer.message,
+                       failure=answer.failure, retry_in=max(backoff_seconds(attempts), answer.retry_after or 0))
+    return Outcome(pk, REFUSED.get(answer.failure, Status.FAILED), error_code=answer.code,
+                   error_message=answer.message, failure=answer.failure)
+
+
+def reported(pk: int, report: ProviderMessage, *, account_sid: str, sent_at=None) -> Outcome | None:
+    """The outcome the provider reports (a status callback, a fetch, a listing); None for a status that means
+    nothing to us. A carrier error without a text gets one that names the code."""
+    status = REPORTED.get(report.status)
     if status is None:
         return None
-    code = str(error_code or "")
-    text = error_message or (_("Carrier error %(code)s.") % {"code": code} if code else "")
-    return Outcome(pk, status, sid=sid, account_sid=account_sid, error_code=code, error_message=text,
-                   sent_at=sent_at)
+    code = report.error_code
+    text = report.error_message or (_("Carrier error %(code)s.") % {"code": code} if code else "")
+    return Outcome(pk, status, sid=report.sid or None, account_sid=account_sid, error_code=code, error_message=text,
+                   sent_at=sent_at, failure=report.failure or "")
+
+
+def adopted(pk: int, listed: ProviderMessage, *, account_sid: str) -> Outcome:
+    """A message a lookup found at the provider after its answer was lost: taken with the provider's status
+    (sent, when that status means nothing to us)."""
+    return (reported(pk, listed, account_sid=account_sid, sent_at=listed.date_created)
+            or Outcome(pk, Status.SENT, sid=listed.sid, account_sid=account_sid))
 
 
 STATE = ("status", "status_changed_at", "sid", "account_sid", "sent_at", "segments", "error_code", "error_message")
@@ -160,19 +130,25 @@ def transition(message: Message, outcome: Outcome, now) -> dict:
 
 def apply_outcomes(unit, outcomes: list[Outcome], *, claim_token: str | None = None, now=None) -> dict[int, str]:
     """Apply `outcomes` (see `transition`) and what follows from them, in one transaction with the rows locked:
-    sent segments metered, a task to reach a member whose number cannot take SMS, a carrier opt-out (21610).
-    With `claim_token`, only rows still held by that claim change (the relay's own answers). Returns
-    {id: status} of the rows that changed. The relay, the status callback and both reconciliations all come
-    through here, so a state is the same whatever order they reach it in."""
+    sent segments metered, a task to reach a member whose number cannot take SMS, a carrier opt-out. With
+    `claim_token`, only rows still held by that claim change (the relay's own answers), and a retry (status
+    pending) puts its row back in the queue. Returns {id: status} of the rows that changed. The relay, the status
+    callback and both reconciliations all come through here, so a state is the same whatever order they reach
+    it in."""
     now = now or timezone.now()
     by_pk = {outcome.pk: outcome for outcome in outcomes}
     with transaction.atomic():
         rows = Message.objects.select_for_update().filter(pk__in=by_pk).only(*STATE, "to", "member_id")
         if claim_token is not None:
             rows = rows.filter(claim_token=claim_token)
-        changed, moved = [], []
+        changed, moved, retried = [], [], []
         for message in rows.order_by("pk"):
-            changes = transition(message, by_pk[message.pk], now)
+            outcome = by_pk[message.pk]
+            if outcome.status == Status.PENDING:  # a retry: only of a request this claim still holds
+                if claim_token is not None and message.status == Status.SENDING:
+                    retried.append((message, outcome))
+                continue
+            changes = transition(message, outcome, now)
             if not changes:
                 continue
             for name, value in changes.items():
@@ -180,13 +156,19 @@ def apply_outcomes(unit, outcomes: list[Outcome], *, claim_token: str | None = N
             changed.append(message)
             if "status" in changes:
                 moved.append(message)
-        if not changed:
-            return {}
-        _write(changed)
-        meter(unit, [(message.pk, message.segments) for message in changed if message.status in METERED])
-        for message in moved:
-            _follow_up(message)
-    return {message.pk: message.status for message in changed}
+        _retry(retried, now)
+        if changed:
+            _write(changed)
+            meter(unit, [(message.pk, message.segments) for message in changed if message.status in METERED])
+            for message in moved:
+                _follow_up(message, by_pk[message.pk])
+    return {**{message.pk: Status.PENDING for message, _outcome in retried},
+            **{message.pk: message.status for message in changed}}
+
+
+def apply_outcome(unit, outcome: Outcome, *, claim_token: str | None = None, now=None) -> str | None:
+    """`apply_outcomes` for one message: its new status, or None when nothing changed."""
+    return apply_outcomes(unit, [outcome], claim_token=claim_token, now=now).get(outcome.pk)
 
 
 def _write(messages: list[Message]) -> None:
@@ -196,12 +178,74 @@ def _write(messages: list[Message]) -> None:
         cursor.execute(WRITE, [[getattr(message, name) for message in messages] for name in ("pk", *STATE)])
 
 
-def _follow_up(message: Message) -> None:
+def _retry(retries: list[tuple[Message, Outcome]], now) -> None:
+    """Back to the queue after a retryable error, the claim let go and the error shown meanwhile: due after the
+    pause, at the first moment the message's window is open then (a retry never lands in quiet hours)."""
+    if not retries:
+        return
+    sms, tz = get_settings(), unit_zone()
+    own = hours.member_windows(message.member_id for message, _outcome in retries)
+    for message, outcome in retries:
+        window = own.get(message.member_id, (sms.send_from, sms.send_until))
+        retry_at = hours.next_open(window, now + datetime.timedelta(seconds=outcome.retry_in), tz)
+        Message.objects.filter(pk=message.pk).update(
+            status=Status.PENDING, not_before=retry_at, claim_token="", claimed_at=None, started_at=None,
+            error_code=outcome.error_code[:20], error_message=outcome.error_message[:300])
+
+
+def _follow_up(message: Message, outcome: Outcome) -> None:
     """What a final status asks of people: reach the member another way, or respect the carrier's opt-out."""
-    if message.status in (Status.UNDELIVERED, Status.FAILED) and message.error_code in UNREACHABLE:
+    if message.status in (Status.UNDELIVERED, Status.FAILED) and outcome.failure == Failure.UNREACHABLE:
         reach_member(message)
-    elif message.status == Status.CANCELLED and message.error_code == OPTED_OUT:
+    elif message.status == Status.CANCELLED and outcome.failure == Failure.OPTED_OUT:
         carrier_opt_out(message)
+
+
+def status_reported(report: ProviderMessage, *, account_sid: str, message_id: str = "") -> str | None:
+    """A status callback: the message it is about, in this unit, moves as `report` says (its new status, or
+    None). Found by sid and account, else by our id (`message_id`, from the callback's URL) for a message with no
+    sid that is not final: its answer was lost, or a lookup missed it and it waits to be sent again, which this
+    callback then prevents. A callback posted to another unit's host finds nothing there."""
+    found = Message.objects.filter(sid=report.sid, account_sid=account_sid).first() if report.sid else None
+    if found is None and message_id.isdigit():
+        found = Message.objects.filter(pk=int(message_id), sid__isnull=True,
+                                       status__in=[Status.PENDING, Status.SENDING, Status.UNKNOWN]).first()
+    outcome = found and reported(found.pk, report, account_sid=account_sid)
+    return apply_outcome(current_unit(), outcome) if outcome else None
+
+
+# --- the outbox's own moves: claims, released claims, lookups that found nothing, reports that never came ------
+
+def claim(pks, token: str, now) -> None:
+    """pending -> sending, held by the relay run `token` (the relay chose `pks` under its per-unit lock)."""
+    Message.objects.filter(pk__in=pks, status=Status.PENDING).update(
+        status=Status.SENDING, claim_token=token, claimed_at=now, started_at=None)
+
+
+def release_expired(tokens, now) -> tuple[int, int]:
+    """The rows of the claims `tokens`, whose lease ran out (their relay stopped: the worker died): never started
+    -> pending, claimed again at once; started -> unknown (the request may have reached the provider, so it is
+    looked up, never resent blindly). Returns (released, lost)."""
+    expired = Message.objects.filter(status=Status.SENDING, claim_token__in=tokens)
+    released = expired.filter(started_at__isnull=True).update(status=Status.PENDING, claim_token="", claimed_at=None)
+    lost = expired.update(
+        status=Status.UNKNOWN, status_changed_at=now, error_code="lost",
+        error_message=_("The sender stopped after the request to Twilio started; the outcome is unknown."))
+    return released, lost
+
+
+def send_again(pk: int, now) -> bool:
+    """unknown -> pending, due now: the provider certainly has no such message (a lookup found none)."""
+    return bool(Message.objects.filter(pk=pk, status=Status.UNKNOWN).update(
+        status=Status.PENDING, not_before=now, claim_token="", claimed_at=None, started_at=None,
+        error_code="not-found", error_message=_("Twilio has no such message after a lost answer; it is sent again.")))
+
+
+def mark_unconfirmed(sent_before) -> int:
+    """Sent messages no report settled since `sent_before` (some carriers never confirm delivery): they stay
+    sent, marked as never confirmed, and are no longer fetched."""
+    return Message.objects.filter(status=Status.SENT, error_code="", sent_at__lt=sent_before).update(
+        error_code="unconfirmed", error_message=_("Sent, but the carrier never confirmed delivery."))
 
 
 def meter(unit, rows) -> None:

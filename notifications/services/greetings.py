@@ -3,9 +3,9 @@
 The programme materialises Greeting rows ahead of time (its horizon); on the day, `queue_due_greetings` turns
 the pending SMS greetings due today into outbox rows and marks them sent ("handed to SMS") in ONE transaction,
 so a greeting is either still pending or in the outbox, never both or neither. It runs in the daily run after
-generation and again at every relay run (cheap: one indexed query), so greetings created during the day by a
-new rule go out the same day. Greetings more than STALE_AFTER_DAYS late (the system was down) are cancelled:
-a Spring Festival greeting a week late does more harm than none.
+generation and again before each of beat's relay runs (notifications.tasks; cheap: one indexed query), so
+greetings created during the day by a new rule go out the same day. Greetings more than STALE_AFTER_DAYS late
+(the system was down) are cancelled: a Spring Festival greeting a week late does more harm than none.
 
 Recipient: the member's proxy phone when one is recorded (the proxy receives SMS on the member's behalf),
 else their own phone. Shared phones: for a calendar occasion (Double Ninth, Spring Festival) members sharing a
@@ -24,15 +24,14 @@ from django.utils.translation import pgettext
 
 from care.programme.calendar import OCCASIONS_BY_KEY
 from care.programme.models import Greeting, GreetingStatus, Trigger
-from care.programme.services.audit import record_bulk
 from care.registers.models import MemberStatus
-from carehub.clock import unit_today
+from carehub.audit.services import record_many
+from carehub.clock import current_unit, unit_today, unit_zone
+from notifications.actions import GREETING_CANCELLED, GREETING_QUEUED
 from notifications.models import Category
 from notifications.rendering import render
 from notifications.services.outbox import Row, queue_many
-from notifications.services.settings import current_unit
 from notifications.services.templates import template_text
-from notifications.services.windows import zone
 
 STALE_AFTER_DAYS = 2
 # Batches are ordered by recipient so that members sharing a phone are always in the same batch.
@@ -91,7 +90,7 @@ def queue_due_greetings(actor, today: datetime.date | None = None, *, now=None) 
     """Queue today's pending SMS greetings; returns how many greetings were handed to the outbox."""
     today = today or unit_today()
     now = now or timezone.now()
-    unit, tz = current_unit(), zone()
+    unit, tz = current_unit(), unit_zone()
     due = Greeting.objects.filter(status=GreetingStatus.PENDING, via_sms=True, send_on__lte=today)
     handed_total = 0
     with translation.override(unit.language):
@@ -116,6 +115,6 @@ def _set_status(actor, pks: list[int], status: str) -> None:
     if not pks:
         return
     Greeting.objects.filter(pk__in=pks).update(status=status)
-    record_bulk(actor, "queue_sms" if status == GreetingStatus.SENT else "cancel", "greeting", [
+    record_many(actor, GREETING_QUEUED if status == GreetingStatus.SENT else GREETING_CANCELLED, "greeting", [
         (pks[0], _("%(count)d greetings") % {"count": len(pks)},
          {"status": ["pending", status], "greetings": [None, len(pks)]})])

@@ -20,13 +20,15 @@ from care.registers import access
 from care.registers.filters import MemberFilter
 from care.registers.models import MemberStatus
 from carehub.audit.services import record
+from carehub.clock import current_unit
 from carehub.portal.common import forget_built_fields
 from notifications import rendering, segments
+from notifications.actions import NOTICE_SENT
 from notifications.models import Category, Notice
 from notifications.segments import Count
-from notifications.services.optouts import covers, current_opt_outs
+from notifications.services.config import get_settings
 from notifications.services.outbox import Row, queue_many
-from notifications.services.settings import current_unit, get_settings
+from notifications.services.refusals import covers, current_opt_outs
 from notifications.services.templates import template_text
 
 GONE = (MemberStatus.DECEASED, MemberStatus.MOVED_OUT)
@@ -139,6 +141,6 @@ def send_notice(actor, *, filters: dict, body: str, expected: int, template_key:
         queue_many(actor, [Row(key=f"notice:{notice.pk}:{phone}", category=Category.NOTICE, to=phone, body=text,
                                member_id=members[0].pk, notice_id=notice.pk)
                            for phone, members, text, _segments in audience.rows])
-        record(actor, "send", notice, {"recipients": [None, audience.recipients],
+        record(actor, NOTICE_SENT, notice, {"recipients": [None, audience.recipients],
                                        "segments": [None, audience.segments], "filters": [None, filters or {}]})
     return notice

@@ -1,9 +1,7 @@
 """Opt-outs by phone number: recorded by staff (given by phone or in person), by an SMS reply (STOP/退订) or
-reported by the carrier (Twilio 21610). A phone has at most one current opt-out; ending one keeps it as history.
-
-What an opt-out covers: "greetings" only greetings; "all" greetings and notices. Reminders to staff are not
-covered by a member's opt-out recorded by staff (a staff phone may be a member's proxy phone too), but a STOP
-reply or a carrier block covers everything sent to that phone: the person asked the channel itself.
+reported by the carrier (the provider refused a message because the phone opted out). A phone has at most one
+current opt-out; ending one keeps it as history. What an opt-out covers, and the check that honours it, are
+notifications.services.refusals.
 
 Scope (notifications.access.visible_opt_outs): staff see and change the opt-outs of their subtree's members and
 the phone-only ones on their members' phones. Staff of a subtree record opt-outs only on phones their members or
@@ -17,24 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from care.registers import access
-from carehub.audit.services import record
+from carehub.audit.services import changing, record
 from carehub.phones import normalise_phone
-from notifications import access as queries
-from notifications.models import Category, Message, OptOut, OptOutScope, OptOutSource, Status
-
-CHANNEL_SOURCES = {OptOutSource.REPLY, OptOutSource.PROVIDER}
-
-
-def covers(scope: str, source: str, category: str) -> bool:
-    if category == Category.STAFF:
-        return scope == OptOutScope.ALL and source in CHANNEL_SOURCES
-    return scope == OptOutScope.ALL or category == Category.GREETING
-
-
-def current_opt_outs(phones) -> dict[str, tuple[str, str]]:
-    """phone -> (scope, source) of the current opt-outs among `phones`."""
-    rows = OptOut.objects.filter(phone__in=set(phones), ended_at__isnull=True).values_list("phone", "scope", "source")
-    return {phone: (scope, source) for phone, scope, source in rows}
+from notifications.access import visible_opt_outs
+from notifications.actions import OPTOUT_CREATED, OPTOUT_ENDED
+from notifications.models import Category, Message, OptOut, OptOutScope, OptOutSource
+from notifications.services.refusals import covers, refuse
 
 
 def member_opt_out(member) -> OptOut | None:
@@ -46,17 +32,10 @@ def member_opt_out(member) -> OptOut | None:
     return min(current, key=lambda opt_out: opt_out.phone != phone, default=None)
 
 
-def is_opted_out(phone: str, category: str) -> bool:
-    current = current_opt_outs([phone]).get(phone)
-    return bool(current) and covers(*current, category)
-
-
 def cancel_covered(opt_out: OptOut) -> int:
-    """Cancel the messages to the phone still waiting that the opt-out covers (the relay re-checks anyway)."""
+    """Refuse the messages to the phone still waiting that the opt-out covers (the relay re-checks anyway)."""
     categories = [category for category in Category.values if covers(opt_out.scope, opt_out.source, category)]
-    return Message.objects.filter(to=opt_out.phone, status=Status.PENDING, category__in=categories).update(
-        status=Status.CANCELLED, error_code="opted-out", error_message=_("The recipient opted out."),
-        status_changed_at=timezone.now())
+    return refuse(Message.objects.filter(to=opt_out.phone, category__in=categories), "opted-out")
 
 
 def record_opt_out(actor, *, phone: str, scope: str, source: str, member=None, note: str = "") -> OptOut:
@@ -82,8 +61,8 @@ def record_opt_out(actor, *, phone: str, scope: str, source: str, member=None, n
         opt_out = OptOut.objects.create(phone=phone, scope=scope, source=source, member=member, note=note[:200],
                                         created_by=actor if getattr(actor, "pk", None) else None)
         cancelled = cancel_covered(opt_out)
-        record(actor, "create", opt_out, {"phone": [None, phone], "scope": [None, scope], "source": [None, source],
-                                          "cancelled_messages": [None, cancelled]})
+        record(actor, OPTOUT_CREATED, opt_out, {"phone": [None, phone], "scope": [None, scope],
+                                                "source": [None, source], "cancelled_messages": [None, cancelled]})
     return opt_out
 
 
@@ -102,13 +81,16 @@ def _member_of_record(actor, phone: str, member):
 
 
 def _may_see(actor, opt_out: OptOut) -> bool:
-    return queries.visible_opt_outs(actor).filter(pk=opt_out.pk).exists()
+    return visible_opt_outs(actor).filter(pk=opt_out.pk).exists()
 
 
-def _end(actor, opt_out: OptOut) -> None:
-    opt_out.ended_at = timezone.now()
-    opt_out.save(update_fields=["ended_at"])
-    record(actor, "end", opt_out, {"ended_at": [None, str(opt_out.ended_at)]})
+def _end(actor, opt_out: OptOut) -> OptOut:
+    """End the opt-out if it is still in force (its row locked meanwhile); recorded only when it was."""
+    with changing(actor, OPTOUT_ENDED, opt_out, ["ended_at"]) as change:
+        if change.instance.ended_at is None:
+            change.instance.ended_at = timezone.now()
+            change.instance.save(update_fields=["ended_at"])
+    return change.instance
 
 
 def end_opt_out(actor, opt_out: OptOut) -> OptOut:
@@ -117,8 +99,4 @@ def end_opt_out(actor, opt_out: OptOut) -> OptOut:
         access.require_write(actor, opt_out.member.node if opt_out.member else None)
         if not _may_see(actor, opt_out):
             raise PermissionDenied(_("You may not change records there."))
-    with transaction.atomic():
-        opt_out = OptOut.objects.select_for_update().get(pk=opt_out.pk)
-        if opt_out.ended_at is None:
-            _end(actor, opt_out)
-    return opt_out
+    return _end(actor, opt_out)

@@ -4,7 +4,8 @@
 `queue_many` writes all rows in one INSERT ... ON CONFLICT (idempotency_key) DO NOTHING, so a key queued before
 (by a retry, a rerun, a concurrent worker) creates nothing, and the caller's business change and its messages
 commit or roll back together. What must not be sent is written too, as a CANCELLED row with its reason, so the
-outbox shows why a member got nothing: no phone, an invalid number, a deceased member, an opt-out.
+outbox shows why a member got nothing: no phone, an invalid number, a deceased member, an opt-out (the last two
+by the refusal check the relay uses too, notifications.services.refusals).
 
 Each accepted row gets `not_before`: its due time moved into the recipient's sending window, and to a later day
 when the recipient already has the daily cap of messages that day (carriers reject repeats). The relay checks
@@ -21,23 +22,19 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from care.programme.services.audit import record_bulk
-from care.registers.models import Member, MemberStatus
+from carehub.audit.services import record_many
+from carehub.clock import unit_zone
 from carehub.phones import normalise_phone
 from notifications import segments
+from notifications.actions import MESSAGE_QUEUED
 from notifications.models import Message, Status
-from notifications.services import windows
-from notifications.services.optouts import covers, current_opt_outs
-from notifications.services.settings import get_settings
+from notifications.services import hours
+from notifications.services.config import get_settings
+from notifications.services.refusals import reasons, refusals
+from notifications.services.relay import relay_unit
 
 MAX_DAYS_AHEAD = 31  # how far the daily cap may push a message before it is queued anyway
-
-
-def reasons() -> dict[str, str]:
-    return {"no-phone": _("The recipient has no phone number."),
-            "invalid-number": _("The phone number is not valid."),
-            "deceased": _("The member has died."),
-            "opted-out": _("The recipient opted out.")}
+NOT_PLANNED = (Status.CANCELLED, Status.FAILED)  # rows that take no room in a recipient's day
 
 
 @dataclass
@@ -79,20 +76,20 @@ class _Schedule:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT \"to\", (not_before AT TIME ZONE %s)::date, count(*) FROM {Message._meta.db_table} "
-                "WHERE \"to\" = ANY(%s) AND not_before >= %s AND status NOT IN ('cancelled', 'failed') "
+                "WHERE \"to\" = ANY(%s) AND not_before >= %s AND NOT status = ANY(%s) "
                 "AND NOT id = ANY(%s::bigint[]) GROUP BY 1, 2",
-                [str(tz), list(phones), windows.day_start(now, tz), list(replanned)])
+                [str(tz), list(phones), hours.day_start(now, tz), list(NOT_PLANNED), list(replanned)])
             for phone, day, count in cursor.fetchall():
                 self.counts[phone, day] = count
 
     def slot(self, phone: str, window, due: datetime.datetime | None) -> datetime.datetime:
-        at = windows.next_open(window, max(due or self.now, self.now), self.tz)
+        at = hours.next_open(window, max(due or self.now, self.now), self.tz)
         for _day in range(MAX_DAYS_AHEAD):
             day = at.astimezone(self.tz).date()
             if self.counts[phone, day] < self.cap:
                 break
-            next_day = windows.day_start(at, self.tz) + datetime.timedelta(days=1)
-            at = windows.next_open(window, next_day, self.tz)
+            next_day = hours.day_start(at, self.tz) + datetime.timedelta(days=1)
+            at = hours.next_open(window, next_day, self.tz)
         self.counts[phone, at.astimezone(self.tz).date()] += 1
         return at
 
@@ -113,21 +110,17 @@ RETURNING id, status, error_code
 def queue_many(actor, rows: list[Row], *, now: datetime.datetime | None = None) -> Queued:
     """Queue `rows` (inside the caller's transaction); keys already queued are skipped. One audit event."""
     now = now or timezone.now()
-    sms, tz = get_settings(), windows.zone()
+    sms, tz = get_settings(), unit_zone()
     unit_window = (sms.send_from, sms.send_until)
     phones = [_phone(row.to) for row in rows]
-    member_ids = {row.member_id for row in rows if row.member_id}
-    deceased = set(Member.objects.filter(pk__in=member_ids, status=MemberStatus.DECEASED).values_list("pk", flat=True))
-    opt_outs = current_opt_outs(phone for phone, refusal in phones if not refusal)
-    own_windows = windows.member_windows(member_ids)
+    refused = refusals((index, row.member_id, phone, row.category)
+                       for index, (row, (phone, refusal)) in enumerate(zip(rows, phones, strict=True)) if not refusal)
+    own_windows = hours.member_windows(row.member_id for row in rows)
     schedule = _Schedule({phone for phone, refusal in phones if not refusal}, sms.daily_cap_per_recipient, tz, now)
     texts = reasons()
     columns = [[] for _column in range(13)]
-    for row, (phone, refusal) in zip(rows, phones, strict=True):
-        if not refusal and row.member_id in deceased:
-            refusal = "deceased"
-        if not refusal and phone in opt_outs and covers(*opt_outs[phone], row.category):
-            refusal = "opted-out"
+    for index, (row, (phone, refusal)) in enumerate(zip(rows, phones, strict=True)):
+        refusal = refusal or refused.get(index, "")
         body = segments.normalise(row.body)
         window = own_windows.get(row.member_id, unit_window)
         not_before = now if refusal else schedule.slot(phone, window, row.due_at)
@@ -144,7 +137,7 @@ def queue_many(actor, rows: list[Row], *, now: datetime.datetime | None = None) 
         result.refused.update(code for _pk, _status, code in inserted if code)
         if inserted:
             label = rows[0].key if len(inserted) == 1 else _("%(count)d messages") % {"count": len(inserted)}
-            record_bulk(actor, "queue", "message", [(inserted[0][0], label, {
+            record_many(actor, MESSAGE_QUEUED, "message", [(inserted[0][0], label, {
                 "messages": [None, len(inserted)], "pending": [None, result.pending],
                 "refused": [None, dict(result.refused)]})])
         if result.pending and any(at <= now for at, status in zip(columns[9], columns[8], strict=True)
@@ -165,8 +158,8 @@ def replan(member_ids=None, *, now: datetime.datetime | None = None) -> int:
         rows = rows.filter(member_id__in=member_ids)
     rows = list(rows.order_by("not_before", "pk").values_list("pk", "to", "member_id", "attempts", "created_at",
                                                                "not_before"))
-    sms, tz = get_settings(), windows.zone()
-    own_windows = windows.member_windows(row[2] for row in rows)
+    sms, tz = get_settings(), unit_zone()
+    own_windows = hours.member_windows(row[2] for row in rows)
     schedule = _Schedule({row[1] for row in rows}, sms.daily_cap_per_recipient, tz, now, [row[0] for row in rows])
     moved = collections.defaultdict(list)
     for pk, phone, member_id, attempts, created_at, not_before in rows:
@@ -191,14 +184,7 @@ def queue(actor, *, key: str, category: str, to: str, body: str, member=None, us
 
 
 def request_relay() -> None:
-    """Ask a worker to send this unit's due messages once the transaction commits. If the task message is lost
+    """Ask workers to send this unit's due messages once the transaction commits. If the task message is lost
     (broker down, worker killed), the periodic relay finds the rows anyway: this only makes sending prompt."""
-    schema = connection.schema_name
-
-    def send():
-        from notifications.tasks import relay_unit
-
-        for _copy in range(settings.SMS_RELAY_PARALLEL):  # a big batch is drained by several workers at once
-            relay_unit.apply_async(headers={"_schema_name": schema})
-
-    transaction.on_commit(send)
+    for _copy in range(settings.SMS_RELAY_PARALLEL):  # a big batch is drained by several workers at once
+        relay_unit.delay_on_commit()

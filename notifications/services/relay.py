@@ -1,19 +1,14 @@
 # ruff: noqa: S608 - table names come from model metadata; every value is a bound parameter.
 """The relay: sends a unit's due outbox rows through the provider, at most once per row as far as we can know.
 
-States of a row while it is being sent (see the README, "SMS delivery guarantee"):
-
-  pending --claim--> sending (claim_token, claimed_at; started_at empty)
-          --start--> sending with started_at set and attempts + 1, COMMITTED before the HTTP request
-          --answer--> sent (sid) | pending again later (retryable error, backoff) | failed | cancelled (21610)
-          --no answer (timeout after sending)--> unknown
-  sent --callback or fetch--> delivered | undelivered | failed   (never confirmed: stays sent, "unconfirmed")
+The states a row goes through, and every move between them, are notifications.services.delivery (see also the
+README, "SMS delivery guarantee"); the relay decides when to make them:
 
 - Claims are one transaction per batch under a per-unit advisory lock, with a conditional UPDATE (status
   pending -> sending): two workers never hold the same row, and the daily cap and windows are checked exactly.
 - A relay run holds a lease on its claim, renewed by a heartbeat while it runs (notifications.leases). A claim
   whose lease ran out (the worker was killed) is released within seconds: without `started_at` the request
-  never began and the row is simply pending again; with it, the request may have reached Twilio, so the row
+  never began and the row is simply pending again; with it, the request may have reached the provider, so the row
   becomes UNKNOWN, never blindly resent.
 - UNKNOWN rows are settled by the status callback (its URL carries the row's id, so it matches even though we
   never saw the sid) or, after SMS_UNKNOWN_SETTLE_SECONDS, by looking the message up at the provider (Messages
@@ -21,7 +16,8 @@ States of a row while it is being sent (see the README, "SMS delivery guarantee"
   failed -> stays unknown, visible in the outbox.
 - SENT rows whose delivery nobody reported (the callbacks were lost) are fetched by sid after
   SMS_SENT_SETTLE_SECONDS and settled like a callback would; see `settle_sent`.
-- Every status change learnt from the provider goes through `delivery.apply_outcomes`, monotonic in any order.
+- Every status change learnt from the provider goes through `delivery.apply_outcomes`, monotonic in any order;
+  the rows that must no longer go (a death, an opt-out) are refused by notifications.services.refusals.
 
 Sending is concurrent inside one task: a small thread pool does only the HTTP calls (the provider keeps its
 connections alive); the task's own thread does all database work in statements per group of messages.
@@ -41,22 +37,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.services.limits import release_sms_segments, reserve_sms_segments
-from care.registers.models import Member, MemberStatus
-from carehub.clock import unit_today
+from carehub.celery import app
+from carehub.clock import current_unit, unit_today, unit_zone
+from carehub.tasks import UnitTask
 from notifications import leases, ratelimit
 from notifications.models import Message, Status
-from notifications.providers import ProviderError, ProviderMessage, SendResult, backoff_seconds, provider_for
-from notifications.services import delivery, windows
-from notifications.services.greetings import queue_due_greetings
-from notifications.services.optouts import covers, current_opt_outs
-from notifications.services.outbox import reasons
-from notifications.services.settings import account_for, current_unit, get_settings, sender_for
+from notifications.providers import Failure, ProviderError, ProviderMessage, provider_for
+from notifications.services import delivery, hours
+from notifications.services.config import account_for, get_settings, sender_for
+from notifications.services.refusals import refusals, refuse
 from tenants.models import Domain
 from tenants.services.onboarding import base_url
 
 logger = logging.getLogger(__name__)
 BATCH = 200  # rows per claim
-MAX_ATTEMPTS = 6  # requests started per row before a retryable error becomes a failure
 COUNTED = [Status.SENDING, Status.UNKNOWN, Status.SENT, Status.DELIVERED, Status.UNDELIVERED]  # daily cap
 CHECKS = 200  # sent messages fetched per relay run at most (concurrently, through the sending pool)
 FIELDS = ("pk", "to", "body", "segments", "member_id", "category", "attempts")
@@ -120,8 +114,16 @@ def context() -> Context | None:
         logger.warning("SMS not configured for this unit: messages stay pending")
         return None
     domain = Domain.objects.filter(tenant_id=unit.pk, is_primary=True).values_list("domain", flat=True).first()
-    return Context(unit, sms, provider_for(account), sender, account.sid, windows.zone(),
+    return Context(unit, sms, provider_for(account), sender, account.sid, unit_zone(),
                    f"{base_url(domain)}/hooks/twilio/status/")
+
+
+@app.task(base=UnitTask)
+def relay_unit():
+    """Send this unit's due messages: dispatched on commit by the outbox when something is due, and run by
+    beat (notifications.tasks) for every unit and where its watchdog finds work."""
+    report = relay()
+    return {"unit": connection.schema_name, **(report.as_dict() if report else {"configured": False})}
 
 
 def relay(*, now=None, batch: int = BATCH, max_batches: int | None = None) -> Report | None:
@@ -129,7 +131,6 @@ def relay(*, now=None, batch: int = BATCH, max_batches: int | None = None) -> Re
     ctx = context()
     if ctx is None:
         return None
-    queue_due_greetings(None)
     looked = now or timezone.now()
     with leases.held(connection.schema_name, ctx.token, looked.timestamp()):
         expire_claims(ctx, looked)
@@ -157,22 +158,8 @@ def _send_due(ctx: Context, now, batch: int, max_batches: int | None) -> None:
 
 # --- claiming -------------------------------------------------------------------------------------------------
 
-def _blocked(candidates: list[dict]) -> dict[int, str]:
-    """Rows that must not be sent any more: pk -> reason code (the member died, the phone opted out)."""
-    deceased = set(Member.objects.filter(pk__in={row["member_id"] for row in candidates if row["member_id"]},
-                                         status=MemberStatus.DECEASED).values_list("pk", flat=True))
-    opt_outs = current_opt_outs(row["to"] for row in candidates)
-    blocked = {}
-    for row in candidates:
-        if row["member_id"] in deceased:
-            blocked[row["pk"]] = "deceased"
-        elif row["to"] in opt_outs and covers(*opt_outs[row["to"]], row["category"]):
-            blocked[row["pk"]] = "opted-out"
-    return blocked
-
-
 def _sent_today(phones, now, tz) -> Counter:
-    rows = (Message.objects.filter(to__in=phones, status__in=COUNTED, claimed_at__gte=windows.day_start(now, tz))
+    rows = (Message.objects.filter(to__in=phones, status__in=COUNTED, claimed_at__gte=hours.day_start(now, tz))
             .values_list("to").order_by().annotate(count=Count("pk")))
     return Counter(dict(rows))
 
@@ -187,33 +174,30 @@ def claim(ctx: Context, now, batch: int = BATCH) -> tuple[list[dict], int]:
                           .order_by("not_before", "pk").values("pk", "to", "member_id", "category")[:batch * 2])
         if not candidates:
             return [], 0
-        blocked = _blocked(candidates)
-        own = windows.member_windows(row["member_id"] for row in candidates)
+        refused = refusals((row["pk"], row["member_id"], row["to"], row["category"]) for row in candidates)
+        own = hours.member_windows(row["member_id"] for row in candidates)
         counts = _sent_today({row["to"] for row in candidates}, now, ctx.tz)
         local = now.astimezone(ctx.tz).time()
-        tomorrow = windows.day_start(now, ctx.tz) + datetime.timedelta(days=1)
+        tomorrow = hours.day_start(now, ctx.tz) + datetime.timedelta(days=1)
         chosen, later = [], {}
         for row in candidates:
             window = own.get(row["member_id"], ctx.window)
-            if row["pk"] in blocked:
+            if row["pk"] in refused:
                 continue
-            if not windows.contains(window, local):
-                later[row["pk"]] = windows.next_open(window, now, ctx.tz)
+            if not hours.contains(window, local):
+                later[row["pk"]] = hours.next_open(window, now, ctx.tz)
             elif counts[row["to"]] >= ctx.sms.daily_cap_per_recipient:
-                later[row["pk"]] = windows.next_open(window, tomorrow, ctx.tz)
+                later[row["pk"]] = hours.next_open(window, tomorrow, ctx.tz)
             elif len(chosen) < batch:
                 counts[row["to"]] += 1
                 chosen.append(row["pk"])
-        texts = reasons()
-        for code in set(blocked.values()):
-            pks = [pk for pk, reason in blocked.items() if reason == code]
-            ctx.report.outcomes[Status.CANCELLED] += Message.objects.filter(pk__in=pks).update(
-                status=Status.CANCELLED, error_code=code, error_message=texts[code], status_changed_at=now)
+        for reason in set(refused.values()):
+            pks = [pk for pk, code in refused.items() if code == reason]
+            ctx.report.outcomes[Status.CANCELLED] += refuse(Message.objects.filter(pk__in=pks), reason, now)
         for at in set(later.values()):
             Message.objects.filter(pk__in=[pk for pk, value in later.items() if value == at]).update(not_before=at)
         ctx.report.postponed += len(later)
-        Message.objects.filter(pk__in=chosen, status=Status.PENDING).update(
-            status=Status.SENDING, claim_token=ctx.token, claimed_at=now, started_at=None)
+        delivery.claim(chosen, ctx.token, now)
         rows = list(Message.objects.filter(pk__in=chosen, claim_token=ctx.token, status=Status.SENDING)
                     .order_by("not_before", "pk").values(*FIELDS))
     ctx.report.claimed += len(rows)
@@ -228,12 +212,9 @@ def expire_claims(ctx: Context, now) -> None:
     dead = tokens - leases.alive(connection.schema_name, tokens, now.timestamp())
     if not dead:
         return
-    expired = Message.objects.filter(status=Status.SENDING, claim_token__in=dead)
-    ctx.report.released += expired.filter(started_at__isnull=True).update(
-        status=Status.PENDING, claim_token="", claimed_at=None)
-    ctx.report.lost += expired.update(
-        status=Status.UNKNOWN, status_changed_at=now, error_code="lost",
-        error_message=_("The sender stopped after the request to Twilio started; the outcome is unknown."))
+    released, lost = delivery.release_expired(dead, now)
+    ctx.report.released += released
+    ctx.report.lost += lost
 
 
 # --- sending --------------------------------------------------------------------------------------------------
@@ -261,7 +242,9 @@ def _reserve(ctx: Context, rows: list[dict], now) -> list[dict]:
         if reserve_sms_segments(ctx.unit, row["segments"], month=month).allowed:
             allowed.append(row)
         else:
-            _finish(ctx, row, Status.FAILED, "quota", _("The unit's SMS allowance for this month is used up."), now)
+            outcome = delivery.Outcome(row["pk"], Status.FAILED, error_code="quota",
+                                       error_message=_("The unit's SMS allowance for this month is used up."))
+            _apply(ctx, [(row, outcome)], now)
     return allowed
 
 
@@ -286,7 +269,7 @@ def _request(ctx: Context, row: dict):
         return error
     except Exception as error:  # a bug after the request may have gone out: treat as ambiguous, never resend
         logger.exception("unexpected error sending message %s", row["pk"])
-        return ProviderError("error", str(error)[:200], ambiguous=True)
+        return ProviderError("error", str(error)[:200], failure=Failure.AMBIGUOUS)
 
 
 def send(ctx: Context, more, now=None) -> None:
@@ -322,44 +305,20 @@ def send(ctx: Context, more, now=None) -> None:
             return
 
 
-def _apply(ctx: Context, outcomes: list[tuple[dict, object]], now) -> None:
-    accepted = [delivery.Outcome(row["pk"], Status.SENT, sid=result.sid, account_sid=ctx.account_sid,
-                                 segments=result.segments)
-                for row, result in outcomes if isinstance(result, SendResult)]
-    if accepted:  # one transaction for the group; a callback that came first keeps its final status and error
-        delivery.apply_outcomes(ctx.unit, accepted, claim_token=ctx.token, now=now)
-        ctx.report.outcomes[Status.SENT] += len(accepted)
-    for row, error in outcomes:
-        if isinstance(error, ProviderError):
-            _failed(ctx, row, error, now)
-
-
-def _finish(ctx: Context, row: dict, status: str, code: str, message: str, now) -> None:
-    """The relay's own last word on a row its claim still holds, through the same transition as a callback
-    (which also makes the follow-up: a task to reach the member, a carrier opt-out)."""
-    outcome = delivery.Outcome(row["pk"], status, error_code=code, error_message=message)
-    changed = delivery.apply_outcomes(ctx.unit, [outcome], claim_token=ctx.token, now=now)
-    ctx.report.outcomes[status] += list(changed.values()).count(status)
-
-
-def _failed(ctx: Context, row: dict, error: ProviderError, now) -> None:
-    attempts = row["attempts"] + 1
-    if error.ambiguous:  # the request may have created the message: find out, never resend blindly
-        _finish(ctx, row, Status.UNKNOWN, error.code, error.message, now)
-        return
-    _release(ctx, row, now)
-    if error.opted_out:
-        _finish(ctx, row, Status.CANCELLED, error.code, error.message, now)
-    elif error.retryable and attempts < MAX_ATTEMPTS:
-        delay = max(backoff_seconds(attempts), error.retry_after or 0)
-        window = windows.member_windows([row["member_id"]]).get(row["member_id"], ctx.window)
-        retry_at = windows.next_open(window, now + datetime.timedelta(seconds=delay), ctx.tz)
-        retried = Message.objects.filter(pk=row["pk"], claim_token=ctx.token, status=Status.SENDING).update(
-            status=Status.PENDING, not_before=retry_at, claim_token="", claimed_at=None, started_at=None,
-            error_code=error.code[:20], error_message=error.message[:300])
-        ctx.report.outcomes["retry"] += retried
-    else:
-        _finish(ctx, row, Status.FAILED, error.code, error.message, now)
+def _apply(ctx: Context, answers: list[tuple[dict, object]], now) -> None:
+    """Record what came back for rows of this claim: the provider's answers (SendResult or ProviderError), or an
+    outcome of the relay's own; one transaction for the group. A callback that came first keeps its final status
+    and error. A request refused for sure gives its reserved segments back."""
+    outcomes = []
+    for row, answer in answers:
+        if isinstance(answer, ProviderError) and answer.failure != Failure.AMBIGUOUS:
+            _release(ctx, row, now)
+        outcomes.append(answer if isinstance(answer, delivery.Outcome) else delivery.answered(
+            row["pk"], answer, attempts=row["attempts"] + 1, account_sid=ctx.account_sid))
+    changed = delivery.apply_outcomes(ctx.unit, outcomes, claim_token=ctx.token, now=now)
+    for outcome in outcomes:
+        if outcome.pk in changed:
+            ctx.report.outcomes["retry" if outcome.status == Status.PENDING else outcome.status] += 1
 
 
 # --- reconciling unknown outcomes ----------------------------------------------------------------------------
@@ -385,16 +344,10 @@ def reconcile_unknown(ctx: Context, now, limit: int = 100) -> None:
     for message, listing in zip(rows, _pool().map(lambda row: _listing(ctx, row), rows), strict=True):
         if listing is None:  # the lookup failed: it stays unknown, looked up again next time
             continue
-        if (found := _match(message, listing)) is not None:  # adopted, with Twilio's status for it (else: sent)
-            outcome = delivery.reported(
-                message.pk, found.status, sid=found.sid, account_sid=ctx.account_sid, error_code=found.error_code,
-                error_message=found.error_message, sent_at=found.date_created,
-            ) or delivery.Outcome(message.pk, Status.SENT, sid=found.sid, account_sid=ctx.account_sid)
-            delivery.apply_outcomes(ctx.unit, [outcome], now=now)
-        elif Message.objects.filter(pk=message.pk, status=Status.UNKNOWN).update(
-                status=Status.PENDING, not_before=now, claim_token="", claimed_at=None, started_at=None,
-                error_code="not-found", error_message=_("Twilio has no such message after a lost answer; "
-                                                        "it is sent again.")):
+        if (found := _match(message, listing)) is not None:  # adopted, with the provider's status for it
+            delivery.apply_outcome(ctx.unit, delivery.adopted(message.pk, found, account_sid=ctx.account_sid),
+                                   now=now)
+        elif delivery.send_again(message.pk, now):
             _release(ctx, {"segments": message.segments}, now)  # reserved again when it is claimed
         ctx.report.reconciled += 1
 
@@ -416,9 +369,8 @@ def settle_sent(ctx: Context, now, limit: int = CHECKS) -> None:
     reached another way). One still on its way is checked again once its age has doubled (15 min, 30 min, 1 h,
     ...). After SMS_SENT_CHECK_HOURS it stays "sent", marked as never confirmed: some carriers never report
     delivery, so nothing more will come. Each row is taken for checking by one relay at a time (SKIP LOCKED)."""
+    ctx.report.unconfirmed += delivery.mark_unconfirmed(now - check_sent_for())
     unconfirmed = Message.objects.filter(status=Status.SENT, error_code="")
-    ctx.report.unconfirmed += unconfirmed.filter(sent_at__lt=now - check_sent_for()).update(
-        error_code="unconfirmed", error_message=_("Sent, but the carrier never confirmed delivery."))
     checked_after_sending = ExpressionWrapper(F("checked_at") - F("sent_at"), output_field=DurationField())
     doubled = ExpressionWrapper(Value(now) - checked_after_sending, output_field=DateTimeField())
     due = unconfirmed.filter(sid__isnull=False, account_sid=ctx.account_sid, sent_at__lt=now - settle_sent_after()
@@ -429,8 +381,7 @@ def settle_sent(ctx: Context, now, limit: int = CHECKS) -> None:
         Message.objects.filter(pk__in=[row["pk"] for row in rows]).update(checked_at=now)
     if len(rows) == limit:  # more are waiting: come back as soon as beat's watchdog looks
         leases.wake_at(connection.schema_name, now.timestamp())
-    outcomes = [delivery.reported(row["pk"], found.status, sid=row["sid"], account_sid=ctx.account_sid,
-                                  error_code=found.error_code, error_message=found.error_message)
+    outcomes = [delivery.reported(row["pk"], found, account_sid=ctx.account_sid)
                 for row, found in zip(rows, _pool().map(lambda row: _fetch(ctx, row["sid"]), rows), strict=True)
                 if found is not None]
     final = [outcome for outcome in outcomes if outcome is not None and outcome.status in delivery.FINAL]

@@ -10,7 +10,6 @@ import datetime
 import logging
 from collections import defaultdict
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
@@ -21,15 +20,13 @@ from django.utils.translation import pgettext
 from care.programme.models import CareTask, TaskStatus
 from care.programme.services.tasks import with_effective_due
 from carehub.accounts.models import User
-from carehub.audit.models import Source
-from carehub.audit.services import source
 from carehub.celery import app
-from carehub.clock import unit_today, unit_zone
+from carehub.clock import current_unit, unit_language, unit_today, unit_zone
 from carehub.tasks import PlatformTask, UnitTask, for_each_active_unit
 from notifications import rendering
 from notifications.models import Category
 from notifications.services import outbox
-from notifications.services.settings import current_unit, get_settings
+from notifications.services.config import get_settings
 from notifications.services.templates import template_text
 
 logger = logging.getLogger(__name__)
@@ -37,10 +34,6 @@ MOST_URGENT = 3
 # The digest goes out during the first hours of the unit's sending window; later runs the same day catch up
 # after an outage and change nothing otherwise (the key).
 DIGEST_WINDOW = datetime.timedelta(hours=3)
-
-
-def unit_language() -> str:
-    return current_unit().language or settings.LANGUAGE_CODE
 
 
 def task_line(task: CareTask) -> str:
@@ -122,8 +115,7 @@ def digest_due_now(now: datetime.datetime | None = None) -> bool:
 def daily_digests():
     if not digest_due_now():
         return {"unit": connection.schema_name, "queued": 0}
-    with source(Source.TASK):
-        return {"unit": connection.schema_name, "queued": queue_digests()}
+    return {"unit": connection.schema_name, "queued": queue_digests()}
 
 
 @app.task(base=PlatformTask)

@@ -7,10 +7,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from care.registers import access
-from carehub.audit.services import diff, record, snapshot
+from carehub.audit.services import changing, created, diff, record, snapshot
 from notifications import rendering, segments
+from notifications.actions import TEMPLATE_DELETED, TEMPLATE_SAVED
 from notifications.models import Category, Template
-from notifications.services.settings import get_settings
+from notifications.services.config import get_settings
 
 GREETING = Category.GREETING
 # (key, language) -> (category, body). Keys of the programme's presets, the notices and the staff reminders.
@@ -48,6 +49,7 @@ DEFAULTS = {
     ("task_assigned", "en"): (Category.STAFF, "New care task: {tasks}. {unit_name}"),
 }
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
+FIELDS = ["category", "body"]  # what the audit trail records of a template
 
 
 def template_text(key: str, language: str) -> str:
@@ -108,14 +110,17 @@ def save_template(actor, *, key: str, language: str, category: str, body: str) -
     """Create or replace the unit's text for (key, language)."""
     access.require_admin(actor)
     cleaned = clean_template(key=key, language=language, category=category, body=body)
-    fields = ["category", "body"]
     with transaction.atomic():
-        template = Template.objects.select_for_update().filter(key=cleaned["key"], language=language).first()
-        before = snapshot(template, fields) if template else {}
-        template = template or Template(key=cleaned["key"], language=language)
-        template.category, template.body, template.updated_by = category, cleaned["body"], actor
-        template.save()
-        record(actor, "update" if before else "create", template, diff(before, snapshot(template, fields)))
+        template = Template.objects.filter(key=cleaned["key"], language=language).first()
+        if template is None:
+            template = Template.objects.create(key=cleaned["key"], language=language, category=category,
+                                               body=cleaned["body"], updated_by=actor)
+            created(actor, TEMPLATE_SAVED, template, FIELDS)
+            return template
+        with changing(actor, TEMPLATE_SAVED, template, FIELDS) as change:
+            template = change.instance
+            template.category, template.body, template.updated_by = category, cleaned["body"], actor
+            template.save()
     return template
 
 
@@ -123,5 +128,5 @@ def delete_template(actor, template: Template) -> None:
     """Remove the unit's own text; the built-in default (if any) applies again."""
     access.require_admin(actor)
     with transaction.atomic():
-        record(actor, "delete", template, diff(snapshot(template, ["category", "body"]), {}))
+        record(actor, TEMPLATE_DELETED, template, diff(snapshot(template, FIELDS), {}))
         template.delete()

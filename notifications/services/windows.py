@@ -1,11 +1,6 @@
-"""Sending windows ("quiet hours" are the time outside them) in the unit's time zone.
-
-A window is [start, end) in local time; start > end means it runs across midnight (21:00-07:00 is valid). A
-member's own window (SendWindow, set by staff who may change the member) replaces the unit's. A message due
-outside its window waits for the next start; the relay checks the window again when it sends."""
-
-import datetime
-import zoneinfo
+"""Members' own sending windows (a night-shift worker, a member who sleeps in the afternoon), set by staff who may
+change the member; without one the unit's window applies. Setting or removing one plans the member's queued
+messages again. The window arithmetic itself is notifications.services.hours."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,69 +8,19 @@ from django.utils.translation import gettext as _
 
 from care.registers import access
 from care.registers.models import Member
-from carehub.audit.services import diff, record, snapshot
-from carehub.clock import unit_zone
-from notifications.models import SendWindow, SmsSettings
-from notifications.services.settings import parse_time
+from carehub.audit.services import changing, created, diff, record, snapshot
+from notifications.actions import WINDOW_CLEARED, WINDOW_SET
+from notifications.models import SendWindow
+from notifications.services.hours import parse_time
+from notifications.services.outbox import replan
 
 FIELDS = ["send_from", "send_until"]
 
-Window = tuple[datetime.time, datetime.time]
 
-
-def zone() -> zoneinfo.ZoneInfo:
-    return unit_zone()
-
-
-def contains(window: Window, moment: datetime.time) -> bool:
-    start, end = window
-    if start < end:
-        return start <= moment < end
-    return moment >= start or moment < end
-
-
-def next_open(window: Window, moment: datetime.datetime, tz) -> datetime.datetime:
-    """The first instant at or after `moment` inside the window."""
-    local = moment.astimezone(tz)
-    if contains(window, local.time()):
-        return moment
-    start = datetime.datetime.combine(local.date(), window[0], tzinfo=tz)
-    if start < local:
-        start = datetime.datetime.combine(local.date() + datetime.timedelta(days=1), window[0], tzinfo=tz)
-    return start.astimezone(datetime.UTC)
-
-
-def day_start(moment: datetime.datetime, tz) -> datetime.datetime:
-    """Local midnight of `moment`'s day, as UTC (daily caps count per local day)."""
-    local = moment.astimezone(tz)
-    return datetime.datetime.combine(local.date(), datetime.time(), tzinfo=tz).astimezone(datetime.UTC)
-
-
-def member_windows(member_ids) -> dict[int, Window]:
-    ids = {pk for pk in member_ids if pk}
-    if not ids:
-        return {}
-    rows = SendWindow.objects.filter(member_id__in=ids).values_list("member_id", "send_from", "send_until")
-    return {pk: (start, end) for pk, start, end in rows}
-
-
-def window_of(member) -> tuple[Window, SendWindow | None]:
-    """The window the member's messages go out in, and their own SendWindow (None: the unit's window)."""
-    own = SendWindow.objects.filter(member=member).first()
-    if own:
-        return (own.send_from, own.send_until), own
-    sms = SmsSettings.objects.filter(pk=1).first() or SmsSettings()  # reading a page creates nothing
-    return (sms.send_from, sms.send_until), None
-
-
-def _replanned(member, changes: dict) -> dict:
-    """`changes` with the number of the member's queued messages that the new window moved, if any."""
-    from notifications.services.outbox import (
-        replan,  # the outbox plans with windows (a module-level import would be a cycle)
-    )
-
+def _replanned(member) -> dict:
+    """What the audit record adds: the number of the member's queued messages their new window moved, if any."""
     moved = replan([member.pk])
-    return {**changes, "replanned": [None, moved]} if moved else changes
+    return {"replanned": [None, moved]} if moved else {}
 
 
 def set_window(actor, member, *, send_from, send_until) -> SendWindow:
@@ -90,12 +35,16 @@ def set_window(actor, member, *, send_from, send_until) -> SendWindow:
         raise ValidationError(errors)
     with transaction.atomic():
         Member.objects.select_for_update().get(pk=member.pk)  # two first windows at once: the second waits
-        window = SendWindow.objects.filter(member=member).first() or SendWindow(member=member)
-        before = snapshot(window, FIELDS) if window.pk else {}
-        window.send_from, window.send_until = start, end
-        window.save()
-        record(actor, "update" if before else "create", window,
-               _replanned(member, diff(before, snapshot(window, FIELDS))))
+        window = SendWindow.objects.filter(member=member).first()
+        if window is None:
+            window = SendWindow.objects.create(member=member, send_from=start, send_until=end)
+            created(actor, WINDOW_SET, window, FIELDS, extra=_replanned(member))
+            return window
+        with changing(actor, WINDOW_SET, window, FIELDS) as change:
+            window = change.instance
+            window.send_from, window.send_until = start, end
+            window.save()
+            change.extra.update(_replanned(member))
     return window
 
 
@@ -106,4 +55,4 @@ def clear_window(actor, member) -> None:
         window = SendWindow.objects.select_for_update().filter(member=member).first()
         if window:
             SendWindow.objects.filter(pk=window.pk).delete()  # unlike window.delete(), keeps window.pk for the record
-            record(actor, "delete", window, _replanned(member, diff(snapshot(window, FIELDS), {})))
+            record(actor, WINDOW_CLEARED, window, {**diff(snapshot(window, FIELDS), {}), **_replanned(member)})

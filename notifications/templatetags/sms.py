@@ -4,16 +4,16 @@ profile (opt-out in force, sending window, links to change them), so the registe
 from django import template
 
 from care.registers import access
-from notifications.portal.texts import sandbox_enabled
+from notifications.services import sandbox_phones
+from notifications.services.hours import window_of
 from notifications.services.optouts import member_opt_out
-from notifications.services.windows import window_of
 
 register = template.Library()
 
 
 @register.simple_tag
 def sms_sandbox_enabled() -> bool:
-    return sandbox_enabled()
+    return sandbox_phones.enabled()
 
 
 @register.inclusion_tag("notifications/_member_panel.html", takes_context=True)

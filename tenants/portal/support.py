@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
-from django.db import connection
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -14,19 +13,16 @@ from django.views.decorators.http import require_POST
 
 from carehub.accounts.roles import require_admin
 from carehub.audit.services import record
+from carehub.clock import current_unit
 from tenants.actions import EXPORT_DOWNLOADED
-from tenants.models import Unit, UnitExport
+from tenants.models import UnitExport
 from tenants.services import support
-
-
-def _unit() -> Unit:
-    return Unit.objects.get(schema_name=connection.schema_name)
 
 
 @login_required
 def support_page(request):
     require_admin(request.user)
-    unit = _unit()
+    unit = current_unit()
     return render(request, "tenants/support.html", {
         "consent": support.active_consent(unit),
         "exports": UnitExport.objects.filter(unit=unit, status=UnitExport.Status.DONE)[:10]})
@@ -36,7 +32,7 @@ def support_page(request):
 @require_POST
 def grant(request):
     require_admin(request.user)
-    support.grant_consent(request.user, _unit(), reason=request.POST.get("reason", ""))
+    support.grant_consent(request.user, current_unit(), reason=request.POST.get("reason", ""))
     messages.success(request, _("Platform support may now enter this portal, read-only, until the time shown."))
     return redirect("support:page")
 
@@ -45,7 +41,7 @@ def grant(request):
 @require_POST
 def revoke(request):
     require_admin(request.user)
-    support.revoke_consent(request.user, _unit())
+    support.revoke_consent(request.user, current_unit())
     messages.success(request, _("Support access has ended."))
     return redirect("support:page")
 
@@ -53,7 +49,7 @@ def revoke(request):
 @login_required
 def download(request, pk):
     require_admin(request.user)
-    export = get_object_or_404(UnitExport, pk=pk, unit=_unit(), status=UnitExport.Status.DONE)
+    export = get_object_or_404(UnitExport, pk=pk, unit=current_unit(), status=UnitExport.Status.DONE)
     if not default_storage.exists(export.file):
         raise Http404
     record(request.user, EXPORT_DOWNLOADED, export)
@@ -63,7 +59,7 @@ def download(request, pk):
 
 @never_cache
 def enter(request, token):
-    user, consent = support.redeem_pass(_unit(), token)
+    user, consent = support.redeem_pass(current_unit(), token)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     request.session.set_expiry(consent.expires_at)
     return redirect("home")

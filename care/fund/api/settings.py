@@ -18,7 +18,7 @@ from care.fund.api.serializers import (
     MemberAccountCreateSerializer,
     MemberAccountSerializer,
 )
-from care.fund.models import CostShareRule, DisclosureLink, MemberAccount
+from care.fund.models import CostShareRule, MemberAccount
 from care.fund.services import disclosure, funds
 from carehub.accounts.models import User
 from carehub.api.permissions import AdminsMayChange, AdminsOnly
@@ -77,7 +77,7 @@ class DisclosureLinkViewSet(mixins.ListModelMixin, FundViewSetBase):
     http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self):
-        return DisclosureLink.objects.filter(fund__in=access.visible_funds(self.request.user)).select_related("fund")
+        return access.visible_links(self.request.user).select_related("fund")
 
     def create(self, request):
         data = self.validated(DisclosureLinkCreateSerializer)

@@ -3,7 +3,6 @@ steps, evidence, payment plan and the forms of the actions the user may take."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -12,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from care.fund import access
 from care.fund.filters import ApplicationFilter
-from care.fund.models import ApplicationStatus, Attachment
+from care.fund.models import ApplicationStatus
 from care.fund.portal.forms import ApplicationForm, ApproveForm, NoteForm, PayForm, RejectForm, UploadForm
 from care.fund.services import applications, payments
 from care.registers import access as register_access
@@ -109,19 +108,6 @@ def detail(request, pk):
     return _page(request, _visible(request, pk))
 
 
-def _take(user, application, name: str, data: dict):
-    if name == "submit":
-        return applications.submit(user, application, data["note"])
-    if name == "verify":
-        return applications.verify(user, application, data["note"])
-    if name == "approve":
-        return applications.approve(user, application, amount=data["amount"], note=data["note"])
-    if name == "reject":
-        return applications.reject(user, application, reason=data["reason"])
-    return payments.pay(user, application, amount=data["amount"], booked_on=data["paid_on"],
-                        reference=data["reference"], note=data["note"])
-
-
 class ApplicationAction(FormActionView):
     """A form on an application's page; an invalid one (or one the service refused) goes back onto it."""
 
@@ -150,7 +136,17 @@ class TakeStep(ApplicationAction):
         return {"prefix": self.kwargs["name"]}
 
     def act(self, form, application):
-        return _take(self.request.user, application, self.kwargs["name"], form.cleaned_data)
+        user, name, data = self.request.user, self.kwargs["name"], form.cleaned_data
+        if name == "submit":
+            return applications.submit(user, application, data["note"])
+        if name == "verify":
+            return applications.verify(user, application, data["note"])
+        if name == "approve":
+            return applications.approve(user, application, amount=data["amount"], note=data["note"])
+        if name == "reject":
+            return applications.reject(user, application, reason=data["reason"])
+        return payments.pay(user, application, amount=data["amount"], booked_on=data["paid_on"],
+                            reference=data["reference"], note=data["note"])
 
     def get_success_message(self, result, application) -> str:
         return DONE[self.kwargs["name"]]
@@ -182,9 +178,7 @@ class AddEvidence(ApplicationAction):
 def attachment(request, pk):
     """A receipt of a visible entry, or evidence of a visible application whose details the user may see.
     Files are served only through here, never as public media."""
-    owned = Q(entry__in=access.visible_entries(request.user)) | Q(
-        application__in=access.visible_applications(request.user))
-    item = get_object_or_404(Attachment.objects.filter(owned).select_related("application"), pk=pk)
+    item = get_object_or_404(access.visible_attachments(request.user).select_related("application"), pk=pk)
     if item.application_id and not applications.view_application(request.user, item.application):
         raise Http404
     try:

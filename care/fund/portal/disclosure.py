@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from care.fund import access
-from care.fund.models import DisclosureLink
 from care.fund.portal.forms import DisclosureForm
 from care.fund.portal.funds import visible_fund
 from care.fund.services import disclosure
@@ -65,7 +64,7 @@ class StaffView(FormActionView):
 @login_required
 @require_POST
 def revoke(request, pk):
-    link = get_object_or_404(DisclosureLink.objects.filter(fund__in=access.visible_funds(request.user)), pk=pk)
+    link = get_object_or_404(access.visible_links(request.user), pk=pk)
     disclosure.revoke_link(request.user, link)
     messages.success(request, _("The link no longer works."))
     return redirect("fund:disclosure", pk=link.fund_id)

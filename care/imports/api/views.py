@@ -22,8 +22,8 @@ from rest_framework.response import Response
 from rest_framework.status import HTTP_201_CREATED, HTTP_400_BAD_REQUEST
 from rest_framework.views import APIView
 
-from care.imports.access import own_batches
 from care.imports.services import exports, imports
+from care.registers import access
 from care.registers.api.permissions import WritersMayChange
 from care.registers.filters import HardshipFilter, MemberFilter
 from care.registers.models import ImportKind
@@ -120,7 +120,7 @@ class BatchView(ApiSourceMixin, APIView):
 
     @extend_schema(responses=ReportSerializer)
     def get(self, request, pk):
-        batch = get_object_or_404(own_batches(request.user), pk=pk)
+        batch = get_object_or_404(access.own_import_batches(request.user), pk=pk)
         return Response(batch.report)
 
 

@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from care.imports.access import own_batches
 from care.imports.portal.forms import UploadForm
 from care.imports.services import exports, imports
 from care.imports.services.columns import HARDSHIP_COLUMNS, MEMBER_COLUMNS
@@ -47,7 +46,7 @@ class Wizard(FormActionView):
 
 
 def _own_batch(request, pk) -> ImportBatch:
-    return get_object_or_404(own_batches(request.user), pk=pk)
+    return get_object_or_404(access.own_import_batches(request.user), pk=pk)
 
 
 @login_required

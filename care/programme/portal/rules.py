@@ -7,8 +7,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from care.programme.models import ProgrammeSettings, Rule
@@ -16,7 +17,7 @@ from care.programme.portal.forms import RuleForm, SettingsForm
 from care.programme.services import calendar_view, rules, runs
 from care.registers import access
 from carehub.clock import unit_today
-from carehub.portal.common import show_errors
+from carehub.portal.actions import FormActionView
 
 
 @login_required
@@ -35,36 +36,48 @@ def _rule_page(request, form, rule=None):
     })
 
 
-@login_required
-def rule_new(request):
-    access.require_admin(request.user)
-    form = RuleForm(request.POST or None, user=request.user, initial={"trigger": "occasion", "prefer_lunar": True})
-    if request.method == "POST" and form.is_valid():
-        try:
-            rule = rules.create_rule(request.user, form.service_data())
-        except ValidationError as exc:
-            show_errors(form, exc, {"audience.node": "node"})
-        else:
-            messages.success(request, _("The rule was created and its tasks planned."))
-            return redirect("programme:rule", pk=rule.pk)
-    return _rule_page(request, form)
+class RuleAction(FormActionView):
+    """The rule form: everyone reads a rule, unit admins create and change them."""
+
+    form_class = RuleForm
+    # The audience's organisation is a field of its own on the form.
+    error_names = {"audience.node": "node"}
+
+    def success_url(self, saved, rule) -> str:
+        return reverse("programme:rule", args=[saved.pk])
+
+    def render_page(self, form, rule):
+        return _rule_page(self.request, form, rule)
 
 
-@login_required
-def rule_page(request, pk):
-    rule = get_object_or_404(Rule.objects.select_related("current"), pk=pk)
-    if request.method == "POST":
-        access.require_admin(request.user)
-    form = RuleForm(request.POST or None, user=request.user, initial=RuleForm.initial_for(rule.current))
-    if request.method == "POST" and form.is_valid():
-        try:
-            rules.update_rule(request.user, rule, form.service_data())
-        except ValidationError as exc:
-            show_errors(form, exc, {"audience.node": "node"})
-        else:
-            messages.success(request, _("Saved as a new version; its future open tasks were replanned."))
-            return redirect("programme:rule", pk=rule.pk)
-    return _rule_page(request, form, rule)
+class NewRule(RuleAction):
+    success_message = gettext_lazy("The rule was created and its tasks planned.")
+
+    def check(self, rule):
+        access.require_admin(self.request.user)
+
+    def get_form_kwargs(self, rule) -> dict:
+        return {"user": self.request.user, "initial": {"trigger": "occasion", "prefer_lunar": True}}
+
+    def act(self, form, rule):
+        return rules.create_rule(self.request.user, form.service_data())
+
+
+class RulePage(RuleAction):
+    success_message = gettext_lazy("Saved as a new version; its future open tasks were replanned.")
+
+    def get_object(self):
+        return get_object_or_404(Rule.objects.select_related("current"), pk=self.kwargs["pk"])
+
+    def check(self, rule):
+        if self.request.method == "POST":
+            access.require_admin(self.request.user)
+
+    def get_form_kwargs(self, rule) -> dict:
+        return {"user": self.request.user, "initial": RuleForm.initial_for(rule.current)}
+
+    def act(self, form, rule):
+        return rules.update_rule(self.request.user, rule, form.service_data())
 
 
 @login_required

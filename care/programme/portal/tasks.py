@@ -2,16 +2,18 @@
 snooze and cancel forms."""
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
+from care.programme import access as programme_access
 from care.programme.models import TaskKind
 from care.programme.portal.forms import CancelForm, SnoozeForm
 from care.programme.services import tasks as service
 from care.registers import access
 from carehub.clock import unit_today
-from carehub.portal.common import NOT_DONE, attempt, page_of
+from carehub.portal.actions import FormActionView
+from carehub.portal.common import page_of
 
 SCOPES = ("mine", "node", "unit")
 STATES = ("due", "overdue", "upcoming", "done", "cancelled")
@@ -22,7 +24,7 @@ def task_list(request):
     scope = request.GET.get("scope") if request.GET.get("scope") in SCOPES else "mine"
     state = request.GET.get("state") if request.GET.get("state") in STATES else "due"
     today = unit_today()
-    tasks = service.visible_tasks(request.user)
+    tasks = programme_access.visible_tasks(request.user)
     nodes = access.visible_nodes(request.user)
     node = nodes.filter(pk=request.GET.get("node")).first() if request.GET.get("node", "").isdigit() else None
     if scope == "mine":
@@ -42,7 +44,7 @@ def task_list(request):
 
 
 def _task(request, pk):
-    tasks = service.with_effective_due(service.visible_tasks(request.user))
+    tasks = service.with_effective_due(programme_access.visible_tasks(request.user))
     return get_object_or_404(tasks.select_related("member", "member__node", "version", "assignee", "escalated_to",
                                                   "visit", "talk", "event"), pk=pk)
 
@@ -58,31 +60,38 @@ def task_page(request, pk):
     return _task_page(request, _task(request, pk))
 
 
-@login_required
-@require_POST
-def snooze(request, pk):
-    task = _task(request, pk)
-    access.require_write(request.user, task.member.node)  # refused before the form is judged
-    form = SnoozeForm(request.POST)
-    if form.is_valid():
-        outcome = attempt(
-            request, form, lambda: service.snooze(request.user, task, **form.cleaned_data),
-            _("The task was postponed."))
-        if outcome is not NOT_DONE:
-            return redirect("programme:task", pk=task.pk)
-    return _task_page(request, task, snooze_form=form)
+class TaskAction(FormActionView):
+    """A form on a task's page (staff who may write for the member); an invalid one goes back onto that page."""
+
+    post_only = True
+
+    def get_object(self):
+        return _task(self.request, self.kwargs["pk"])
+
+    def check(self, task):
+        access.require_write(self.request.user, task.member.node)
+
+    def success_url(self, result, task) -> str:
+        return reverse("programme:task", args=[task.pk])
 
 
-@login_required
-@require_POST
-def cancel(request, pk):
-    task = _task(request, pk)
-    access.require_write(request.user, task.member.node)  # refused before the form is judged
-    form = CancelForm(request.POST)
-    if form.is_valid():
-        outcome = attempt(
-            request, form, lambda: service.cancel(request.user, task, **form.cleaned_data),
-            _("The task was cancelled."))
-        if outcome is not NOT_DONE:
-            return redirect("programme:task", pk=task.pk)
-    return _task_page(request, task, cancel_form=form)
+class Snooze(TaskAction):
+    form_class = SnoozeForm
+    success_message = gettext_lazy("The task was postponed.")
+
+    def act(self, form, task):
+        return service.snooze(self.request.user, task, **form.cleaned_data)
+
+    def render_page(self, form, task):
+        return _task_page(self.request, task, snooze_form=form)
+
+
+class Cancel(TaskAction):
+    form_class = CancelForm
+    success_message = gettext_lazy("The task was cancelled.")
+
+    def act(self, form, task):
+        return service.cancel(self.request.user, task, **form.cleaned_data)
+
+    def render_page(self, form, task):
+        return _task_page(self.request, task, cancel_form=form)

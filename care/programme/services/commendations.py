@@ -40,4 +40,3 @@ def record_commendation(actor, *, title: str, member: Member | None = None, node
             record_life_event(actor, member, kind=LifeEventKind.COMMENDATION, occurred_on=awarded_on,
                               note=commendation.title)
     return commendation
-

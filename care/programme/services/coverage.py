@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q
 
-from care.programme.access import visible_tasks
+from care.programme.access import visible_pairings, visible_tasks
 from care.programme.models import Pairing, Talk, TaskStatus, Visit
 from care.programme.services.tasks import in_state
 from care.registers import access
@@ -32,7 +32,7 @@ def workload(user, today: datetime.date | None = None):
     today = today or unit_today()
     tasks = visible_tasks(user)
     overdue = in_state(tasks, "overdue", today).values("pk")
-    pairings = Pairing.objects.filter(ended_on__isnull=True, member__in=access.visible_members(user))
+    pairings = visible_pairings(user).filter(ended_on__isnull=True)
     rows = (pairings.values("partner", "partner__full_name", "partner__email")
             .annotate(members=Count("member", distinct=True),
                       open_tasks=Count("partner__care_tasks", distinct=True,

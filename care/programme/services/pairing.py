@@ -56,7 +56,7 @@ def assign_partner(actor, member: Member, partner: User, *, started_on=None, not
                                          created_by=acting_user(actor))
         moved = _reassign(member, partner)
         record(actor, MEMBER_PAIRED, member, {"partner": [current.partner_id if current else None, partner.pk],
-                                       "tasks_reassigned": [None, moved]})
+                                              "tasks_reassigned": [None, moved]})
     return pairing
 
 

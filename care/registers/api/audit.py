@@ -4,7 +4,9 @@ import django_filters
 from rest_framework import mixins
 from rest_framework.permissions import IsAuthenticated
 
+from care.registers.actions import HARDSHIP_REVIEWED, MEMBER_CREATED, MEMBER_TRANSFERRED
 from care.registers.api.serializers import AuditEventSerializer
+from care.registers.models import ReviewOutcome
 from carehub.api.base import CareViewSet
 from carehub.api.permissions import AdminsOnly
 from carehub.audit.models import AuditEvent, Source
@@ -12,7 +14,8 @@ from carehub.audit.models import AuditEvent, Source
 
 class AuditEventFilter(django_filters.FilterSet):
     actor = django_filters.NumberFilter(field_name="actor_id", help_text="Staff account id.")
-    action = django_filters.CharFilter(help_text="create, update, status, transfer, move, review:closed, ...")
+    action = django_filters.CharFilter(help_text=f"An action's name: {MEMBER_CREATED}, {MEMBER_TRANSFERRED}, "
+                                                 f"{HARDSHIP_REVIEWED[ReviewOutcome.CLOSED]}, ...")
     object_type = django_filters.CharFilter(help_text="member, node, hardshipentry, extrafield, staff, ...")
     object_id = django_filters.CharFilter()
     source = django_filters.ChoiceFilter(choices=Source.choices)

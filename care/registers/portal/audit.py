@@ -10,26 +10,19 @@ from care.registers import access
 from care.registers.models import Node
 from care.registers.portal.changes import change_rows
 from carehub.accounts.models import User
+from carehub.audit.actions import label_of
 from carehub.audit.models import AuditEvent, Source
 from carehub.portal.common import forget_built_fields, page_of
 
-# Readable names of the codes the services record; a code not listed (a later capability's) shows as it is.
-ACTIONS = {
-    "create": _("Created"), "update": _("Changed"), "delete": _("Deleted"), "move": _("Moved"),
-    "status": _("Status changed"), "transfer": _("Transferred"), "evidence": _("Evidence attached"),
-    "view-sensitive": _("Sensitive details viewed"), "invite": _("Invited"),
-    "review:unchanged": _("Reviewed: unchanged"), "review:changed": _("Reviewed: changed"),
-    "review:closed": _("Reviewed: closed"),
-}
 OBJECT_TYPES = {"member": _("Member"), "node": _("Organisation"), "hardshipentry": _("Hardship entry"),
                 "extrafield": _("Extra field"), "staff": _("Staff")}
 NODE_KEYS = ("node", "parent")
 
 
-def _occurring(column: str, labels: dict) -> list:
-    """The codes that occur in the trail, so the choices never go stale."""
+def _occurring(column: str, label) -> list:
+    """The codes that occur in the trail, so the choices never go stale; `label` names a code."""
     values = AuditEvent.objects.order_by(column).values_list(column, flat=True).distinct()
-    return [(value, labels.get(value, value)) for value in values]
+    return [(value, label(value)) for value in values]
 
 
 class AuditFilter(django_filters.FilterSet):
@@ -49,8 +42,9 @@ class AuditFilter(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         forget_built_fields(self)
-        self.filters["action"].extra["choices"] = _occurring("action", ACTIONS)
-        self.filters["object_type"].extra["choices"] = _occurring("object_type", OBJECT_TYPES)
+        self.filters["action"].extra["choices"] = _occurring("action", label_of)
+        self.filters["object_type"].extra["choices"] = _occurring(
+            "object_type", lambda value: OBJECT_TYPES.get(value, value))
         for name in ("date_from", "date_to"):  # `at__date` compares in the unit's time zone
             self.filters[name].extra["widget"] = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -64,7 +58,7 @@ def trail(request):
                 if isinstance(value, int)}
     node_names = dict(Node.objects.filter(pk__in=node_ids).values_list("pk", "name")) if node_ids else {}
     for event in page:
-        event.action_label = ACTIONS.get(event.action, event.action)
+        event.action_label = label_of(event.action)
         event.object_type_label = OBJECT_TYPES.get(event.object_type, event.object_type)
         event.rows = change_rows(event.changes, event.object_type, names={key: node_names for key in NODE_KEYS})
     return render(request, "registers/audit/trail.html", {"filter": filterset, "page": page})

@@ -7,7 +7,6 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from care.registers import access, timeline
@@ -15,6 +14,7 @@ from care.registers.actions import MEMBER_CREATED, MEMBER_STATUS_CHANGED, MEMBER
 from care.registers.models import HardshipReview, Member, MemberStatus
 from care.registers.portal.changes import Change, change_rows
 from carehub.audit.models import AuditEvent
+from carehub.clock import unit_today
 
 # Told by their own records (StatusChange, Transfer) with effective dates; the audit copy would repeat them.
 TOLD_ELSEWHERE = {MEMBER_STATUS_CHANGED, MEMBER_TRANSFERRED}
@@ -72,7 +72,7 @@ def timeline_of(member: Member, user) -> list[Item]:
     for event in events:
         title = _("Record created") if event.action == MEMBER_CREATED else _("Record changed")
         changes = [] if event.action == MEMBER_CREATED else change_rows(event.changes, "member")
-        items.append(Item(timezone.localdate(event.at), event.at, "edit", title, by=event.actor_label,
+        items.append(Item(unit_today(event.at), event.at, "edit", title, by=event.actor_label,
                           changes=changes))
     for source in timeline.sources():
         items += [Item(**fields) for fields in source(member, user)]

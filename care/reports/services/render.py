@@ -23,6 +23,7 @@ from care.reports.services.builders.visits import visit_report
 from care.reports.services.content import Report, Scope
 from care.reports.services.periods import Period
 from care.reports.services.xlsx import workbook
+from carehub.clock import current_unit
 from carehub.pdf import page_count, render_pdf
 
 BUILDERS = {
@@ -55,7 +56,7 @@ def build(run: ReportRun) -> Report:
 
 
 def unit_name() -> str:
-    return getattr(connection.tenant, "name", "") or connection.schema_name
+    return getattr(current_unit(), "name", "") or connection.schema_name
 
 
 def scope_label(run: ReportRun) -> str:

@@ -1,0 +1,21 @@
+"""What the SMS engine records in the audit trail (see carehub.audit.actions): one constant per action."""
+
+from django.utils.translation import gettext_lazy as _
+
+from carehub.audit.actions import Action
+
+MESSAGE_QUEUED = Action("sms.message.queued", _("SMS queued"))
+NOTICE_SENT = Action("sms.notice.sent", _("Notice sent"))
+GREETING_QUEUED = Action("sms.greeting.queued", _("Greeting handed to SMS"))
+GREETING_CANCELLED = Action("sms.greeting.cancelled", _("Greeting not sent by SMS"))
+REACH_TASK_CREATED = Action("sms.reach_task.created", _("Task to reach a member another way created"))
+
+OPTOUT_CREATED = Action("sms.optout.created", _("SMS opt-out recorded"))
+OPTOUT_ENDED = Action("sms.optout.ended", _("SMS opt-out ended"))
+
+TEMPLATE_SAVED = Action("sms.template.saved", _("Message template saved"))
+TEMPLATE_DELETED = Action("sms.template.deleted", _("Message template removed"))
+SETTINGS_UPDATED = Action("sms.settings.updated", _("SMS settings changed"))
+ACCOUNT_CHANGED = Action("sms.account.changed", _("SMS sending account changed"))
+WINDOW_SET = Action("sms.window.set", _("Member's sending window set"))
+WINDOW_CLEARED = Action("sms.window.cleared", _("Member's sending window removed"))

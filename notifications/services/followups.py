@@ -1,0 +1,76 @@
+"""What a failed delivery asks of people (notifications.services.delivery makes these when a message's status
+moves): a care task to reach a member whose number cannot take SMS, and the opt-out of a phone whose carrier
+says it opted out.
+
+The care task belongs to a built-in, inactive rule ("builtin-sms-unreachable") so that it is a CareTask like
+any other (lists, reminders, escalation). Its version is a life-event rule with no event kind, so generation
+never creates anything from it even if someone switches it on. One task per member and day at most."""
+
+import datetime
+
+from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext as _
+
+from care.programme.models import CareTask, Rule, RuleVersion, TaskKind, TaskStatus, Trigger
+from care.programme.services.generation import node_secretaries_sql
+from care.registers.models import Member
+from carehub.accounts.models import Role, User
+from carehub.audit.services import record
+from carehub.clock import unit_today
+from notifications.actions import REACH_TASK_CREATED
+from notifications.models import Message, OptOutScope, OptOutSource
+from notifications.services.optouts import record_opt_out
+
+RULE_KEY = "builtin-sms-unreachable"
+DUE_DAYS = 3
+
+
+def reach_rule() -> Rule:
+    rule = Rule.objects.filter(key=RULE_KEY).select_related("current").first()
+    if rule is None:
+        rule = Rule.objects.create(key=RULE_KEY, is_active=False)
+        rule.current = RuleVersion.objects.create(rule=rule, number=1, name="短信无法送达：另行联系",
+                                                  trigger=Trigger.LIFE_EVENT, task_kind=TaskKind.REACH)
+        rule.save(update_fields=["current"])
+    return rule
+
+
+def secretary_of(member: Member) -> int | None:
+    """The secretary scoped nearest above (or at) the member's node, else the unit's first admin."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT user_id FROM ({node_secretaries_sql()}) s WHERE node_id = %s",  # noqa: S608
+                       [member.node_id])
+        row = cursor.fetchone()
+    if row:
+        return row[0]
+    return User.objects.filter(role=Role.ADMIN, is_active=True).order_by("pk").values_list("pk", flat=True).first()
+
+
+def reach_member(message: Message) -> CareTask | None:
+    """A task to reach the member of `message` another way; None for staff messages or when one is open."""
+    if message.member_id is None:
+        return None
+    member = Member.objects.get(pk=message.member_id)
+    today = unit_today()
+    with transaction.atomic():
+        rule = reach_rule()
+        reason = _("SMS to %(phone)s failed (%(code)s %(error)s); reach the member another way.") % {
+            "phone": message.to, "code": message.error_code, "error": message.error_message}
+        task = CareTask(rule=rule, version=rule.current, member=member, kind=TaskKind.REACH, occurs_on=today,
+                        opens_on=today, due_on=today + datetime.timedelta(days=DUE_DAYS),
+                        assignee_id=secretary_of(member), status=TaskStatus.OPEN, reason=reason[:200])
+        try:
+            with transaction.atomic():  # a savepoint: the unique (rule, member, day) may refuse a second one
+                task.save()
+        except IntegrityError:
+            return None
+        record(None, REACH_TASK_CREATED, task, {"kind": [None, TaskKind.REACH], "message": [None, message.pk]})
+    return task
+
+
+def carrier_opt_out(message: Message) -> None:
+    """The carrier refused the message because the phone opted out (replied STOP to our sender): nothing more
+    goes there until it opts in again."""
+    member = Member.objects.filter(pk=message.member_id).first() if message.member_id else None
+    record_opt_out(None, phone=message.to, scope=OptOutScope.ALL, source=OptOutSource.PROVIDER, member=member,
+                   note=_("Reported by the carrier (%(code)s).") % {"code": message.error_code})

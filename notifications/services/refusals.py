@@ -1,0 +1,64 @@
+"""Who must not get a message, and why: the one refusal check, and marking refused messages "not sent".
+
+The outbox checks when a message is queued (and writes a refused one as not sent, with its reason), the relay
+checks again when it claims messages to send (a member may have died or a phone opted out in between), and
+recording an opt-out refuses at once the waiting messages it covers. All three use `refusals` and `refuse`.
+
+What an opt-out covers: "greetings" only greetings; "all" greetings and notices. Reminders to staff are not
+covered by a member's opt-out recorded by staff (a staff phone may be a member's proxy phone too), but a STOP
+reply or a carrier block covers everything sent to that phone: the person asked the channel itself."""
+
+from collections.abc import Iterable
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from care.registers.models import Member, MemberStatus
+from notifications.models import Category, OptOut, OptOutScope, OptOutSource, Status
+
+CHANNEL_SOURCES = {OptOutSource.REPLY, OptOutSource.PROVIDER}
+
+
+def reasons() -> dict[str, str]:
+    """Why a message is not sent: reason code -> the text the outbox shows."""
+    return {"no-phone": _("The recipient has no phone number."),
+            "invalid-number": _("The phone number is not valid."),
+            "deceased": _("The member has died."),
+            "opted-out": _("The recipient opted out.")}
+
+
+def covers(scope: str, source: str, category: str) -> bool:
+    if category == Category.STAFF:
+        return scope == OptOutScope.ALL and source in CHANNEL_SOURCES
+    return scope == OptOutScope.ALL or category == Category.GREETING
+
+
+def current_opt_outs(phones) -> dict[str, tuple[str, str]]:
+    """phone -> (scope, source) of the current opt-outs among `phones`."""
+    rows = OptOut.objects.filter(phone__in=set(phones), ended_at__isnull=True).values_list("phone", "scope", "source")
+    return {phone: (scope, source) for phone, scope, source in rows}
+
+
+def refusals(candidates: Iterable[tuple]) -> dict:
+    """The messages among `candidates` ((key, member id or None, phone, category) each) that must not go out:
+    key -> reason code. "deceased" when the member died, "opted-out" when an opt-out in force on the phone
+    covers the message's category. Two queries, whatever the number of candidates."""
+    candidates = list(candidates)
+    member_ids = {member_id for _key, member_id, _phone, _category in candidates if member_id}
+    deceased = set(Member.objects.filter(pk__in=member_ids, status=MemberStatus.DECEASED).values_list("pk", flat=True))
+    opt_outs = current_opt_outs(phone for _key, _member_id, phone, _category in candidates)
+    refused = {}
+    for key, member_id, phone, category in candidates:
+        if member_id in deceased:
+            refused[key] = "deceased"
+        elif phone in opt_outs and covers(*opt_outs[phone], category):
+            refused[key] = "opted-out"
+    return refused
+
+
+def refuse(messages, reason: str, now=None) -> int:
+    """Mark the messages of the queryset `messages` that still wait to be sent as not sent, for `reason` (a key
+    of `reasons`). Returns how many."""
+    return messages.filter(status=Status.PENDING).update(
+        status=Status.CANCELLED, error_code=reason, error_message=reasons()[reason],
+        status_changed_at=now or timezone.now())

@@ -1,0 +1,39 @@
+"""Replies from phones to the unit's sender: STOP (退订/TD) opts the phone out of everything, START (恢复/订阅)
+ends that, HELP explains. Each gets an answer in the unit's language; anything else gets none."""
+
+from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from carehub.clock import current_unit
+from carehub.phones import normalise_phone
+from notifications.models import OptOut, OptOutScope, OptOutSource
+from notifications.services.optouts import end_opt_out, record_opt_out
+
+STOP = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "TD", "退订", "退订短信"}
+START = {"START", "UNSTOP", "YES", "恢复", "订阅"}  # never a STOP word (退订)
+HELP = {"HELP", "INFO", "帮助"}
+
+
+def reply(sender: str, text: str) -> str:
+    """Act on the reply `text` from the phone `sender`; returns the answer to send back ("" for none)."""
+    unit = current_unit()
+    word = (text or "").strip().upper()
+    try:
+        phone = normalise_phone(sender)
+    except ValidationError:  # a sender id we cannot parse: nothing to record
+        phone = ""
+    with translation.override(unit.language):
+        if phone and word in STOP:
+            record_opt_out(None, phone=phone, scope=OptOutScope.ALL, source=OptOutSource.REPLY,
+                           note=_("Replied “%(word)s”.") % {"word": word[:20]})
+            return _("%(unit)s: you will receive no more messages. Reply START to receive them again.") % {
+                "unit": unit.name}
+        if phone and word in START:
+            for opt_out in OptOut.objects.filter(phone=phone, ended_at__isnull=True):
+                end_opt_out(None, opt_out)
+            return _("%(unit)s: you will receive our messages again. Reply STOP to stop them.") % {"unit": unit.name}
+        if word in HELP:
+            return _("%(unit)s care messages. Reply STOP to stop them, START to receive them again.") % {
+                "unit": unit.name}
+    return ""
