@@ -23,6 +23,9 @@ class NotificationsConfig(AppConfig):
     def ready(self):
         # The programme is below us: it plans tasks and greetings and signals; the SMS are sent from here.
         from care.programme.signals import greetings_due, tasks_assigned
+        from notifications.health import failed_message_count
+        from tenants.services.health import register_probe
 
         tasks_assigned.connect(announce_assigned, dispatch_uid="notifications.announce_assigned")
         greetings_due.connect(queue_greetings, dispatch_uid="notifications.queue_greetings")
+        register_probe("failed_messages", failed_message_count)

@@ -95,3 +95,25 @@ def test_set_based_changes_are_recorded_in_one_statement(in_alpha, django_assert
     with django_assert_num_queries(1):
         assert record_many(in_alpha.admin, RENAMED, "node", rows) == 300
     assert AuditEvent.objects.filter(action=RENAMED, actor=in_alpha.admin, source="portal").count() == 300
+
+
+def test_stored_actions_are_renamed_to_the_vocabulary(in_alpha):
+    """The data migration 0003: old free-string actions become declared names, ambiguous ones by their changes."""
+    import importlib
+
+    from django.db.migrations.loader import MigrationLoader
+
+    migration = importlib.import_module("carehub.audit.migrations.0003_namespaced_actions")
+    state_apps = MigrationLoader(connection).project_state(("audit", "0003_namespaced_actions")).apps
+    old = [("application", "approved", {}), ("greeting", "cancel", {"greetings": [0, 3]}),
+           ("greeting", "cancel", {"status": ["pending", "cancelled"]}), ("caretask", "create", {"message": [None, 1]}),
+           ("optout", "create", {"source": [None, "reply"]}), ("hardshipentry", "review:closed", {})]
+    AuditEvent.objects.bulk_create([AuditEvent(source="portal", action=action, object_type=object_type,
+                                               object_id="1", changes=changes) for object_type, action, changes in old])
+    migration.forwards(state_apps, None)
+    renamed = list(AuditEvent.objects.order_by("pk").values_list("action", "source"))[-len(old):]
+    assert renamed == [("fund.application.approved", "portal"), ("sms.greeting.cancelled", "portal"),
+                       ("programme.greeting.cancelled", "portal"), ("sms.reach_task.created", "portal"),
+                       ("sms.optout.created", "webhook"), ("registers.hardship.reviewed_closed", "portal")]
+    assert all(action in declared() for action, _source in renamed)
+    assert {new for _type, _old, new in migration.RENAMES} <= set(declared())
