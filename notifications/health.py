@@ -8,8 +8,3 @@ FAILED = [Status.FAILED, Status.UNDELIVERED]
 def failed_message_count(since) -> int:
     """Messages that failed or were not delivered since `since` (by when their status last changed)."""
     return Message.objects.filter(status__in=FAILED, status_changed_at__gte=since).count()
-
-
-def unknown_message_count() -> int:
-    """Messages whose outcome is still unknown (a lost answer from Twilio, not yet reconciled)."""
-    return Message.objects.filter(status=Status.UNKNOWN).count()

@@ -13,7 +13,7 @@ from collections import defaultdict
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -21,7 +21,7 @@ from care.programme.models import CareTask, TaskStatus
 from care.programme.services.tasks import with_effective_due
 from carehub.accounts.models import User
 from carehub.celery import app
-from carehub.clock import current_unit, unit_language, unit_today, unit_zone
+from carehub.clock import current_unit, unit_language, unit_now, unit_today
 from carehub.tasks import PlatformTask, UnitTask, for_each_active_unit
 from notifications import rendering
 from notifications.models import Category
@@ -106,7 +106,7 @@ def notify_assigned(tasks) -> int:
 
 def digest_due_now(now: datetime.datetime | None = None) -> bool:
     """Is it the unit's digest time: within the first hours of its sending window, local time?"""
-    local = (now or timezone.now()).astimezone(unit_zone())
+    local = unit_now(now)
     start = datetime.datetime.combine(local.date(), get_settings().send_from, tzinfo=local.tzinfo)
     return start <= local < start + DIGEST_WINDOW
 

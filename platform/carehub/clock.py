@@ -42,14 +42,14 @@ def unit_zone(unit=None) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(getattr(unit, "time_zone", None) or settings.TIME_ZONE)
 
 
-def unit_now(unit=None) -> datetime.datetime:
-    """Now, as an aware datetime in the unit's zone."""
-    return timezone.now().astimezone(unit_zone(unit))
+def unit_now(now: datetime.datetime | None = None, *, unit=None) -> datetime.datetime:
+    """Now (or `now`) as an aware datetime in the unit's zone: its wall clock."""
+    return (now or timezone.now()).astimezone(unit_zone(unit))
 
 
 def unit_today(now: datetime.datetime | None = None, *, unit=None) -> datetime.date:
     """Today where the unit is (of `now` when given): what is due, overdue or generated changes at its midnight."""
-    return (now or timezone.now()).astimezone(unit_zone(unit)).date()
+    return unit_now(now, unit=unit).date()
 
 
 def unit_language(unit=None) -> str:

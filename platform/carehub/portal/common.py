@@ -1,4 +1,5 @@
-"""What the portal views share: service errors shown on form fields, pagination and HTMX fragments."""
+"""What the portal views share: service errors shown on form fields or as messages, pagination and HTMX fragments.
+Form actions are carehub.portal.actions.FormActionView."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -54,22 +55,6 @@ def forget_built_fields(filterset) -> None:
     copies would then show every category and every organisation whatever the user's scope."""
     for filter_ in filterset.filters.values():
         filter_.__dict__.pop("_field", None)
-
-
-# What `attempt` returns when the service refused: the page is shown again with the errors in place.
-NOT_DONE = object()
-
-
-def attempt(request, form, action, success: str):
-    """Run a service call for a valid form. A ValidationError is shown next to the fields it names and NOT_DONE
-    is returned; otherwise `success` is flashed and the call's result returned (the caller redirects)."""
-    try:
-        result = action()
-    except ValidationError as exc:
-        show_errors(form, exc)
-        return NOT_DONE
-    messages.success(request, success)
-    return result
 
 
 def flash_error(request, exc: ValidationError) -> None:
