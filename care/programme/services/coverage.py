@@ -50,8 +50,9 @@ class Share:
     total: int
 
     @property
-    def percent(self) -> int:
-        return round(100 * self.done / self.total) if self.total else 100
+    def percent(self) -> int | None:
+        """None when there is no one to count: "100 %" of nobody would read as work done."""
+        return round(100 * self.done / self.total) if self.total else None
 
 
 def tiles(user, today: datetime.date | None = None) -> dict:

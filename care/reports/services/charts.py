@@ -20,6 +20,16 @@ def nice_ceiling(value: float) -> float:
     return next(step * power for step in (1, 2, 2.5, 5, 10) if step * power >= value)
 
 
+def axis_top(values) -> float:
+    """The axis' top. Counts (whole numbers) get a top that the four grid steps divide into whole numbers, so no
+    tick reads "12.50 visits"; amounts keep the plain nice ceiling."""
+    highest = max([0, *[float(v) for v in values]])
+    if not all(isinstance(v, int) for v in values):
+        return nice_ceiling(highest)
+    step = math.ceil(nice_ceiling(highest / 4)) if highest else 1
+    return 4 * step
+
+
 def _figure(value) -> str:
     if isinstance(value, Decimal | float) and value != int(value):
         return f"{value:,.2f}"
@@ -34,7 +44,7 @@ def _text(x, y, text, anchor="middle", size=10, extra="") -> str:
 def _frame(width, height, title, values) -> tuple[list[str], float, float, float]:
     """Title, horizontal grid lines with their figures; returns the parts, the axis top, plot height, base y.
     Negative values (an overdrawn fund) are drawn at zero; the tables give the exact figures."""
-    top = nice_ceiling(max([0, *[float(v) for v in values]]))
+    top = axis_top(values)
     plot = height - TOP - BOTTOM
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
              f'height="{height}" role="img" aria-label="{escape(title)}">',
