@@ -46,6 +46,22 @@ def test_fund_list_and_ledger_with_running_balance(books):
     assert fragment.templates[0].name == "fund/_ledger.html" and "1 entry" in fragment.content.decode()
 
 
+def test_a_backdated_posting_shows_the_balance_of_its_own_day(books):
+    """Posted last but booked for an earlier day: the page lists it in date order with the balance of that day,
+    as the printed ledger does, and every later day's balance includes it."""
+    east, admin = books.east, books.admin
+    opening = in_alpha(lambda: east.entries.get())  # the 1,000.00 of dues the books start with
+    day = opening.booked_on
+    in_alpha(ledger.post_entry, admin, east, kind="visit_gift", amount="100", purpose="后一天", booked_on=day)
+    in_alpha(ledger.post_entry, admin, east, kind="visit_gift", amount="30", purpose="补记前一天",
+             booked_on=day - datetime.timedelta(days=1))
+    response = portal(books.staff).get(f"/fund/{east.pk}/")
+    rows = [(entry.purpose, entry.balance) for entry in response.context["page"]]
+    assert rows == [("后一天", 870), (opening.purpose, 970), ("补记前一天", -30)]
+    assert [entry.balance_after for entry in response.context["page"]] == [900, 1000, 870]  # posting order
+    assert "¥870.00" in response.content.decode()
+
+
 def test_post_income_fixing_an_inline_error_first(books):
     client = portal(books.staff, books.east_treasurer)
     url = f"/fund/{books.east.pk}/income/"

@@ -80,7 +80,7 @@ class LedgerFilter(EntryFilter):
 def fund_page(request, pk):
     fund = visible_fund(request, pk)
     filterset = LedgerFilter(request.GET, fund=fund, request=request)
-    context = {"fund": fund, "filter": filterset, "page": page_of(request, filterset.qs.order_by("-pk")),
+    context = {"fund": fund, "filter": filterset, "page": page_of(request, ledger.in_date_order(filterset.qs)),
                "keeps_books": access.may_keep_books(request.user, fund), "is_admin": request.user.role == "admin",
                "closed": fund.closed_periods.all()[:3]}
     template = "fund/_ledger.html" if wants_fragment(request, "ledger") else "fund/fund.html"

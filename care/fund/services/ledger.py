@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import DecimalField, Sum, Value
+from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -41,6 +41,18 @@ def with_balances(funds):
     """A queryset of funds annotated with `balance` (the sum of each one's ledger), in one query."""
     return funds.select_related("node").annotate(
         balance=Coalesce(Sum("entries__amount"), Value(ZERO), output_field=MONEY))
+
+
+def in_date_order(entries):
+    """Entries newest first by date, each annotated with `balance`: the fund's balance at the end of that entry
+    in date order, as the printed ledger and the disclosure give it. A posting booked for an earlier day counts
+    where its day is, not where it was typed in (`balance_after` keeps the posting order, for the books' lock).
+    One correlated sum per shown row, on the fund's (fund, booked_on) index."""
+    earlier_day = Q(booked_on__lt=OuterRef("booked_on"))
+    same_day_up_to_it = Q(booked_on=OuterRef("booked_on"), pk__lte=OuterRef("pk"))
+    up_to = (LedgerEntry.objects.filter(earlier_day | same_day_up_to_it, fund=OuterRef("fund"))
+             .order_by().values("fund").annotate(total=Sum("amount")).values("total"))
+    return entries.annotate(balance=Subquery(up_to, output_field=MONEY)).order_by("-booked_on", "-pk")
 
 
 def balances(funds) -> dict[int, Decimal]:
