@@ -2,15 +2,20 @@
 cost before confirming), templates with live preview, opt-outs, statistics, settings, the sandbox page; and who
 reaches which (anonymous visitors, another unit, a sibling subtree, read-only viewers)."""
 
+import datetime
+from decimal import Decimal
+
 import pytest
 from django.test import override_settings
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from care.registers.services import members
+from carehub.clock import unit_now
 from notifications.models import Category, Message, Notice, OptOut, SmsSettings, Status, Template
 
 from . import sms_gateway as sms
+from .billing_data import subscribed
 from .conftest import client_for, logged_in
 from .test_sms_api import MEETING, P1, P2, P4, P8, people_fixture  # noqa: F401 (fixture)
 
@@ -93,6 +98,29 @@ class TestCompose:
         assert 'name="expected" value="4"' in html and "张一同志" in html
         with schema_context("alpha"):
             assert not Message.objects.filter(category=Category.NOTICE).exists()  # nothing sent yet
+
+    def test_prepare_tells_the_quota_left_and_the_cost_beyond_it(self, people):
+        subscribed(people.staff.unit, sms=2, overage="0.0500")
+        answer = logged_in(people.staff).post(f"{S}/notices/prepare/", compose_data(people), HTTP_HX_REQUEST="true")
+        outlook = answer.context["audience"].outlook
+        assert (outlook.quota_left, outlook.beyond_quota, outlook.extra_cost) == (2, 2, Decimal("0.1000"))
+        assert "¥0.10" in answer.content.decode() and 'id="audience-extra-cost"' in answer.content.decode()
+
+    def test_prepare_says_nothing_is_charged_without_a_plan(self, people):
+        answer = logged_in(people.staff).post(f"{S}/notices/prepare/", compose_data(people), HTTP_HX_REQUEST="true")
+        assert answer.context["audience"].outlook.quota_left is None
+        assert 'id="audience-extra-cost"' not in answer.content.decode()
+
+    def test_prepare_says_when_messages_wait_for_the_sending_window(self, people):
+        now = unit_now(unit=people.staff.unit)
+        start = datetime.time((now.hour + 2) % 24)  # a window opening two hours from now, an hour long
+        with schema_context("alpha"):
+            SmsSettings.objects.update_or_create(pk=1, defaults={"send_from": start,
+                                                                 "send_until": datetime.time((now.hour + 3) % 24)})
+        answer = logged_in(people.staff).post(f"{S}/notices/prepare/", compose_data(people), HTTP_HX_REQUEST="true")
+        opens = answer.context["audience"].outlook.opens_at
+        assert opens.time() == start and opens > now
+        assert 'id="audience-waits"' in answer.content.decode()
 
     def test_send_queues_and_shows_the_notice_in_the_outbox(self, people):
         client = logged_in(people.staff)

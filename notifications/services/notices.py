@@ -6,27 +6,31 @@ and collapsing members who share a phone into one message; `send_notice` does th
 transaction and refuses if the count is no longer the one the sender confirmed. Secretaries reach only members
 of their subtree (the filter starts from what they may see), viewers nobody."""
 
+import datetime
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 from types import SimpleNamespace
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from billing.services.limits import plan_of, reserved_sms_segments
 from care.registers import access
 from care.registers.filters import MemberFilter
 from care.registers.models import MemberStatus
 from carehub.audit.services import record
-from carehub.clock import current_unit
+from carehub.clock import current_unit, unit_now, unit_today, unit_zone
 from carehub.portal.common import forget_built_fields
 from notifications import rendering, segments
 from notifications.actions import NOTICE_SENT
 from notifications.models import Category, Notice
 from notifications.segments import Count
 from notifications.services.config import get_settings
+from notifications.services.hours import contains, member_windows, next_open
 from notifications.services.outbox import Row, queue_many
 from notifications.services.refusals import covers, current_opt_outs
 from notifications.services.templates import template_text
@@ -53,6 +57,42 @@ class Audience:
     sample: str = ""  # the first message as it will be sent
     count: Count | None = None  # the first message's encoding, length and segments
     rows: list = field(default_factory=list, repr=False)  # (phone, [members]) per message
+    outlook: "Outlook | None" = None  # what sending them now costs and when they go out
+
+
+@dataclass
+class Outlook:
+    """Told before sending: the plan's SMS segments left this month and what the notice costs beyond them, and
+    whether the messages wait for a sending window."""
+
+    quota_left: int | None  # None: the unit has no plan, nothing is limited or charged
+    beyond_quota: int = 0  # segments of this notice past the plan's included ones
+    price_per_segment: Decimal = Decimal("0")
+    overage_allowed: bool = True
+    opens_at: datetime.datetime | None = None  # the unit's window is closed now: when it opens (local time)
+    own_window_closed: int = 0  # recipients whose own sending window is closed now
+
+    @property
+    def extra_cost(self) -> Decimal:
+        return self.beyond_quota * self.price_per_segment
+
+
+def outlook(audience: Audience) -> Outlook:
+    """The plan's quota left this month and the sending windows, at this moment, for `audience`."""
+    unit, now = current_unit(), timezone.now()
+    plan = plan_of(unit)
+    if plan is None:
+        result = Outlook(quota_left=None)
+    else:
+        left = max(plan.included_sms_segments - reserved_sms_segments(unit, unit_today()), 0)
+        result = Outlook(quota_left=left, beyond_quota=max(audience.segments - left, 0),
+                         price_per_segment=plan.overage_price_per_segment, overage_allowed=plan.sms_overage_allowed)
+    sms, zone = get_settings(), unit_zone()
+    if not contains((sms.send_from, sms.send_until), unit_now().time()):
+        result.opens_at = next_open((sms.send_from, sms.send_until), now, zone).astimezone(zone)
+    own = member_windows(member.pk for _phone, members, *_rest in audience.rows for member in members)
+    result.own_window_closed = sum(1 for window in own.values() if not contains(window, unit_now().time()))
+    return result
 
 
 def _filtered(actor, filters: dict):
@@ -122,6 +162,7 @@ def prepare(actor, *, filters: dict, body: str) -> Audience:
             audience.shared += len(members) if len(members) > 1 else 0
             if audience.count is None:
                 audience.sample, audience.count = text, count
+    audience.outlook = outlook(audience)
     return audience
 
 
