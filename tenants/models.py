@@ -167,6 +167,8 @@ class SupportConsent(models.Model):
 
     class Meta:
         ordering = ["-granted_at"]
+        verbose_name = _("support access consent")
+        verbose_name_plural = _("support access consents")
 
     def __str__(self):
         return f"support consent {self.unit_id} until {self.expires_at:%Y-%m-%d %H:%M}"
@@ -207,6 +209,8 @@ class UnitExport(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("data export")
+        verbose_name_plural = _("data exports")
 
     def __str__(self):
         return f"export {self.pk} of {self.unit_id}"

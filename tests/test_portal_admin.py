@@ -4,9 +4,10 @@ import datetime
 import zoneinfo
 
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tenants.utils import schema_context
 
+from care.fund.services import funds, ledger
 from care.registers.models import ExtraField
 from care.registers.services import members
 from carehub.accounts.models import Invitation, User
@@ -40,6 +41,22 @@ class TestAuditTrail:
         by_secretary = client.get("/registers/audit/", {"actor": register.staff.secretary.pk})
         assert events(by_secretary) == [(TRANSFERRED, "member")]
         assert {kind for _action, kind in events(client.get("/registers/audit/", {"object_type": "node"}))} == {"node"}
+
+    def test_every_apps_records_read_in_words(self, register):
+        """Object types by their names, related ids by what they name, choices spelt out, people by name."""
+        admin = register.staff.admin
+        with schema_context("alpha"):
+            fund = funds.create_fund(admin, register.staff.nodes["east"], name="东区测试基金")
+            entry = ledger.post_entry(admin, fund, kind="dues", amount="88.00", purpose="党费划拨")
+        connection.set_schema_to_public()
+        response = portal(register.staff).get("/registers/audit/", {"object_type": "ledgerentry"})
+        body = response.content.decode()
+        assert f"Ledger entry #{entry.pk}" in body
+        assert "Fund: <del>—</del> → <ins>东区测试基金</ins>" in body and "Kind: <del>—</del> → <ins>Party dues" in body
+        assert f"<td>{admin.get_full_name()}</td>" in body and "ledgerentry" not in body.split("<tbody>")[1]
+        options = dict(response.context["filter"].form.fields["object_type"].choices)
+        with translation.override("en"):  # labels stay lazy: the page shows them in the reader's language
+            assert options["ledgerentry"] == "Ledger entry" and options["fund"] == "Fund"
 
     def test_date_range_in_the_units_days(self, register):
         client = portal(register.staff)

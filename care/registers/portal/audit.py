@@ -8,14 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 from care.registers import access
 from care.registers.models import Node
-from care.registers.portal.changes import change_rows
+from care.registers.portal.changes import change_rows, related_names, type_label
 from carehub.accounts.models import User
 from carehub.audit.actions import label_of
 from carehub.audit.models import AuditEvent, Source
 from carehub.portal.common import forget_built_fields, page_of
 
-OBJECT_TYPES = {"member": _("Member"), "node": _("Organisation"), "hardshipentry": _("Hardship entry"),
-                "extrafield": _("Extra field"), "staff": _("Staff")}
+# Keys that hold an organisation's id where the record's own model does not say so (a staff member's scope).
 NODE_KEYS = ("node", "parent")
 
 
@@ -43,8 +42,7 @@ class AuditFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         forget_built_fields(self)
         self.filters["action"].extra["choices"] = _occurring("action", label_of)
-        self.filters["object_type"].extra["choices"] = _occurring(
-            "object_type", lambda value: OBJECT_TYPES.get(value, value))
+        self.filters["object_type"].extra["choices"] = _occurring("object_type", type_label)
         for name in ("date_from", "date_to"):  # `at__date` compares in the unit's time zone
             self.filters[name].extra["widget"] = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -53,12 +51,16 @@ class AuditFilter(django_filters.FilterSet):
 def trail(request):
     access.require_admin(request.user)
     filterset = AuditFilter(request.GET, queryset=AuditEvent.objects.all())
-    page = page_of(request, filterset.qs)
+    page = page_of(request, filterset.qs.select_related("actor"))
     node_ids = {value for event in page for key in NODE_KEYS for value in event.changes.get(key, ())
                 if isinstance(value, int)}
     node_names = dict(Node.objects.filter(pk__in=node_ids).values_list("pk", "name")) if node_ids else {}
+    related = related_names([(event.changes, event.object_type) for event in page])
     for event in page:
         event.action_label = label_of(event.action)
-        event.object_type_label = OBJECT_TYPES.get(event.object_type, event.object_type)
-        event.rows = change_rows(event.changes, event.object_type, names={key: node_names for key in NODE_KEYS})
+        event.object_type_label = type_label(event.object_type)
+        event.actor_name = event.actor.get_full_name() if event.actor else event.actor_label
+        names = {**{key: node_names for key in NODE_KEYS},
+                 **{field: ids for (object_type, field), ids in related.items() if object_type == event.object_type}}
+        event.rows = change_rows(event.changes, event.object_type, names=names)
     return render(request, "registers/audit/trail.html", {"filter": filterset, "page": page})
