@@ -1,4 +1,5 @@
 """Simplified Chinese by default, English on request; times shown in the unit's time zone."""
+
 import pytest
 from django.test import override_settings
 from django.utils import timezone
