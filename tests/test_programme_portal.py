@@ -221,3 +221,23 @@ def test_rule_edit_toggle_settings_and_run_now(world):
         assert {"programme.rule.updated", "programme.rule.deactivated", "programme.settings.updated"} <= actions
     page = client.get(f"{R}/rules/{rule.pk}/").content.decode()
     assert "v2" in page and 'id="versions"' in page
+
+
+@pytest.mark.parametrize(("fields", "words"), [
+    ({"trigger": "occasion", "occasion": "double_ninth"}, "Double Ninth (Seniors' Day)"),
+    ({"trigger": "occasion", "calendar": "lunar", "month": 8, "day": 1}, "Lunar (Chinese), month 8 day 1"),
+    ({"trigger": "anniversary", "anniversary_of": "birthday", "round_every": 10}, "Birthday, every 10 years"),
+    ({"trigger": "anniversary", "anniversary_of": "political_birthday", "round_years": [50, 60]},
+     "Political birthday (date joined): years 50, 60"),
+    ({"trigger": "cadence", "every_months": 3}, "Every 3 months"),
+    ({"trigger": "cadence", "every_months": 1}, "Every month"),
+    ({"trigger": "life_event", "event_kind": "hospitalised"}, "Life event: Hospitalised"),
+])
+def test_the_rules_list_says_when_each_rule_fires(fields, words):
+    from django.utils import translation
+
+    from care.programme.models import RuleVersion
+    from care.programme.templatetags.programme import trigger_words
+
+    with translation.override("en"):
+        assert trigger_words(RuleVersion(**fields)) == words
