@@ -87,6 +87,12 @@ def test_operator_signs_in_with_totp_onboards_and_suspends_a_unit(operator_accou
     page.click("main form button[type=submit]")
     invitation = page.inner_text("#invitation-url")
     assert invitation.startswith(f"http://{SLUG}.localhost:{server}/accounts/invite/")
+    assert page.get_attribute("#invitation-url", "href") == invitation  # a link to click, not text to select
+    assert "The link works once, until 20" in page.inner_text("#invitation-expiry")
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=console)
+    page.click("#copy-invitation")
+    page.locator("#copy-invitation", has_text="Copied").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == invitation
     assert NAME in page.inner_text("h1")
 
     page.click("text=Back to the units")

@@ -1,6 +1,7 @@
 """Unit onboarding and lifecycle. Each action takes the acting operator (None from the command line),
 runs in one transaction and writes a UnitEvent."""
 
+import datetime
 import re
 import zoneinfo
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ class Onboarded:
     unit: Unit
     url: str
     invitation_url: str
+    invitation_expires_at: datetime.datetime
     presets: list[str] = field(default_factory=list)
 
 
@@ -106,7 +108,8 @@ def onboard_unit(actor, *, slug: str, name: str, kind: str, admin_email: str, ad
         raise ValidationError({"slug": _("A unit with the slug “%(slug)s” already exists.") % {"slug": slug}}) \
             from None
     url = base_url(domain_for(slug))
-    return Onboarded(unit=unit, url=url + "/", invitation_url=url + issued.path, presets=applied)
+    return Onboarded(unit=unit, url=url + "/", invitation_url=url + issued.path,
+                     invitation_expires_at=issued.invitation.expires_at, presets=applied)
 
 
 _TRANSITIONS = {
