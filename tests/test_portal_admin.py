@@ -125,6 +125,7 @@ class TestStaff:
             "node": register.staff.nodes["west1"].pk, "can_view_sensitive": "on"})
         body = response.content.decode()
         assert response.status_code == 200 and 'id="invitation-url">http://alpha.' in body
+        assert 'id="copy-invitation"' in body and 'id="invitation-expiry"' in body
         assert "/accounts/invite/" in body
         with schema_context("alpha"):
             person = User.objects.get(email="liu@alpha.test")
@@ -134,10 +135,13 @@ class TestStaff:
 
     def test_invitation_errors_are_inline(self, register):
         client = portal(register.staff)
-        response = client.post("/registers/settings/staff/invite/", {"email": "x@alpha.test", "role": "secretary"})
+        response = client.post("/registers/settings/staff/invite/", {"email": "x@alpha.test", "role": "viewer"})
+        assert "full_name" in response.context["form"].errors  # a name is asked for, not optional
+        response = client.post("/registers/settings/staff/invite/", {"email": "x@alpha.test", "role": "secretary",
+                                                                     "full_name": "小徐"})
         assert response.context["form"].errors["node"] == ["A secretary needs an organisation."]
         response = client.post("/registers/settings/staff/invite/", {"email": register.staff.viewer.email,
-                                                                     "role": "viewer"})
+                                                                     "role": "viewer", "full_name": "重名"})
         assert response.context["form"].errors["email"] == ["An account with this email already exists."]
 
     def test_change_role_scope_and_activity(self, register):

@@ -51,7 +51,9 @@ class StaffForm(forms.Form):
 
 class InviteForm(StaffForm):
     email = forms.EmailField(label=label_of(User, "email"))
-    full_name = forms.CharField(label=label_of(User, "full_name"), max_length=100, required=False)
+    # Asked for, not optional: lists, the audit trail and the member's timeline name people, not addresses.
+    full_name = forms.CharField(label=label_of(User, "full_name"), max_length=100,
+                                help_text=gettext_lazy("As colleagues know them; shown instead of the email."))
     phone = forms.CharField(label=label_of(User, "phone"), max_length=30, required=False)
     field_order = ["email", "full_name", "phone"]
 
@@ -106,7 +108,8 @@ def invite(request):
         else:
             # Rendered, not redirected: the link exists only in this response and is never shown again.
             return render(request, "registers/settings/invited.html", {
-                "invited": issued.invitation.user, "link": request.build_absolute_uri(issued.path)})
+                "invited": issued.invitation.user, "invitation": issued.invitation,
+                "link": request.build_absolute_uri(issued.path)})
     return render(request, "registers/settings/invite.html", {"form": form})
 
 
