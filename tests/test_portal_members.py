@@ -58,6 +58,19 @@ class TestList:
         body = client.get("/registers/members/").content.decode()
         assert 'name="extra.post"' in body  # unit-defined fields are offered as filters
 
+    def test_names_sort_by_pinyin(self, alpha):
+        """Code-point order would put 张 before 李 and 陈 last; readers expect 安, 陈, 李, 王, 张, 赵."""
+        with schema_context("alpha"):
+            for name in ["张三", "王五", "李四", "安娜", "赵六", "陈七"]:
+                members.create_member(alpha.admin, node=alpha.nodes["west1"], name=name, sex="f",
+                                      birth_date=datetime.date(1950, 1, 1))
+        connection.set_schema_to_public()
+        client = portal(alpha)
+        listed = names(client.get("/registers/members/", {"node": alpha.nodes["west1"].pk, "sort": "name"}))
+        assert listed == ["安娜", "陈七", "李四", "王五", "张三", "赵六"]
+        backwards = names(client.get("/registers/members/", {"node": alpha.nodes["west1"].pk, "sort": "-name"}))
+        assert backwards == listed[::-1]
+
     def test_sort_by_age_and_paginate_by_fifty(self, alpha):
         add_members(alpha, 55)
         client = portal(alpha)

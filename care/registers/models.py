@@ -5,6 +5,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from carehub.collation import by_pinyin
+
 
 class NodeKind(models.TextChoices):
     COMMITTEE = "committee", _("Committee")
@@ -94,7 +96,7 @@ class Member(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["name", "pk"]
+        ordering = [by_pinyin("name"), "pk"]
         verbose_name = _("member")
         verbose_name_plural = _("members")
         indexes = [
@@ -103,6 +105,7 @@ class Member(models.Model):
             models.Index(fields=["name_initials"]),
             models.Index(fields=["name"]),
             models.Index(fields=["node", "name"]),
+            models.Index(by_pinyin("name"), "id", name="member_name_pinyin"),  # the member list's default order
         ]
 
     def __str__(self):

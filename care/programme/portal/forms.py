@@ -21,6 +21,7 @@ from care.registers import access
 from care.registers.models import MemberStatus
 from care.registers.portal.member_forms import date_field, visible_categories
 from carehub.accounts.models import User
+from carehub.collation import by_pinyin
 from carehub.uploads import PHOTO, UploadField
 
 BLANK = [("", "—")]
@@ -31,8 +32,9 @@ def label(name: str):
 
 
 def staff_field(label_text, required=True):
+    staff = User.objects.filter(is_active=True).order_by(by_pinyin("full_name"), "pk")
     return forms.ModelMultipleChoiceField(label=label_text, required=required, widget=forms.CheckboxSelectMultiple,
-                                          queryset=User.objects.filter(is_active=True).order_by("full_name", "pk"))
+                                          queryset=staff)
 
 
 def number_field(label_text, **kwargs):
@@ -167,10 +169,11 @@ class PairingForm(forms.Form):
     def __init__(self, *args, member, **kwargs):
         super().__init__(*args, **kwargs)
         # Only staff whose scope includes the member can look after them (and see their tasks).
-        staff = User.objects.filter(is_active=True).select_related("scope__node").order_by("full_name", "pk")
+        staff = (User.objects.filter(is_active=True).select_related("scope__node")
+                 .order_by(by_pinyin("full_name"), "pk"))
         allowed = [user.pk for user in staff if (path := access.root_path(user)) is not None
                    and member.node.path.startswith(path)]
-        self.fields["partner"].queryset = User.objects.filter(pk__in=allowed).order_by("full_name", "pk")
+        self.fields["partner"].queryset = User.objects.filter(pk__in=allowed).order_by(by_pinyin("full_name"), "pk")
 
 
 class SnoozeForm(forms.Form):

@@ -15,13 +15,14 @@ from care.registers.portal.member_forms import ExtraFilterForm, MemberForm, Memb
 from care.registers.portal.timeline import timeline_of
 from care.registers.services import members as service
 from carehub.clock import unit_today
+from carehub.collation import by_pinyin
 from carehub.portal.actions import FormActionView
 from carehub.portal.common import page_of, show_errors, vary_on_htmx, wants_fragment
 
-# Name sorts by pinyin initials: code-point order of Chinese characters means nothing to a reader.
+# Names sort by pinyin: code-point order of Chinese characters means nothing to a reader.
 SORTS = {
-    "name": ["name_initials", "name", "pk"],
-    "-name": ["-name_initials", "-name", "-pk"],
+    "name": [by_pinyin("name"), "pk"],
+    "-name": [by_pinyin("name").desc(), "-pk"],
     "age": [F("birth_date").desc(nulls_last=True), "pk"],
     "-age": [F("birth_date").asc(nulls_last=True), "pk"],
     "joined": [F("joined_on").asc(nulls_last=True), "pk"],
