@@ -107,7 +107,8 @@ def test_create_a_member_fixing_an_inline_error(cleanup, server, browser):  # no
     page.wait_for_url("**/registers/members/*/")
     assert page.inner_text("#member-name").startswith(NEW_MEMBER)
     facts = page.inner_text("#member-facts")
-    assert "+8613912345678" in facts and "1975-07-01" in facts and "东一支部" in facts
+    assert "139 1234 5678" in facts and "1975-07-01" in facts and "东一支部" in facts  # as people write it
+    assert page.get_attribute("#member-facts a.phone", "href") == "tel:+8613912345678"  # dials when tapped
     assert "Record created" in page.inner_text("#timeline")
 
     # Found again by live search on the pinyin initials, without a page load.

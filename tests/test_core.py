@@ -117,3 +117,12 @@ def test_stored_actions_are_renamed_to_the_vocabulary(in_alpha):
                        ("sms.optout.created", "webhook"), ("registers.hardship.reviewed_closed", "portal")]
     assert all(action in declared() for action, _source in renamed)
     assert {new for _type, _old, new in migration.RENAMES} <= set(declared())
+
+
+@pytest.mark.parametrize(("stored", "shown"), [("+8613800138000", "138 0013 8000"), ("+85291234567", "+852 9123 4567")])
+def test_phones_are_shown_as_people_write_them_and_dial_when_tapped(stored, shown):
+    from carehub.phones import shown_phone
+    from carehub.templatetags.phones import phone_link
+
+    assert shown_phone(stored) == shown
+    assert phone_link(stored) == f'<a href="tel:{stored}" class="phone">{shown}</a>' and phone_link("") == "—"
