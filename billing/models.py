@@ -41,6 +41,10 @@ class Plan(models.Model):
     def has_feature(self, feature: str) -> bool:
         return feature in self.features
 
+    def feature_labels(self) -> list[str]:
+        """The plan's features in words (its `features` are keys)."""
+        return [str(Feature(feature).label) if feature in Feature.values else feature for feature in self.features]
+
 
 class SubscriptionStatus(models.TextChoices):
     TRIAL = "trial", _("Trial")

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from care.registers.models import Member
+from notifications.purposes import built_in_name
 
 
 class SmsSettings(models.Model):
@@ -45,9 +46,11 @@ class Category(models.TextChoices):
 
 class Template(models.Model):
     """A message text with {variables}, per purpose (`key`, e.g. "birthday", "double_ninth", "visit_notice",
-    "staff_digest", "task_assigned") and language."""
+    "staff_digest", "task_assigned") and language. People know a purpose by its name: the built-in ones by the
+    name in code (notifications.purposes), the unit's own by `name`; its key is derived, never typed."""
 
     key = models.SlugField(_("template"), max_length=40)
+    name = models.CharField(_("name"), max_length=60, blank=True)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
     category = models.CharField(_("kind"), max_length=10, choices=Category.choices)
     body = models.TextField(_("text"))
@@ -61,7 +64,7 @@ class Template(models.Model):
         constraints = [models.UniqueConstraint(fields=["key", "language"], name="template_once_per_language")]
 
     def __str__(self):
-        return f"{self.key} ({self.language})"
+        return f"{self.name or built_in_name(self.key)} ({self.get_language_display()})"
 
 
 class OptOutScope(models.TextChoices):
@@ -97,7 +100,7 @@ class OptOut(models.Model):
                                                name="one_current_opt_out_per_phone")]
 
     def __str__(self):
-        return f"{self.phone}: {self.scope}"
+        return f"{self.phone}: {self.get_scope_display()}"
 
 
 class Notice(models.Model):
@@ -199,4 +202,4 @@ class SendWindow(models.Model):
         verbose_name_plural = _("sending windows")
 
     def __str__(self):
-        return f"{self.member_id}: {self.send_from:%H:%M}-{self.send_until:%H:%M}"
+        return f"{self.member.name}: {self.send_from:%H:%M}-{self.send_until:%H:%M}"

@@ -117,11 +117,19 @@ class UnitEvent(models.Model):
     note = models.TextField(blank=True)
     at = models.DateTimeField(auto_now_add=True)
 
+    # Where a change without an operator came from, in words (`source` holds the key).
+    SOURCES = {"cli": _("command line"), "console": _("console"), "billing": _("billing"), "task": _("background task"),
+               "api": _("platform API")}
+
     class Meta:
         ordering = ["-at"]
 
     def __str__(self):
         return f"{self.unit_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def source_label(self) -> str:
+        return str(self.SOURCES.get(self.source, self.source))
 
 
 class OperatorDevice(models.Model):

@@ -82,6 +82,7 @@ def test_operator_signs_in_with_totp_onboards_and_suspends_a_unit(operator_accou
     page.fill("input[name=name]", NAME)
     page.fill("input[name=slug]", SLUG)
     page.select_option("select[name=kind]", "school")
+    page.fill("input[name=admin_name]", "王建华")
     page.fill("input[name=admin_email]", "first-admin@browser.test")
     page.select_option("select[name=language]", "zh-hans")
     page.click("main form button[type=submit]")
@@ -94,6 +95,7 @@ def test_operator_signs_in_with_totp_onboards_and_suspends_a_unit(operator_accou
     page.locator("#copy-invitation", has_text="Copied").wait_for()
     assert page.evaluate("navigator.clipboard.readText()") == invitation
     assert NAME in page.inner_text("h1")
+    assert page.inner_text("#first-admin") == "First admin: 王建华 (first-admin@browser.test)"
 
     page.click("text=Back to the units")
     page.wait_for_url(console + "/")

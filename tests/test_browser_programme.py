@@ -10,11 +10,24 @@ import datetime
 import pytest
 from django.db import connection
 
-from care.programme.models import CareTask, Greeting, LifeEvent, Pairing, Rule, RuleVersion, Talk, Visit
+from care.programme.models import (
+    CareTask,
+    Greeting,
+    LifeEvent,
+    Pairing,
+    Rule,
+    RuleVersion,
+    Talk,
+    TaskKind,
+    TaskStatus,
+    Visit,
+)
 from care.programme.services import events, runs
 from care.registers.models import HardshipEntry, Member
 from care.registers.services import members
+from carehub.accounts.models import User
 from carehub.audit.models import AuditEvent
+from carehub.clock import unit_today
 
 from .test_browser import browser, server  # noqa: F401 (fixtures)
 from .test_browser_registers import committed, sign_in
@@ -135,4 +148,64 @@ def test_record_a_hospitalisation_and_see_the_task_appear(people, server, browse
     tasks = page.inner_text("#member-tasks")
     assert "Visit" in tasks and "住院必访" in tasks
     assert "Life event: Hospitalised" in page.inner_text("#timeline")
+    page.context.close()
+
+
+@pytest.mark.parametrize(("width", "height"), [(390, 844), (1366, 768)])
+def test_my_work_on_a_phone_and_a_desktop(people, server, browser, width, height):  # noqa: F811
+    """Signing in opens my work: the late visit first with its member's phone to tap, its one action within the
+    screen and no sideways scrolling; the visit form opens prefilled from the task, and a task nobody had is
+    taken with "assign to me"."""
+    _alpha, old, patient = people
+
+    def plan():
+        me, today = User.objects.get(email="browser@alpha.test"), unit_today()
+        Member.objects.filter(pk=old.pk).update(phone="+8613800138000",
+                                                address="甘井子区红旗街道幸福路一百二十八号三单元五楼")
+
+        def task(key, member, kind, due, assignee):
+            rule = Rule.objects.select_related("current").get(key=key)
+            return CareTask.objects.create(rule=rule, version=rule.current, member=member, kind=kind, occurs_on=due,
+                                           opens_on=due - datetime.timedelta(days=10), due_on=due,
+                                           assignee=assignee, status=TaskStatus.OPEN).pk
+
+        return (task("visit-hospitalised", old, TaskKind.VISIT, today - datetime.timedelta(days=4), me),
+                task("talk-yearly", patient, TaskKind.TALK, today, me),
+                task("talk-conflict", patient, TaskKind.TALK, today, None))
+
+    late, talk, nobody_s = committed(plan)
+    page = sign_in(browser, server, width, height)
+    assert page.url.endswith("/programme/my-work/")
+    cards = page.locator("#my-work article.work-card")
+    assert cards.nth(0).get_attribute("id") == f"work-member-{old.pk}"  # overdue first
+    assert "Overdue 4 days" in cards.nth(0).inner_text()
+    assert cards.nth(0).locator("a.phone").get_attribute("href") == "tel:+8613800138000"
+    assert "138 0013 8000" in cards.nth(0).inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    for pk in (late, talk):
+        action = page.locator(f"#work-task-{pk} a.task-action")
+        action.scroll_into_view_if_needed()
+        box = action.bounding_box()
+        assert action.is_visible() and box["x"] >= 0 and box["x"] + box["width"] <= width  # not cut off
+
+    page.click(f"#unassigned-task-{nobody_s} button[type=submit]")  # assign to me
+    page.locator(f"#work-task-{nobody_s}").wait_for()
+    assert page.locator(f"#unassigned-task-{nobody_s}").count() == 0
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    page.click(f"#work-task-{late} a.task-action")
+    page.wait_for_url(f"**/programme/members/{old.pk}/visit/?task={late}")
+    assert page.input_value("#id_occasion") == "住院必访"  # the rule's name
+    assert page.locator(f"input[name=tasks][value='{late}']").is_checked()
+    page.click("#save-record")
+    page.wait_for_url("**/programme/visits/*/")
+    page.goto(f"http://alpha.localhost:{server}/programme/my-work/")
+    assert page.locator(f"#work-task-{late}").count() == 0 and page.locator(f"#work-task-{talk}").count() == 1
+
+    page.goto(f"http://alpha.localhost:{server}/programme/?scope=mine&state=today")  # the list: cards on a phone
+    action = page.locator(f"#task-{talk} a.task-action")
+    action.scroll_into_view_if_needed()
+    box = action.bounding_box()
+    assert action.is_visible() and box["x"] >= 0 and box["x"] + box["width"] <= width
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.context.close()

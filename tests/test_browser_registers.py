@@ -16,6 +16,7 @@ from django_tenants.utils import schema_context
 
 from care.registers.models import Evidence, HardshipEntry, HardshipReview, Member
 from care.registers.services import hardship, members
+from carehub.portal.widgets import NodeSelect
 
 from .conftest import PASSWORD
 from .test_browser import browser, server  # noqa: F401  (fixtures)
@@ -85,7 +86,7 @@ def sign_in(browser, port, width=1366, height=768):  # noqa: F811
     page.fill("input[name=username]", "browser@alpha.test")
     page.fill("input[name=password]", PASSWORD)
     page.click("#login-form button[type=submit]")
-    page.wait_for_url(f"http://alpha.localhost:{port}/")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)  # the start page is the user's own work
     return page
 
 
@@ -93,7 +94,7 @@ def test_create_a_member_fixing_an_inline_error(cleanup, server, browser):  # no
     page = sign_in(browser, server)
     page.click("#sections >> text=Members")
     page.click("#add-member")
-    page.select_option("#id_node", label="东一支部")
+    page.select_option("#id_node", label=NodeSelect.INDENT * 2 + "东一支部")  # two levels below the top
     page.fill("#id_name", NEW_MEMBER)
     page.select_option("#id_sex", "f")
     page.fill("#id_birth_date", "1950-03-02")

@@ -19,6 +19,7 @@ from care.registers.models import Member
 from care.registers.services import members
 from carehub.audit.models import AuditEvent
 from carehub.clock import unit_zone
+from carehub.portal.widgets import NodeSelect
 from notifications.models import Message, Notice, SmsSettings
 from notifications.services.followups import RULE_KEY
 from notifications.tasks import relay_unit
@@ -88,7 +89,7 @@ def test_compose_a_notice_to_a_branch_and_watch_it_delivered(sms_env, server, br
     page = sign_in(browser, server)
     page.click("#sections >> text=SMS")
     page.click("#compose-notice")
-    page.select_option("#id_node", label="东一支部")
+    page.select_option("#id_node", label=NodeSelect.INDENT * 2 + "东一支部")  # two levels below the top
     page.fill("#id_body", "{member_name}同志：本周五下午三点在党员活动室召开支部党员大会，请准时参加。")
     page.locator("#preview-encoding", has_text="UCS-2").wait_for()
     page.click("#prepare-notice")

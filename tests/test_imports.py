@@ -383,7 +383,8 @@ class TestApi:
         assert preview.status_code == 200
         body = preview.json()
         assert (body["total"], body["invalid"], body["committed"]) == (3, 0, False)
-        assert body["rows"][0] == {"row": 2, "name": "王建国", "detail": "东一支部", "result": "create", "errors": []}
+        assert body["rows"][0] == {"row": 2, "name": "王建国", "detail": "东一支部", "result": "create", "note": "",
+                                   "errors": []}
         with schema_context("alpha"):
             assert not Member.objects.exists()
         committed = upload(client, csv_file(ROWS), path="/api/v1/imports/commit/")

@@ -95,15 +95,15 @@ def test_operator_onboards_and_suspends_from_console(db, alpha):
     client.login(email="operator@carehub.test", password=PASSWORD)
     response = client.post("/units/new/", {
         "name": "红旗街道党工委", "slug": "hongqi", "kind": "street", "admin_email": "a@hongqi.test",
-        "admin_phone": "", "time_zone": "Asia/Shanghai", "language": "zh-hans",
+        "admin_name": "王建华", "admin_phone": "", "time_zone": "Asia/Shanghai", "language": "zh-hans",
     })
     assert response.status_code == 200
     assert "/accounts/invite/" in response.content.decode()
     bad = client.post("/units/new/", {"name": "x", "slug": "hongqi", "kind": "street", "admin_email": "a@b.cn",
-                                      "time_zone": "Asia/Shanghai", "language": "zh-hans"})
+                                      "admin_name": "x", "time_zone": "Asia/Shanghai", "language": "zh-hans"})
     assert "hongqi" in str(bad.context["form"].errors["slug"])
     bad_phone = client.post("/units/new/", {"name": "x", "slug": "other", "kind": "street", "admin_email": "a@b.cn",
-                                            "admin_phone": "12345", "time_zone": "Asia/Shanghai",
+                                            "admin_name": "x", "admin_phone": "12345", "time_zone": "Asia/Shanghai",
                                             "language": "zh-hans"})
     assert bad_phone.context["form"].errors["admin_phone"]
     client.post(f"/units/{alpha.unit.slug}/suspended/", {"note": "checking"})

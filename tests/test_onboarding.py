@@ -180,7 +180,7 @@ def test_lifecycle_transitions_and_audit(alpha):
 
 def test_command_create_json_list_and_status(db, capsys):
     call_command("tenants", "create", "--slug", "cmdunit", "--name", "甘井子区委", "--kind", "district",
-                 "--admin-email", "a@b.cn", "--admin-phone", "+8613800000000", "--json")
+                 "--admin-email", "a@b.cn", "--admin-name", "王建华", "--admin-phone", "+8613800000000", "--json")
     created = json.loads(capsys.readouterr().out)
     assert created["url"] == base_url("cmdunit.localhost") + "/"
     assert "/accounts/invite/" in created["invitation_url"]
@@ -196,14 +196,14 @@ def test_command_create_json_list_and_status(db, capsys):
 def test_command_reports_bad_input_without_traceback(db):
     with pytest.raises(CommandError, match="reserved"):
         call_command("tenants", "create", "--slug", "admin", "--name", "x", "--kind", "district",
-                     "--admin-email", "a@b.cn")
+                     "--admin-email", "a@b.cn", "--admin-name", "王建华")
     with pytest.raises(CommandError, match="No unit"):
         call_command("tenants", "suspend", "nosuchunit")
 
 
 def test_printed_output_holds_no_password(db, capsys):
     call_command("tenants", "create", "--slug", "cmdunit", "--name", "x", "--kind", "district",
-                 "--admin-email", "a@b.cn")
+                 "--admin-email", "a@b.cn", "--admin-name", "王建华")
     out = capsys.readouterr().out
     assert f"Invitation: {base_url('cmdunit.localhost')}/accounts/invite/" in out
     assert "password" not in out.lower()

@@ -86,13 +86,14 @@ def test_platform_api_units_and_usage(alpha, beta):
     listed = client.get("/api/v1/platform/units/", **auth).json()
     assert {"alpha", "beta"} <= {unit["slug"] for unit in listed}
     created = client.post("/api/v1/platform/units/", {"slug": "api-unit", "name": "API 单位", "kind": "school",
-                                                      "admin_email": "head@api-unit.test"},
+                                                      "admin_email": "head@api-unit.test",
+                                                      "admin_name": "Head Teacher"},
                           content_type="application/json", **auth)
     assert created.status_code == 201, created.content
     assert created.json()["unit"]["status"] == "active" and "/accounts/invite/" in created.json()["invitation_url"]
     duplicate = client.post("/api/v1/platform/units/", {"slug": "api-unit", "name": "x", "kind": "school",
-                                                        "admin_email": "x@y.test"}, content_type="application/json",
-                            **auth)
+                                                        "admin_email": "x@y.test", "admin_name": "x"},
+                            content_type="application/json", **auth)
     assert duplicate.status_code == 400 and "slug" in duplicate.json()["error"]["fields"]
     def act(action):
         return client.post(f"/api/v1/platform/units/api-unit/{action}/", {}, content_type="application/json",

@@ -1,5 +1,7 @@
 """The organisation tree pages: counts in one query, and the node forms with the services' errors inline."""
 
+import re
+
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -20,40 +22,17 @@ def test_tree_shows_counts_per_node_and_subtree(register):
     body = response.content.decode()
     east1 = register.staff.nodes["east1"]
     assert f'id="node-{east1.pk}"' in body
-    by_pk = {}
-    for root in response.context["roots"]:
-        stack = [root]
-        while stack:
-            node = stack.pop()
-            by_pk[node.pk] = node
-            stack.extend(node.kids)
+    by_pk = {node.pk: node for node in response.context["rows"]}
     assert (by_pk[east1.pk].members_here, by_pk[east1.pk].members_total) == (1, 1)
     east = register.staff.nodes["east"]
     assert (by_pk[east.pk].members_here, by_pk[east.pk].members_total) == (0, 1)
     assert by_pk[register.staff.nodes["root"].pk].members_total == 2
 
 
-def test_tree_queries_do_not_grow_with_the_tree(alpha):
-    client = portal(alpha)
-    client.get("/registers/tree/")
-
-    def queries():
-        with CaptureQueriesContext(connection) as captured:
-            assert client.get("/registers/tree/").status_code == 200
-        return len(captured)
-
-    before = queries()
-    with schema_context("alpha"):
-        for index in range(8):
-            node = nodes.create_node(alpha.admin, parent=alpha.nodes["west1"], name=f"小组{index}")
-            members.create_member(alpha.admin, node=node, name=f"成员{index}", sex="m")
-    connection.set_schema_to_public()
-    assert queries() == before
-
-
 def test_secretary_sees_only_their_subtree_as_roots(register):
-    roots = portal(register.staff, register.staff.secretary).get("/registers/tree/").context["roots"]
-    assert [root.name for root in roots] == ["东区总支"]
+    rows = portal(register.staff, register.staff.secretary).get("/registers/tree/").context["rows"]
+    assert [(row.name, row.level) for row in rows] == [("东区总支", 0), ("东一支部", 1), ("东一第二小组", 2),
+                                                      ("东二支部", 1)]
 
 
 def test_add_a_node_with_an_inline_error_first(register):
@@ -134,3 +113,47 @@ def test_deleting_a_node_with_members_shows_why_not(register):
     assert "Move its members and sub-organisations elsewhere first." in response.content.decode()
     with schema_context("alpha"):
         assert Node.objects.filter(pk=east1.pk).exists()
+
+
+def test_tree_queries_stay_the_same_however_deep_and_wide(alpha):
+    client = portal(alpha)
+    client.get("/registers/tree/")
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/registers/tree/").status_code == 200
+        return len(captured)
+
+    before = queries()
+    assert before <= 10  # session, unit, user, scope, the organisations, the counts: none per organisation
+    with schema_context("alpha"):
+        parent = alpha.nodes["east1"]
+        for depth in range(4):  # a chain four levels deeper, each with a few leaves
+            parent = nodes.create_node(alpha.admin, parent=parent, name=f"第{depth}层")
+            for leaf in range(5):
+                node = nodes.create_node(alpha.admin, parent=parent, name=f"第{depth}层小组{leaf}")
+                members.create_member(alpha.admin, node=node, name=f"成员{depth}{leaf}", sex="f")
+    connection.set_schema_to_public()
+    assert queries() == before
+
+
+def test_tree_opens_two_levels_and_offers_a_search(alpha):
+    body = portal(alpha).get("/registers/tree/").content.decode()
+    assert 'data-tree-filter="#tree"' in body and 'aria-label="Find an organisation"' in body
+    root, east = alpha.nodes["root"], alpha.nodes["east"]
+    with schema_context("alpha"):
+        below = nodes.create_node(alpha.admin, parent=alpha.nodes["east1"], name="东一第一小组")
+    connection.set_schema_to_public()
+    body = portal(alpha).get("/registers/tree/").content.decode()
+
+    def opened(node):
+        row = rf'id="node-{node.pk}" data-name="[^"]*"><div class="branch">.*?</div>\s*<details( open)?>'
+        found = re.search(row, body, re.S)
+        return found.group(1) == " open"
+
+    assert opened(root) and opened(east)  # levels 0 and 1
+    assert not opened(alpha.nodes["east1"])  # level 2: closed until clicked or searched
+    assert f'id="node-{below.pk}" data-name="东一第一小组"><div class="leaf">' in body
+    # The branches close where they end: every <details> and <li> opened is closed again.
+    tree = body.split('id="tree"', 1)[1]
+    assert tree.count("<details") == tree.count("</details>") and tree.count("<li") == tree.count("</li>")

@@ -72,12 +72,14 @@ ROUTES = {
     "portal:settings_staff": (ADMIN, {"pk": "clerk"}),
     # Imports
     "imports:preview": (OWNER, {"pk": "batch"}),
+    "imports:columns": (OWNER, {"pk": "batch"}),
     "imports:commit": (OWNER, {"pk": "batch"}),
     "imports-api:batch": (OWNER, {"pk": "batch"}),
     # The care programme's pages
     "programme:task": (SUBTREE, {"pk": "task"}),
     "programme:task_snooze": (SUBTREE, {"pk": "task"}),
     "programme:task_cancel": (SUBTREE, {"pk": "task"}),
+    "programme:task_assign": (SUBTREE, {"pk": "task"}),
     "programme:rule": (UNIT, {"pk": "rule"}),
     "programme:rule_active": (UNIT, {"pk": "rule"}),
     "programme:visit_new": (SUBTREE, {"member_pk": "member"}),
@@ -128,6 +130,7 @@ ROUTES = {
     "programme-api:task-detail": (SUBTREE, {"pk": "task"}),
     "programme-api:task-cancel": (SUBTREE, {"pk": "task"}),
     "programme-api:task-snooze": (SUBTREE, {"pk": "task"}),
+    "programme-api:task-assign": (SUBTREE, {"pk": "task"}),
     "programme-api:visit-detail": (SUBTREE, {"pk": "visit"}),
     "programme-api:visit-photo": (SUBTREE, {"pk": "visit", "photo_id": "photo"}),
     "programme-api:visit-photos": (SUBTREE, {"pk": "visit"}),
@@ -175,6 +178,7 @@ NOT_OBJECTS = {
     "password_reset_confirm": "a signed token (Django's password reset): test_accounts.py",
     "accept_invitation": "a one-time invitation token: test_isolation.py, test_accounts.py",
     "imports:export": "an export's kind and format; its rows are the scoped list's: test_exports.py",
+    "imports:sample": "a sample file's kind; its examples name organisations the user sees: test_import_columns.py",
     "fund:public": "a public disclosure link's token: test_fund_disclosure.py",
     "support:enter": "a support pass token: test_platform_support.py",
 }

@@ -195,18 +195,43 @@ class TestTemplates:
         assert gsm.context["count"].encoding == "GSM-7" and gsm.context["unknown"] == ["foo"]
 
     def test_edit_save_and_go_back_to_the_built_in_text(self, people):
+        """The key is in the address, never on the form; variables read as words and are kept by name."""
         client = logged_in(people.staff)
-        page = client.get(f"{S}/templates/edit/", {"key": "staff_digest", "language": "zh-hans"})
-        assert "{count}" in page.content.decode() and 'hx-post="/sms/templates/preview/"' in page.content.decode()
-        response = client.post(f"{S}/templates/edit/", {"key": "staff_digest", "language": "zh-hans",
-                                                         "category": "staff", "body": "待办{count}项：{tasks}"})
+        client.cookies["django_language"] = "en"
+        edit = f"{S}/templates/edit/?key=staff_digest&language=zh-hans"
+        page = client.get(edit).content.decode()
+        assert "{number of tasks}" in page and 'hx-post="/sms/templates/preview/"' in page
+        assert "staff_digest" not in page.split("<main")[1].replace("key=staff_digest", "")
+        assert 'name="name"' not in page  # a built-in purpose keeps its name
+        response = client.post(edit, {"language": "zh-hans", "category": "staff",
+                                      "body": "待办{number of tasks}项：{tasks}"})
         assert response.status_code == 302
         with schema_context("alpha"):
             template = Template.objects.get(key="staff_digest", language="zh-hans")
-        assert "待办{count}项" in client.get(f"{S}/templates/").content.decode()
+        assert template.body == "待办{count}项：{tasks}"
+        assert "待办{number of tasks}项" in client.get(f"{S}/templates/").content.decode()
         client.post(f"{S}/templates/{template.pk}/delete/")
         with schema_context("alpha"):
             assert not Template.objects.exists()
+
+    def test_a_new_purpose_is_named_and_its_key_made_from_the_name(self, people):
+        client = logged_in(people.staff)
+        client.cookies["django_language"] = "en"
+        page = client.get(f"{S}/templates/edit/").content.decode()
+        assert 'name="name"' in page and 'name="key"' not in page
+        assert client.post(f"{S}/templates/edit/", {"name": "支部会议通知", "language": "zh-hans", "category": "notice",
+                                                    "body": "{member name}同志：请参加支部会议。"}).status_code == 302
+        with schema_context("alpha"):
+            template = Template.objects.get()
+        assert (template.key, template.name) == ("own-1", "支部会议通知")
+        assert template.body == "{member_name}同志：请参加支部会议。"
+        listing = client.get(f"{S}/templates/").content.decode()
+        assert "支部会议通知" in listing and ">own-1<" not in listing
+        assert "?key=own-1&amp;language=en" in listing  # offered in the other language, under the same name
+        english = client.get(f"{S}/templates/edit/", {"key": "own-1", "language": "en"})
+        assert english.context["form"].initial["name"] == "支部会议通知"
+        compose = client.get(f"{S}/notices/new/").content.decode()
+        assert '<option value="own-1">支部会议通知</option>' in compose and "Visit notice" in compose
 
     def test_errors_are_shown_next_to_the_text(self, people):
         response = logged_in(people.staff).post(f"{S}/templates/edit/", {

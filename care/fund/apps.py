@@ -8,7 +8,12 @@ class FundConfig(AppConfig):
     verbose_name = _("Care fund")
 
     def ready(self):
-        from care.fund.timeline import items_for
-        from care.registers import timeline
+        from care.fund import getting_started
+        from care.fund.models.funds import shares_in_words
+        from care.fund.timeline import items_for, summary_for
+        from care.registers import audit_words, timeline
 
+        audit_words.register("costsharerule", "legs", shares_in_words)
         timeline.register(items_for)
+        timeline.register_summary(summary_for)
+        getting_started.register_steps()

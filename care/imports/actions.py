@@ -11,3 +11,6 @@ from carehub.audit.actions import Action
 BATCH_IMPORTED = Action("imports.batch.imported", _("File imported"))
 # The object type (member, hardshipentry) says which list; the changes hold its filters and row count.
 RECORDS_EXPORTED = Action("imports.records.exported", _("List exported"))
+# Which field each column of the unit's files holds, as chosen in an import's column step; the changes hold
+# each column's field before and after, and the object is the file the choice was made for.
+COLUMNS_CHOSEN = Action("imports.columns.chosen", _("Import columns chosen"))

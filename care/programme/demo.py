@@ -1,6 +1,7 @@
 """The care programme of the demo units (`carehub demo`): the kind's presets, pairings for most members in the
 hardship ledger (some left without, so the coverage view has something to show), past visits and talks, a few
-recent hospitalisations, and the horizon generated. Idempotent: the records are made once per unit, and
+recent hospitalisations (a few in each secretary's organisations, so that their "my work" has something due
+this week, one of it late), and the horizon generated. Idempotent: the records are made once per unit, and
 generation never makes a second copy."""
 
 import datetime
@@ -10,7 +11,7 @@ from django.db.models import Min
 from care.programme import presets
 from care.programme.calendar import lunar_to_solar
 from care.programme.models import CareTask, Greeting, Pairing, Rule, Talk, TaskStatus, Visit
-from care.programme.services import events, records, runs
+from care.programme.services import events, records, runs, tasks
 from care.programme.services.coverage import GONE
 from care.registers.models import HardshipEntry, Member, MemberStatus
 
@@ -61,6 +62,25 @@ def _records(admin, secretaries, today) -> None:
                                          occurred_on=today - datetime.timedelta(days=index * 2 + 1),
                                          note="因病住院治疗")
         runs.generate_for_event(event.pk)  # the demo runs in one transaction: no commit to wait for
+    _secretaries_work(admin, secretaries, today)
+
+
+# Days since a secretary's members went into hospital: the visit (due within three days) is then late, due
+# today, and due later this week or next.
+HOSPITALISED_DAYS_AGO = (5, 3, 1)
+
+
+def _secretaries_work(admin, secretaries, today) -> None:
+    """Hospitalisations of members in each secretary's organisations, their visits given to the secretary."""
+    for path, secretary in secretaries:
+        members = (Member.objects.filter(status=MemberStatus.ACTIVE, node__path__startswith=path)
+                   .exclude(care_tasks__status=TaskStatus.OPEN, care_tasks__due_on__lte=today).order_by("-pk"))
+        for days_ago, member in zip(HOSPITALISED_DAYS_AGO, members, strict=False):
+            event = events.record_life_event(admin, member, kind="hospitalised",
+                                             occurred_on=today - datetime.timedelta(days=days_ago), note="因病住院治疗")
+            runs.generate_for_event(event.pk)
+            for task in CareTask.objects.filter(event=event, status=TaskStatus.OPEN).exclude(assignee=secretary):
+                tasks.assign(admin, task, assignee=secretary)
 
 
 def describe(today: datetime.date) -> str:

@@ -8,8 +8,8 @@ or rolls back with the change that asked for it.
 from django.dispatch import Signal
 
 # Care tasks were created or reassigned and their assignees should hear of them now rather than in the daily
-# digest (life events): sender=CareTask, tasks=<CareTask queryset>. The sender may name tasks announced before:
-# receivers tell an assignee of a task once.
+# digest (life events, a task given to someone by hand): sender=CareTask, tasks=<CareTask queryset>. The
+# sender may name tasks announced before: receivers tell an assignee of a task once.
 tasks_assigned = Signal()
 
 # The daily run has planned today's items: sender=Greeting, actor (None for the system), today (the unit's date).

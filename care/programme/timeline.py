@@ -1,12 +1,18 @@
 """A member's care for their profile's timeline: life events, visits, talks (never their confidential notes),
 pairings and commendations. A source of care.registers.timeline (registered in care.programme.apps), giving the
-fields of timeline items. Six queries whatever the length of the history."""
+fields of timeline items. Six queries whatever the length of the history.
+
+And the programme's facts of the profile's care history panel (a summary source of care.registers.timeline): the
+last visit and talk, the greetings of the year so far and the open tasks. Six queries."""
+
+import datetime
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from care.programme.models import Commendation, LifeEvent, Pairing, Talk, Visit
+from care.programme.models import Commendation, Greeting, GreetingStatus, LifeEvent, Pairing, Talk, TaskStatus, Visit
+from carehub.clock import unit_today
 
 
 def _names(users) -> str:
@@ -42,3 +48,31 @@ def items_for(member, user) -> list[dict]:
                                                                         "year": commendation.year},
                       "note": commendation.note})
     return items
+
+
+def _last(order: int, key: str, label: str, records, day: str, people: str, url_name: str) -> dict:
+    """The fact "last visit" or "last talk": the date of the latest of `records`, who held it, a link to it."""
+    record = records.order_by(f"-{day}", "-pk").prefetch_related(people).first()
+    if record is None:
+        return {"order": order, "key": key, "label": label, "value": _("None yet")}
+    names = _names(getattr(record, people).all())
+    return {"order": order, "key": key, "label": label, "value": getattr(record, day).isoformat(),
+            "note": _("by %(names)s") % {"names": names} if names else "", "url": reverse(url_name, args=[record.pk])}
+
+
+def summary_for(member, user) -> list[dict]:
+    """`user` may see the member (the profile checked it), and so every record of the programme about them."""
+    today = unit_today()
+    greetings = (Greeting.objects.filter(member=member, send_on__range=(datetime.date(today.year, 1, 1), today))
+                 .exclude(status=GreetingStatus.CANCELLED).count())
+    profile = reverse("portal:member_detail", args=[member.pk])
+    return [
+        _last(10, "last-visit", _("Last visit"), Visit.objects.filter(member=member), "visited_on", "visitors",
+              "programme:visit"),
+        _last(20, "last-talk", _("Last talk"), Talk.objects.filter(member=member), "held_on", "participants",
+              "programme:talk"),
+        {"order": 30, "key": "greetings", "label": _("Greetings this year"), "value": str(greetings),
+         "url": f"{profile}?history=greeting#history"},
+        {"order": 50, "key": "open-tasks", "label": _("Open tasks"),
+         "value": str(member.care_tasks.filter(status=TaskStatus.OPEN).count()), "url": "#member-programme"},
+    ]

@@ -8,12 +8,15 @@ app_name = "programme"
 
 urlpatterns = [
     path("", tasks.task_list, name="tasks"),
+    path("my-work/", tasks.my_work, name="my_work"),
     path("tasks/<int:pk>/", tasks.task_page, name="task"),
+    path("tasks/<int:pk>/assign/", tasks.Assign.as_view(), name="task_assign"),
     path("tasks/<int:pk>/snooze/", tasks.Snooze.as_view(), name="task_snooze"),
     path("tasks/<int:pk>/cancel/", tasks.Cancel.as_view(), name="task_cancel"),
     path("rules/", rules.rule_list, name="rules"),
     path("rules/new/", rules.NewRule.as_view(), name="rule_new"),
     path("rules/preview/", rules.rule_preview, name="rule_preview"),
+    path("rules/reviewed/", rules.rules_reviewed, name="rules_reviewed"),
     path("rules/<int:pk>/", rules.RulePage.as_view(), name="rule"),
     path("rules/<int:pk>/active/", rules.rule_active, name="rule_active"),
     path("settings/", rules.settings, name="settings"),

@@ -10,10 +10,11 @@ Staff without a scope see nothing but admins, who need none.
 """
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from care.registers.models import SENSITIVE_CATEGORIES, HardshipEntry, ImportBatch, Member, Node, StaffScope
-from carehub.accounts.models import Role
+from carehub.accounts.models import Role, User
 from carehub.accounts.roles import require_admin  # noqa: F401  (the apps' access rules in one place)
 
 WRITERS = {Role.ADMIN, Role.SECRETARY}
@@ -50,6 +51,15 @@ def visible_members(user):
     if path is None:
         return Member.objects.none()
     return Member.objects.filter(node__path__startswith=path)
+
+
+def staff_seeing(node: Node):
+    """The active staff accounts who see the members of `node`: admins, staff scoped to the whole unit, and staff
+    scoped to the node or one above it. The rule of `root_path`, as one query (for pickers of people)."""
+    ids = node.path.strip("/").split("/")
+    above = ["/" + "/".join(ids[:depth]) + "/" for depth in range(1, len(ids) + 1)]
+    return User.objects.filter(Q(role=Role.ADMIN) | Q(scope__isnull=False, scope__node__isnull=True) |
+                               Q(scope__node__path__in=above), is_active=True)
 
 
 def can_see_sensitive(user) -> bool:

@@ -9,6 +9,7 @@ class RegistersConfig(AppConfig):
 
     def ready(self):
         from billing.services import limits
+        from care.registers import getting_started
         from care.registers.models import Member, MemberStatus, StaffScope
         from tenants.signals import support_account_ready
 
@@ -20,3 +21,4 @@ class RegistersConfig(AppConfig):
 
         support_account_ready.connect(read_whole_unit, dispatch_uid="registers.support_reads_whole_unit",
                                       weak=False)
+        getting_started.register_steps()

@@ -2,6 +2,8 @@
 an export always holds exactly the list the user was looking at."""
 
 import datetime
+import re
+from dataclasses import dataclass
 from functools import partial
 
 import django_filters
@@ -27,10 +29,17 @@ from care.registers.models import (
     Sex,
 )
 from carehub.clock import unit_today
+from carehub.portal.widgets import NodeSelect
 
 EXTRA_PREFIX = "extra."
-EXTRA_LOOKUPS = {"": "exact", "__gte": "gte", "__lte": "lte"}
+EXTRA_LOOKUPS = {"": "exact", "__gte": "gte", "__lte": "lte", "__contains": "icontains", "__empty": "empty"}
 CASTS = {ExtraFieldKind.NUMBER: models.FloatField, ExtraFieldKind.DATE: models.DateField}
+# The portal's picker of extra-field conditions names an operator; the query keeps its machine form (suffix).
+OPERATORS = {"eq": "", "gte": "__gte", "lte": "__lte", "contains": "__contains", "empty": "__empty",
+             "filled": "__empty"}
+NO_VALUE = {"empty": "true", "filled": "false"}  # operators that need no value: what `__empty` is given
+CONDITION_FIELD = re.compile(r"^cond(\d{1,2})-field$")
+MAX_CONDITIONS = 5
 # Ages and years of membership are counted back from today: the bound keeps the date arithmetic within the calendar.
 MAX_YEARS = 150
 
@@ -56,11 +65,12 @@ def search(queryset, value: str, prefix: str = ""):
 
 
 class SubtreeFilter(django_filters.ModelChoiceFilter):
-    """A node and everything below it."""
+    """A node and everything below it, offered as the indented tree with a search box."""
 
     def __init__(self, *args, path_field: str = "node__path", **kwargs):
         self.path_field = path_field
         kwargs.setdefault("queryset", Node.objects.all())
+        kwargs.setdefault("widget", NodeSelect)
         super().__init__(*args, **kwargs)
 
     def filter(self, queryset, value):
@@ -96,7 +106,7 @@ class MemberFilter(django_filters.FilterSet):
         fields = ["q", "node", "status", "sex", "uses_smartphone"]
 
     def __init__(self, data=None, *args, **kwargs):
-        super().__init__(data, *args, **kwargs)
+        super().__init__(with_picked_conditions(data), *args, **kwargs)
         for name, filter_ in extra_filters(self.data).items():
             filter_.model, filter_.parent = self.queryset.model, self
             self.filters[name] = filter_
@@ -126,20 +136,27 @@ class MemberFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=entries.values("member_id"))
 
 
+def split_extra(name: str) -> tuple[str, str]:
+    """"extra.rank__gte" -> ("rank", "__gte")."""
+    key = name[len(EXTRA_PREFIX):]
+    for suffix in OPERATORS.values():
+        if suffix and key.endswith(suffix):
+            return key[: -len(suffix)], suffix
+    return key, ""
+
+
 def extra_filters(params) -> dict[str, django_filters.Filter]:
-    """A filter for each `extra.<key>` parameter given (`extra.<key>__gte` / `__lte` for numbers and dates), typed
-    like the unit-defined field, so a bad value or an unknown key is a validation error naming the parameter
-    rather than a filter silently dropped. Hidden: the portal shows its own inputs for these (ExtraFilterForm)."""
+    """A filter for each `extra.<key>` parameter given (`extra.<key>__gte` / `__lte` for numbers and dates,
+    `__contains` for texts, `__empty=true` for any field left empty, `false` for one filled in), typed like the
+    unit-defined field, so a bad value or an unknown key is a validation error naming the parameter rather than a
+    filter silently dropped. Hidden: the portal shows its own picker for these (ExtraConditionsForm)."""
     names = [name for name in params if name.startswith(EXTRA_PREFIX)]
     if not names:
         return {}
     fields = {field.key: field for field in ExtraField.objects.all()}
     filters = {}
     for name in names:
-        key, suffix = name[len(EXTRA_PREFIX):], ""
-        for candidate in ("__gte", "__lte"):
-            if key.endswith(candidate):
-                key, suffix = key[: -len(candidate)], candidate
+        key, suffix = split_extra(name)
         filters[name] = _extra_filter(fields.get(key), key, suffix)
         filters[name].field_name = name
     return filters
@@ -149,22 +166,92 @@ def _extra_filter(field: ExtraField | None, key: str, suffix: str) -> django_fil
     hidden = {"widget": forms.HiddenInput}
     if field is None:
         return RefusedFilter(_("There is no extra field “%(key)s”.") % {"key": key}, **hidden)
-    if suffix and field.kind not in CASTS:
+    if suffix in ("__gte", "__lte") and field.kind not in CASTS:
         return RefusedFilter(_("Only numbers and dates can be compared."), **hidden)
+    if suffix == "__contains" and field.kind != ExtraFieldKind.TEXT:
+        return RefusedFilter(_("Only texts can contain words."), **hidden)
+    method = partial(filter_extra, field=field, lookup=EXTRA_LOOKUPS[suffix])
+    if suffix == "__empty":
+        return django_filters.BooleanFilter(method=method, **hidden)
     filter_class = {ExtraFieldKind.NUMBER: django_filters.NumberFilter, ExtraFieldKind.DATE: django_filters.DateFilter,
                     ExtraFieldKind.CHOICE: django_filters.ChoiceFilter}.get(field.kind, django_filters.CharFilter)
-    if field.kind == ExtraFieldKind.CHOICE:
+    if field.kind == ExtraFieldKind.CHOICE and suffix == "":
         hidden["choices"] = [(choice, choice) for choice in field.choices]
-    return filter_class(method=partial(filter_extra, field=field, lookup=EXTRA_LOOKUPS[suffix]), **hidden)
+    return filter_class(method=method, **hidden)
 
 
 def filter_extra(queryset, name, value, *, field: ExtraField, lookup: str):
-    """`extra.<key>` compared as the field's kind: numbers and dates cast, text and choices as they are."""
+    """`extra.<key>` compared as the field's kind: numbers and dates cast, text and choices as they are. "Empty"
+    is a missing key, null or "" (a number or date is never "")."""
     annotated = f"extra_{field.key}"
+    if lookup == "empty":
+        if value is None:
+            return queryset
+        empty = Q(**{f"{annotated}__isnull": True}) | Q(**{annotated: ""})
+        return queryset.annotate(**{annotated: KT(f"extra__{field.key}")}).filter(empty if value else ~empty)
     value_of_key = KT(f"extra__{field.key}")
     if field.kind in CASTS:
         value_of_key = Cast(value_of_key, CASTS[field.kind]())
     return queryset.annotate(**{annotated: value_of_key}).filter(**{f"{annotated}__{lookup}": value})
+
+
+@dataclass
+class Condition:
+    """One condition of the portal's extra-field picker: a field (by key), an operator (a key of OPERATORS) and a
+    value ("" where the operator needs none)."""
+
+    key: str
+    op: str
+    value: str
+
+    @property
+    def param(self) -> tuple[str, str]:
+        """The condition as the member filter's query parameter."""
+        return f"{EXTRA_PREFIX}{self.key}{OPERATORS[self.op]}", NO_VALUE.get(self.op, self.value)
+
+
+def picked_conditions(params) -> list[Condition]:
+    """The picker's rows (`cond<n>-field`, `-op`, `-value`, in order of n) that are complete: a field, an
+    operator and, unless the operator is "is empty", a value. A value given for another field than the one now
+    chosen (`-was`: the picker was switched to another field) does not count."""
+    numbers = sorted(int(match[1]) for name in params if (match := CONDITION_FIELD.match(name)))
+    conditions = []
+    for number in numbers[:MAX_CONDITIONS]:
+        prefix = f"cond{number}-"
+        key, op, value = (str(params.get(prefix + part) or "").strip() for part in ("field", "op", "value"))
+        was = str(params.get(prefix + "was") or key)
+        if key and op in OPERATORS and (op in NO_VALUE or (value and was == key)):
+            conditions.append(Condition(key, op, "" if op in NO_VALUE else value))
+    return conditions
+
+
+def conditions_of(params) -> list[Condition]:
+    """The `extra.<key>...` parameters as conditions (a link or bookmark in the machine form, shown in the
+    picker)."""
+    operators = {suffix: op for op, suffix in OPERATORS.items() if op not in NO_VALUE}
+    conditions = []
+    for name in params:
+        if name.startswith(EXTRA_PREFIX):
+            key, suffix = split_extra(name)
+            value = str(params.get(name) or "")
+            if suffix == OPERATORS["empty"]:
+                op = "filled" if value.lower() in ("false", "0") else "empty"
+                conditions.append(Condition(key, op, ""))
+            else:
+                conditions.append(Condition(key, operators[suffix], value))
+    return conditions[:MAX_CONDITIONS]
+
+
+def with_picked_conditions(data):
+    """`data` with the picker's complete conditions added as `extra.<key>...` parameters (the filters, the exports
+    and SMS notices take the portal's query string as it is)."""
+    if data is None or not any(CONDITION_FIELD.match(name) for name in data):
+        return data
+    merged = data.copy()
+    for condition in picked_conditions(data):
+        name, value = condition.param
+        merged[name] = value
+    return merged
 
 
 class RefusedFilter(django_filters.CharFilter):

@@ -291,6 +291,7 @@ class StaffScope(models.Model):
 class ImportKind(models.TextChoices):
     MEMBERS = "members", _("Members")
     HARDSHIP = "hardship", _("Hardship entries")
+    TREE = "tree", _("Organisation tree")
 
 
 class ImportStatus(models.TextChoices):
@@ -311,6 +312,8 @@ class ImportBatch(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices,
                               default=ImportStatus.PREVIEWED)
     report = models.JSONField(default=dict, blank=True)
+    # The columns as chosen in the import's column step: {header as compared: field, "" when not imported}.
+    columns = models.JSONField(default=dict, blank=True)
     created = models.PositiveIntegerField(_("records created"), default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -323,3 +326,24 @@ class ImportBatch(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.filename}"
+
+
+class ColumnMapping(models.Model):
+    """Which field a column of the unit's import files holds, as someone chose it in an import's column step;
+    applied to the next files of the same kind. `header` is the header as compared
+    (care.imports.services.columns.header_key); an empty `target` means the column is not imported."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=ImportKind.choices)
+    header = models.CharField(_("column"), max_length=200)
+    target = models.CharField(_("field"), max_length=60, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "header"]
+        verbose_name = _("import column")
+        verbose_name_plural = _("import columns")
+        constraints = [models.UniqueConstraint(fields=["kind", "header"], name="column_mapping_unique_header")]
+
+    def __str__(self):
+        return self.header

@@ -3,7 +3,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from care.registers.portal import audit, hardship, members, settings, tree
+from care.registers.portal import audit, conditions, hardship, members, settings, tree
 
 app_name = "portal"
 
@@ -18,6 +18,7 @@ urlpatterns = [
     path("members/", members.member_list, name="member_list"),
     path("members/new/", members.CreateMember.as_view(), name="member_new"),
     path("members/validate/", members.validate, name="member_validate"),
+    path("members/conditions/", conditions.redraw, name="conditions"),
     path("members/<int:pk>/", members.detail, name="member_detail"),
     path("members/<int:pk>/edit/", members.EditMember.as_view(), name="member_edit"),
     path("members/<int:pk>/validate/", members.validate, name="member_validate"),

@@ -21,6 +21,7 @@ from notifications.models import (
     SmsSettings,
     Status,
 )
+from notifications.services import templates
 
 CategoryField = named_choice(Category.choices, "SmsCategory")
 StatusField = named_choice(Status.choices, "SmsStatus")
@@ -36,6 +37,7 @@ class TemplateSerializer(serializers.Serializer):
     id = serializers.IntegerField(allow_null=True, help_text="Null for a built-in default the unit has not "
                                                              "replaced.")
     key = serializers.CharField()
+    name = serializers.CharField(help_text="What people call the purpose (the portal never shows the key).")
     language = LanguageField()
     category = CategoryField()
     body = serializers.CharField()
@@ -45,12 +47,17 @@ class TemplateSerializer(serializers.Serializer):
     @staticmethod
     def row(template) -> dict:
         """A Template (the unit's own) as the list's rows look."""
-        return {"id": template.pk, "key": template.key, "language": template.language, "category": template.category,
-                "body": template.body, "is_default": False, "updated_at": template.updated_at}
+        return {"id": template.pk, "key": template.key, "name": templates.name_of(template.key),
+                "language": template.language, "category": template.category, "body": template.body,
+                "is_default": False, "updated_at": template.updated_at}
 
 
 class TemplateWriteSerializer(serializers.Serializer):
-    key = serializers.CharField(max_length=40, help_text='What the text is for: "visit_notice", "birthday", ...')
+    key = serializers.CharField(max_length=40, required=False, allow_blank=True,
+                                help_text='What the text is for: "visit_notice", "birthday", ...; leave it out for a '
+                                          "new purpose named by `name`, and its key is made from the name.")
+    name = serializers.CharField(max_length=60, required=False, allow_blank=True,
+                                 help_text="The name of a purpose of the unit's own (built-in ones keep theirs).")
     language = LanguageField()
     category = CategoryField()
     body = serializers.CharField(help_text="Text with {variables}; refused over the unit's maximum of segments.")

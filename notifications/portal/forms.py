@@ -3,6 +3,7 @@ applies, and their errors are shown next to the fields (carehub.portal.common.sh
 
 from django import forms
 from django.conf import settings
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from notifications.models import Category, OptOut, OptOutScope, SendWindow, SmsSettings, Status, Template
@@ -15,18 +16,23 @@ TEXT_ATTRS = {"rows": 4, "hx-trigger": "input changed delay:300ms, load", "hx-ta
 
 def body_field(preview_url: str, required: bool = True) -> forms.CharField:
     """The text of a message, with its live preview (characters, segments, encoding) as one types."""
-    return forms.CharField(label=Template._meta.get_field("body").verbose_name.capitalize(), required=required,
+    return forms.CharField(label=capfirst(Template._meta.get_field("body").verbose_name), required=required,
                            strip=False, widget=forms.Textarea(attrs={**TEXT_ATTRS, "hx-post": preview_url}))
 
 
 class TemplateForm(forms.Form):
-    key = forms.CharField(label=_("Purpose"), max_length=40,
-                          help_text=_("For example visit_notice, birthday, double_ninth, staff_digest."))
+    """A text for a purpose: a new purpose is named here (its key is derived from the name); a built-in one keeps
+    its own name, so the form does not ask for it."""
+
+    name = forms.CharField(label=_("Purpose"), max_length=60, required=False,
+                           help_text=_("What the text is for, such as “Branch meeting notice”."))
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     category = forms.ChoiceField(label=_("Kind"), choices=Category.choices)
 
-    def __init__(self, *args, preview_url: str, **kwargs):
+    def __init__(self, *args, preview_url: str, built_in: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if built_in:
+            del self.fields["name"]
         self.fields["body"] = body_field(preview_url)
 
 
@@ -34,14 +40,14 @@ class ComposeForm(forms.Form):
     template = forms.ChoiceField(label=_("Start from a template"), required=False,
                                  help_text=_("Used when the text below is left empty."))
 
-    def __init__(self, *args, preview_url: str, template_keys, **kwargs):
+    def __init__(self, *args, preview_url: str, templates, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["template"].choices = BLANK + [(key, key) for key in template_keys]
+        self.fields["template"].choices = BLANK + list(templates)  # (key, name)
         self.fields["body"] = body_field(preview_url, required=False)
 
 
 class OptOutForm(forms.Form):
-    phone = forms.CharField(label=OptOut._meta.get_field("phone").verbose_name.capitalize(), max_length=30)
+    phone = forms.CharField(label=capfirst(OptOut._meta.get_field("phone").verbose_name), max_length=30)
     scope = forms.ChoiceField(label=_("Declines"), choices=OptOutScope.choices, widget=forms.RadioSelect,
                               initial=OptOutScope.GREETINGS)
     note = forms.CharField(label=_("How it was given"), max_length=200, required=False,

@@ -12,9 +12,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from care.registers import access
+from care.registers.filters import EXTRA_PREFIX, with_picked_conditions
+from care.registers.portal.conditions import ExtraConditions
 from care.registers.portal.member_forms import MemberListFilter
 from carehub.portal.actions import FormActionView
 from carehub.portal.common import flash_error, page_of, vary_on_htmx, wants_fragment
+from notifications import rendering
 from notifications.access import visible_messages, visible_notices, visible_opt_outs
 from notifications.models import OptOutSource, Status
 from notifications.portal.forms import ComposeForm, OptOutForm, OutboxFilterForm
@@ -44,6 +47,8 @@ def outbox(request):
             rows = rows.filter(Q(member__name__icontains=data["q"].strip()) | Q(to__contains=data["q"].strip()))
     page = page_of(request, rows.order_by("-created_at", "-pk"))
     context = {"form": form, "page": page, "in_flight": any(row.status in IN_FLIGHT for row in page),
+               # No message ever (not just none matching): the page says how messages start.
+               "outbox_empty": not page.paginator.count and not visible_messages(request.user).exists(),
                "notice": visible_notices(request.user).filter(pk=form.data.get("notice") or None).first()
                if form.is_bound and str(form.data.get("notice", "")).isdigit() else None}
     template = "notifications/_outbox_rows.html" if wants_fragment(request, "outbox-rows") else \
@@ -52,19 +57,24 @@ def outbox(request):
 
 
 def filters_of(data) -> dict:
-    """The member filter's values from a form post, as the notice service (and Notice.filters) keeps them."""
+    """The member filter's values from a form post, as the notice service (and Notice.filters) keeps them: the
+    conditions picked on the unit's own fields as `extra.<key>...`."""
     names = set(MemberListFilter.base_filters)
+    data = with_picked_conditions(data)
     return {key: values if key in MULTIPLE else values[-1] for key, values in data.lists()
-            if (key in names or key.startswith("extra.")) and any(values)}
+            if (key in names or key.startswith(EXTRA_PREFIX)) and any(values)}
 
 
 def _compose_page(request, form, filterset, audience=None):
-    return render(request, "notifications/compose.html", {"form": form, "filter": filterset, "audience": audience})
+    return render(request, "notifications/compose.html", {
+        "form": form, "filter": filterset, "audience": audience, "conditions": ExtraConditions(filterset.data),
+        "variables": rendering.words(("member_name", "unit_name"))})
 
 
 def _compose_form_kwargs() -> dict:
-    keys = sorted({row["key"] for row in templates.effective_templates() if row["category"] == "notice"})
-    return {"preview_url": reverse("sms:preview"), "template_keys": keys}
+    names = {row["key"]: row["name"] for row in templates.effective_templates() if row["category"] == "notice"}
+    return {"preview_url": reverse("sms:preview"),
+            "templates": sorted(names.items(), key=lambda choice: choice[1])}
 
 
 def _body(form) -> str:

@@ -27,41 +27,54 @@ from notifications.services.config import get_settings
 
 @login_required
 def template_list(request):
+    """Every purpose by its name, a row per language it has a text in; a purpose of the unit's own that lacks a
+    language offers to write it."""
     languages, kinds = dict(settings.LANGUAGES), dict(Category.choices)
+    effective = service.effective_templates()
+    written = {(row["key"], row["language"]) for row in effective}
     rows = [{**row, "language_label": languages.get(row["language"], row["language"]),
-             "category_label": kinds.get(row["category"], row["category"])} for row in service.effective_templates()]
+             "category_label": kinds.get(row["category"], row["category"]),
+             "missing": [(code, label) for code, label in settings.LANGUAGES if (row["key"], code) not in written]}
+            for row in effective]
     return render(request, "notifications/templates.html", {
-        "rows": rows, "is_admin": request.user.role == "admin", "variables": rendering.VARIABLES})
+        "rows": rows, "is_admin": request.user.role == "admin", "variables": rendering.words()})
 
 
 class EditTemplate(FormActionView):
-    """The unit's text for ?key=&language= (new when neither is given); saving replaces any earlier one."""
+    """The unit's text for ?key=&language= (a new purpose, named on the form, when no key is given); saving
+    replaces any earlier one. The key is in the address, never on the form."""
 
     form_class = TemplateForm
     template_name = "notifications/template_form.html"
     success_message = gettext_lazy("The template was saved.")
 
+    @property
+    def key(self) -> str:
+        return self.request.GET.get("key", "")
+
     def check(self, obj):
         access.require_admin(self.request.user)
 
     def get_form_kwargs(self, obj):
-        key, language = self.request.GET.get("key", ""), self.request.GET.get("language", "")
-        default = next((row for row in service.effective_templates(language or None) if row["key"] == key), None)
-        initial = {"key": key, "language": language or self.request.LANGUAGE_CODE,
-                   "category": default["category"] if default else "notice",
-                   "body": default["body"] if default else ""}
-        return {"initial": initial, "preview_url": reverse("sms:preview")}
+        language = self.request.GET.get("language", "")
+        rows = [row for row in service.effective_templates() if row["key"] == self.key and self.key]
+        default = next((row for row in rows if row["language"] == language), rows[0] if rows else None)
+        body = default["body"] if default and default["language"] == language else ""
+        initial = {"name": default["name"] if default else "", "language": language or self.request.LANGUAGE_CODE,
+                   "category": default["category"] if default else "notice", "body": rendering.in_words(body)}
+        return {"initial": initial, "preview_url": reverse("sms:preview"),
+                "built_in": self.key in service.BUILT_IN_NAMES}
 
     def act(self, form, obj):
-        return service.save_template(self.request.user, **form.cleaned_data)
+        return service.save_template(self.request.user, key=self.key, **form.cleaned_data)
 
     def success_url(self, template, obj):
         return reverse("sms:templates")
 
     def get_context(self, form, obj):
-        own = Template.objects.filter(key=self.request.GET.get("key", ""),
-                                      language=self.request.GET.get("language", "")).first()
-        return {"form": form, "own": own, "variables": rendering.VARIABLES}
+        own = Template.objects.filter(key=self.key, language=self.request.GET.get("language", "")).first()
+        return {"form": form, "own": own, "variables": rendering.words(),
+                "purpose": service.name_of(self.key) if self.key else ""}
 
 
 class DeleteTemplate(FormActionView):

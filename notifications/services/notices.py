@@ -106,8 +106,9 @@ def _filtered(actor, filters: dict):
 
 
 def text_of(body: str, template_key: str = "") -> str:
-    """The notice's text: the one typed, else the unit's template `template_key`."""
-    body = (body or "").strip()
+    """The notice's text: the one typed (its variables by name, however they were written), else the unit's
+    template `template_key`."""
+    body = rendering.canonical((body or "").strip())
     if not body and template_key:
         body = template_text(template_key, current_unit().language)
     return body
@@ -119,7 +120,7 @@ def _check_body(body: str) -> None:
     if unknown := rendering.unknown_variables(body):
         raise ValidationError({"body": _("Unknown variables: %(names)s. Use only: %(known)s.") % {
             "names": ", ".join(f"{{{name}}}" for name in unknown),
-            "known": ", ".join(f"{{{name}}}" for name in rendering.MEMBER_VARIABLES)}})
+            "known": ", ".join(variable["word"] for variable in rendering.words(rendering.MEMBER_VARIABLES))}})
 
 
 def _render(body: str, members: list, unit) -> str:

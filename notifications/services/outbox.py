@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from carehub.audit.services import record_many
 from carehub.clock import unit_zone
-from carehub.phones import normalise_phone
+from carehub.phones import normalise_phone, shown_phone
 from notifications import segments
 from notifications.actions import MESSAGE_QUEUED
 from notifications.models import Message, Status
@@ -136,7 +136,9 @@ def queue_many(actor, rows: list[Row], *, now: datetime.datetime | None = None) 
         result.pending = sum(status == Status.PENDING for _pk, status, _code in inserted)
         result.refused.update(code for _pk, _status, code in inserted if code)
         if inserted:
-            label = rows[0].key if len(inserted) == 1 else _("%(count)d messages") % {"count": len(inserted)}
+            # Labelled by recipient, never by the idempotency key (an internal key).
+            label = (_("Message to %(phone)s") % {"phone": shown_phone(rows[0].to)} if len(inserted) == 1
+                     else _("%(count)d messages") % {"count": len(inserted)})
             record_many(actor, MESSAGE_QUEUED, "message", [(inserted[0][0], label, {
                 "messages": [None, len(inserted)], "pending": [None, result.pending],
                 "refused": [None, dict(result.refused)]})])

@@ -1,5 +1,6 @@
 """SMS reminders to staff: a morning digest of each assignee's due and overdue care tasks, and an immediate SMS
-when a life-event task (hospitalisation, bereavement, ...) is assigned to someone.
+when a life-event task (hospitalisation, bereavement, ...) is assigned to someone, or a task is given to someone
+by hand (care.programme.services.tasks.assign).
 
 Both only write outbox rows (notifications.services.outbox.queue); the relay sends them. The digest's key
 "digest:<user>:<local date>" makes it once a day per person however often the hourly job runs; the assignment
@@ -90,8 +91,8 @@ def queue_digests(today: datetime.date | None = None) -> int:
 
 def notify_assigned(tasks) -> int:
     """Queue the "task_assigned" SMS of each task to its assignee, in the caller's transaction. Call it for
-    life-event tasks right after they are created or reassigned; a task already announced to the same assignee
-    is not announced again."""
+    life-event tasks right after they are created or reassigned, and for a task given to someone by hand; a task
+    already announced to the same assignee is not announced again."""
     queued = 0
     with translation.override(unit_language()):
         for task in tasks.filter(status=TaskStatus.OPEN, assignee__is_active=True).exclude(

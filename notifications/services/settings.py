@@ -14,7 +14,7 @@ from carehub.audit.services import changing, record, snapshot
 from carehub.clock import current_unit
 from carehub.phones import normalise_phone
 from notifications import crypto
-from notifications.actions import ACCOUNT_CHANGED, SETTINGS_UPDATED
+from notifications.actions import ACCOUNT_CHANGED, SETTINGS_CONFIRMED, SETTINGS_UPDATED
 from notifications.models import SmsSettings
 from notifications.services.config import get_settings
 from notifications.services.hours import parse_time
@@ -72,6 +72,8 @@ def update_settings(actor, **fields) -> SmsSettings:
         sms.save()
         if snapshot(sms, PLANNING) != planned and (moved := replan()):
             change.extra["replanned"] = [None, moved]
+    if not change.changes:  # the defaults suit the unit: that too is setting SMS up (the new unit's checklist)
+        record(actor, SETTINGS_CONFIRMED, sms, object_type="smssettings")
     return sms
 
 

@@ -4,13 +4,16 @@ the programme's greeting keys work from the first day without any data to seed."
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from care.programme.calendar import OCCASIONS_BY_KEY
 from care.registers import access
 from carehub.audit.services import changing, created, diff, record, snapshot
 from notifications import rendering, segments
 from notifications.actions import TEMPLATE_DELETED, TEMPLATE_SAVED
 from notifications.models import Category, Template
+from notifications.purposes import BUILT_IN_NAMES, built_in_name
 from notifications.services.config import get_settings
 
 GREETING = Category.GREETING
@@ -49,7 +52,43 @@ DEFAULTS = {
     ("task_assigned", "en"): (Category.STAFF, "New care task: {tasks}. {unit_name}"),
 }
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
-FIELDS = ["category", "body"]  # what the audit trail records of a template
+FIELDS = ["name", "category", "body"]  # what the audit trail records of a template
+OWN_KEY_PREFIX = "own"
+
+
+def own_names() -> dict[str, str]:
+    """{key: name} of the purposes the unit named itself (one query)."""
+    return {key: name for key, name in Template.objects.exclude(name="").order_by("language")
+            .values_list("key", "name")}
+
+
+def name_of(key: str, names: dict[str, str] | None = None) -> str:
+    """What people call the purpose `key`: the unit's name for it, else its built-in name (notifications.purposes).
+    `names` is own_names(), when a page names many."""
+    names = own_names() if names is None else names
+    return names.get(key) or built_in_name(key)
+
+
+def greeting_choices() -> list[tuple[str, str]]:
+    """(key, name) of every greeting the unit can send, built-in and its own, by name: the choices of a rule's
+    greeting (care.programme.greetings)."""
+    names = own_names()
+    keys = {key for (key, _language), (category, _body) in DEFAULTS.items() if category == GREETING}
+    keys |= set(Template.objects.filter(category=GREETING).values_list("key", flat=True))
+    return sorted(((key, name_of(key, names)) for key in keys), key=lambda choice: choice[1])
+
+
+def new_key(name: str) -> str:
+    """A key for a new purpose named `name`: its slug when that is free (Latin names), else the next free
+    "own-<n>" (a Chinese name has no slug)."""
+    taken = set(Template.objects.values_list("key", flat=True)) | {key for key, _language in DEFAULTS}
+    slug = slugify(name)[:40].strip("-")
+    if slug and slug not in taken and slug not in OCCASIONS_BY_KEY:
+        return slug
+    number = 1
+    while f"{OWN_KEY_PREFIX}-{number}" in taken:
+        number += 1
+    return f"{OWN_KEY_PREFIX}-{number}"
 
 
 def template_text(key: str, language: str) -> str:
@@ -62,27 +101,36 @@ def template_text(key: str, language: str) -> str:
 
 
 def effective_templates(language: str | None = None) -> list[dict]:
-    """Every template the unit has, its own and the defaults it has not replaced (for the template pages)."""
+    """Every template the unit has, its own and the defaults it has not replaced (for the template pages), each
+    with the name of its purpose."""
     own = {(t.key, t.language): t for t in Template.objects.all()}
+    names = {t.key: t.name for t in sorted(own.values(), key=lambda t: t.language) if t.name}
     rows = [{"key": key, "language": lang, "category": category, "body": body, "own": None}
             for (key, lang), (category, body) in DEFAULTS.items() if (key, lang) not in own]
     rows += [{"key": t.key, "language": t.language, "category": t.category, "body": t.body, "own": t}
              for t in own.values()]
-    rows = [row for row in rows if language in (None, row["language"])]
+    rows = [{**row, "name": name_of(row["key"], names)} for row in rows if language in (None, row["language"])]
     return sorted(rows, key=lambda row: (row["key"], row["language"]))
 
 
 def preview(body: str, context: dict | None = None) -> tuple[str, segments.Count]:
     """The text as it would be sent (sample values unless `context` is given) and its cost."""
-    text = segments.normalise(rendering.render(body, rendering.sample_context() if context is None else context))
+    context = rendering.sample_context() if context is None else context
+    text = segments.normalise(rendering.render(rendering.canonical(body), context))
     return text, segments.count(text)
 
 
-def clean_template(*, key: str, language: str, category: str, body: str) -> dict:
+def clean_template(*, key: str, name: str = "", language: str, category: str, body: str) -> dict:
+    """A new purpose needs a name (its key is derived from it); a text for an existing or built-in purpose keeps
+    its key. Variables may be written as words ({姓名}); they are stored by name."""
     errors = {}
-    key, body = (key or "").strip(), (body or "").strip()
-    if not key or not key.replace("_", "").replace("-", "").isalnum() or len(key) > 40:
+    key, name, body = (key or "").strip(), (name or "").strip(), rendering.canonical((body or "").strip())
+    if key and (not key.replace("_", "").replace("-", "").isalnum() or len(key) > 40):
         errors["key"] = _("Use up to 40 letters, digits, hyphens or underscores.")
+    elif not key and not name:
+        errors["name"] = _("Give the purpose a name, such as “Branch meeting notice”.")
+    elif len(name) > 60:
+        errors["name"] = _("Use at most 60 characters.")
     if language not in LANGUAGES:
         errors["language"] = _("Choose one of the unit's languages.")
     if category not in Category.values:
@@ -92,7 +140,7 @@ def clean_template(*, key: str, language: str, category: str, body: str) -> dict
     elif unknown := rendering.unknown_variables(body):
         errors["body"] = _("Unknown variables: %(names)s. Use only: %(known)s.") % {
             "names": ", ".join(f"{{{name}}}" for name in unknown),
-            "known": ", ".join(f"{{{name}}}" for name in rendering.VARIABLES)}
+            "known": ", ".join(variable["word"] for variable in rendering.words())}
     else:
         limit = get_settings().max_segments
         count = preview(body)[1]
@@ -103,24 +151,33 @@ def clean_template(*, key: str, language: str, category: str, body: str) -> dict
                 "limit": limit}
     if errors:
         raise ValidationError(errors)
-    return {"key": key, "language": language, "category": category, "body": body}
+    return {"key": key, "name": name, "language": language, "category": category, "body": body}
 
 
-def save_template(actor, *, key: str, language: str, category: str, body: str) -> Template:
-    """Create or replace the unit's text for (key, language)."""
+def save_template(actor, *, key: str = "", name: str = "", language: str, category: str, body: str) -> Template:
+    """Create or replace the unit's text for (key, language); without a key, a new purpose called `name`. The
+    name of a purpose of the unit's own is kept on each of its texts (a built-in purpose keeps its name)."""
     access.require_admin(actor)
-    cleaned = clean_template(key=key, language=language, category=category, body=body)
+    cleaned = clean_template(key=key, name=name, language=language, category=category, body=body)
     with transaction.atomic():
-        template = Template.objects.filter(key=cleaned["key"], language=language).first()
+        key = cleaned["key"] or new_key(cleaned["name"])
+        name = "" if key in BUILT_IN_NAMES else cleaned["name"] or own_names().get(key, "")
+        template = Template.objects.filter(key=key, language=language).first()
         if template is None:
-            template = Template.objects.create(key=cleaned["key"], language=language, category=category,
+            template = Template.objects.create(key=key, name=name, language=language, category=category,
                                                body=cleaned["body"], updated_by=actor)
             created(actor, TEMPLATE_SAVED, template, FIELDS)
-            return template
-        with changing(actor, TEMPLATE_SAVED, template, FIELDS) as change:
-            template = change.instance
-            template.category, template.body, template.updated_by = category, cleaned["body"], actor
-            template.save()
+        else:
+            with changing(actor, TEMPLATE_SAVED, template, FIELDS) as change:
+                template = change.instance
+                template.name, template.category, template.body = name, category, cleaned["body"]
+                template.updated_by = actor
+                template.save()
+        if name:  # the purpose's texts in the other languages are called the same (one per language)
+            for other in Template.objects.filter(key=key).exclude(pk=template.pk).exclude(name=name):
+                with changing(actor, TEMPLATE_SAVED, other, FIELDS) as change:
+                    change.instance.name = name
+                    change.instance.save(update_fields=["name", "updated_at"])
     return template
 
 

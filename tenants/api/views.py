@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from billing.models import Metric
+from carehub.accounts.services import FULL_NAME_MAX
 from carehub.api.base import DeclaredInputMixin
 from tenants.models import Unit, UnitEvent, UnitKind
 from tenants.services import console
@@ -51,12 +52,16 @@ class CreateUnitSerializer(serializers.Serializer):
     name = serializers.CharField()
     kind = serializers.ChoiceField(choices=UnitKind.choices)
     admin_email = serializers.EmailField()
+    admin_name = serializers.CharField(max_length=FULL_NAME_MAX, help_text="The first admin's full name, as "
+                                       "colleagues know them; the unit's lists show it instead of the email.")
     admin_phone = serializers.CharField(required=False, allow_blank=True, default="")
     time_zone = serializers.CharField(required=False)
     language = serializers.CharField(required=False)
 
 
-CREATED = inline_serializer("CreatedUnit", {"unit": UnitSerializer(), "invitation_url": serializers.CharField(),
+FIRST_ADMIN = inline_serializer("FirstAdmin", {"full_name": serializers.CharField(), "email": serializers.EmailField()})
+CREATED = inline_serializer("CreatedUnit", {"unit": UnitSerializer(), "admin": FIRST_ADMIN,
+                                            "invitation_url": serializers.CharField(),
                                             "presets": serializers.ListField(child=serializers.CharField())})
 USAGE = inline_serializer("UsageMonth", {"month": serializers.DateField(), "sms": serializers.IntegerField(),
                                          "members": serializers.IntegerField(required=False),
@@ -82,8 +87,10 @@ class UnitList(PlatformView):
         data = CreateUnitSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         result = services.onboard_unit(request.user, source="api", **data.validated_data)
-        return Response({"unit": UnitSerializer(_row(result.unit.slug)).data, "invitation_url": result.invitation_url,
-                         "presets": result.presets}, status=status.HTTP_201_CREATED)
+        return Response({"unit": UnitSerializer(_row(result.unit.slug)).data,
+                         "admin": {"full_name": result.admin_name, "email": result.admin_email},
+                         "invitation_url": result.invitation_url, "presets": result.presets},
+                        status=status.HTTP_201_CREATED)
 
 
 class UnitStatusChange(PlatformView):

@@ -61,7 +61,7 @@ def resend_invitation(actor, unit: Unit, *, source: str = "console") -> str:
             user=admin, token_hash=hash_token(token),
             expires_at=timezone.now() + timedelta(days=settings.CAREHUB_INVITATION_DAYS))
         email = admin.email
-    record_event(actor, unit, UnitEvent.Action.INVITATION_RESENT, f"admin={email}", source)
+    record_event(actor, unit, UnitEvent.Action.INVITATION_RESENT, email, source)
     return base_url(unit.domains.get(is_primary=True).domain) + IssuedInvitation(invitation, token).path
 
 

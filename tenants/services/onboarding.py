@@ -14,7 +14,7 @@ from django_tenants.utils import schema_context
 
 from carehub.accounts.models import Role
 from carehub.accounts.operators import operator_actor
-from carehub.accounts.services import invite_user
+from carehub.accounts.services import clean_full_name, invite_user
 from tenants import presets
 from tenants.models import Domain, Unit, UnitEvent, UnitKind, UnitStatus
 
@@ -30,6 +30,8 @@ class Onboarded:
     invitation_url: str
     invitation_expires_at: datetime.datetime
     presets: list[str] = field(default_factory=list)
+    admin_name: str = ""
+    admin_email: str = ""
 
 
 def schema_name_for(slug: str) -> str:
@@ -83,17 +85,21 @@ def _validate_details(name: str, kind: str, time_zone: str, language: str) -> No
         raise ValidationError(errors)
 
 
-def onboard_unit(actor, *, slug: str, name: str, kind: str, admin_email: str, admin_phone: str = "",
-                 time_zone: str | None = None, language: str | None = None, source: str = "cli") -> Onboarded:
+def onboard_unit(actor, *, slug: str, name: str, kind: str, admin_email: str, admin_name: str = "",
+                 admin_phone: str = "", time_zone: str | None = None, language: str | None = None,
+                 source: str = "cli") -> Onboarded:
     """Create a unit: its schema (cloned from the template), domain, first admin's invitation and presets.
 
     Everything happens in one transaction, schema included (PostgreSQL DDL is transactional): a failure at
-    any step leaves no schema, no row and no domain behind.
+    any step leaves no schema, no row and no domain behind. The console, the platform API and `carehub tenants
+    create` require the first admin's name (`admin_name`, checked as a staff invitation's); scripts that name
+    their admin afterwards (tests, benches, the demo) may leave it out.
     """
     time_zone = time_zone or settings.CAREHUB_TIME_ZONE
     language = language or settings.LANGUAGE_CODE
     slug = validate_slug(slug)
     _validate_details(name, kind, time_zone, language)
+    admin_name = clean_full_name(admin_name)  # before any schema work: a too-long name costs nothing
     try:
         with transaction.atomic():
             unit = Unit(schema_name=schema_name_for(slug), slug=slug, name=name.strip(), kind=kind,
@@ -101,15 +107,18 @@ def onboard_unit(actor, *, slug: str, name: str, kind: str, admin_email: str, ad
             unit.save(verbosity=0)
             Domain.objects.create(domain=domain_for(slug), tenant=unit, is_primary=True)
             with schema_context(unit.schema_name):
-                issued = invite_user(actor, email=admin_email, role=Role.ADMIN, phone=admin_phone)
+                issued = invite_user(actor, email=admin_email, role=Role.ADMIN, full_name=admin_name,
+                                     phone=admin_phone)
                 applied = presets.apply_presets(unit)
-            record_event(actor, unit, UnitEvent.Action.CREATED, f"admin={issued.invitation.user.email}", source)
+            record_event(actor, unit, UnitEvent.Action.CREATED, issued.invitation.user.email, source)
     except IntegrityError:
         raise ValidationError({"slug": _("A unit with the slug “%(slug)s” already exists.") % {"slug": slug}}) \
             from None
     url = base_url(domain_for(slug))
+    admin = issued.invitation.user
     return Onboarded(unit=unit, url=url + "/", invitation_url=url + issued.path,
-                     invitation_expires_at=issued.invitation.expires_at, presets=applied)
+                     invitation_expires_at=issued.invitation.expires_at, presets=applied,
+                     admin_name=admin.full_name, admin_email=admin.email)
 
 
 _TRANSITIONS = {

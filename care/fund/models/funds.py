@@ -86,8 +86,12 @@ class CostShareRule(models.Model):
         verbose_name_plural = _("cost sharing rules")
 
     def __str__(self):
-        shares = " / ".join(f"{NodeKind(leg['level']).label} {leg['percent']}%" for leg in self.legs)
-        return f"{self.get_category_display() or _('Every category')}: {shares}"
+        return f"{self.get_category_display() or _('Every category')}: {shares_in_words(self.legs)}"
+
+
+def shares_in_words(legs: list) -> str:
+    """"General branch 30.00% / Committee 70.00%": a rule's shares as people read them (also in the audit trail)."""
+    return " / ".join(f"{NodeKind(leg['level']).label} {leg['percent']}%" for leg in legs)
 
 
 class DisclosureLink(models.Model):

@@ -14,6 +14,7 @@ from care.registers.portal.member_forms import date_field, visible_categories
 from carehub.accounts.models import User
 from carehub.clock import unit_today
 from carehub.portal.common import label_of
+from carehub.portal.widgets import NodeSelect
 from carehub.uploads import DOCUMENT, UploadField
 
 
@@ -106,7 +107,7 @@ class FundForm(forms.Form):
         if fund is None:
             self.fields["node"] = forms.ModelChoiceField(
                 label=label_of(Fund, "node"), queryset=Node.objects.filter(fund__isnull=True),
-                empty_label=_("Choose an organisation"))
+                empty_label=_("Choose an organisation"), widget=NodeSelect)
             self.fields["currency"] = forms.CharField(label=label_of(Fund, "currency"), max_length=3,
                                                       initial="CNY")
             self.order_fields(["node", "name", "currency"])

@@ -1,16 +1,24 @@
 """The import and export API, under /api/v1/imports/.
 
-    POST preview/  multipart `kind`, `file` -> 200 the report; nothing is written
-    POST commit/   multipart `kind`, `file` -> 201 the report, or 400 in the common error format when the file or
-                   any row is bad (fields "rows.<row>.<column>"), and then nothing is written
+    POST preview/  multipart `kind`, `file`, optional `columns` -> 200 the report; nothing is written
+    POST commit/   multipart `kind`, `file`, optional `columns` -> 201 the report, or 400 in the common error
+                   format when the file or any row is bad (fields "rows.<row>.<column>"), and then nothing is
+                   written
+    `kind` "tree" imports organisations (by path, or by name and parent); rows already in the register answer
+    "exists". `columns` is a JSON object {header as in the file: field, or "" for not imported} for columns
+    whose header is not known (the report's `columns` lists each column with its field and how it was decided);
+    a committed file's `columns` are remembered for the unit's next files.
     GET  <id>/     the report of an import, to whoever uploaded it
     GET  export/members/?format=xlsx|csv&<the member list's filters>     -> the file
     GET  export/hardship/?format=xlsx|csv&<the hardship ledger's filters> -> the file
 """
 
+import json
+
 import django_filters
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -42,10 +50,24 @@ class ImportKindField(serializers.ChoiceField):
 class UploadSerializer(serializers.Serializer):
     kind = ImportKindField()
     file = serializers.FileField(help_text="An .xlsx workbook or a CSV file in UTF-8 or GBK; row 1 names the columns.")
+    columns = serializers.CharField(required=False, help_text=(
+        'A JSON object: {"header as in the file": "field", ...}, the field "" for a column not imported. Fields '
+        "are those of the report's columns (name, sex, node, status, extra.<key>, ...; for a tree path, name, "
+        "parent, kind, secretary, contact). Remembered for the unit's next files once a file is committed."))
 
     def validate_file(self, upload):
         check_upload(upload, SPREADSHEET, field=None)  # refused before it is read into memory
         return upload
+
+    def validate_columns(self, text):
+        try:
+            columns = json.loads(text)
+        except ValueError:
+            columns = None
+        if not isinstance(columns, dict) or not all(
+                isinstance(header, str) and isinstance(target, str | None) for header, target in columns.items()):
+            raise serializers.ValidationError(_("Give a JSON object of column headers and fields."))
+        return columns
 
 
 class RowErrorSerializer(serializers.Serializer):
@@ -56,9 +78,22 @@ class RowErrorSerializer(serializers.Serializer):
 class RowSerializer(serializers.Serializer):
     row = serializers.IntegerField(help_text="The row number as the spreadsheet shows it (the header is row 1).")
     name = serializers.CharField()
-    detail = serializers.CharField(help_text="The member's organisation, or the entry's category, as written.")
-    result = serializers.ChoiceField(["create", "created", "error"])
+    detail = serializers.CharField(help_text="The member's organisation, the entry's category or the "
+                                             "organisation's parent, as written.")
+    result = serializers.ChoiceField(["create", "created", "exists", "error"], help_text=(
+        "exists: an organisation already in the register, left as it is."))
+    note = serializers.CharField(help_text="For an organisation: its kind, and the organisations its path adds.")
     errors = RowErrorSerializer(many=True)
+
+
+class ColumnSerializer(serializers.Serializer):
+    column = serializers.CharField(help_text="The header as the file writes it.")
+    field = serializers.CharField(allow_null=True, help_text="The field it is imported into; null: not imported.")
+    label = serializers.CharField(help_text="The field's name.")
+    how = serializers.ChoiceField(["recognised", "remembered", "chosen", "unknown", "duplicate"], help_text=(
+        "recognised: a known header; remembered: as chosen for an earlier file of the unit; chosen: as the request's "
+        "columns say; unknown: not imported until a field is chosen; duplicate: another column holds its field."))
+    examples = serializers.ListField(child=serializers.CharField(), help_text="The first cells of the column.")
 
 
 class ReportSerializer(serializers.Serializer):
@@ -69,8 +104,14 @@ class ReportSerializer(serializers.Serializer):
     batch = serializers.IntegerField(allow_null=True, help_text="The import's id, once committed.")
     total = serializers.IntegerField(help_text="Rows read (blank rows are skipped).")
     invalid = serializers.IntegerField(help_text="Rows with errors.")
+    planned = serializers.IntegerField(help_text="Records the commit creates (for a tree, with the organisations "
+                                                 "paths add).")
     problems = serializers.ListField(child=serializers.CharField(), help_text="Why the whole file cannot be read.")
-    ignored_columns = serializers.ListField(child=serializers.CharField())
+    columns = ColumnSerializer(many=True)
+    ignored_columns = serializers.ListField(child=serializers.CharField(), help_text="Columns not imported.")
+    missing = serializers.ListField(child=serializers.CharField(), help_text="Required fields no column holds.")
+    needs_choices = serializers.BooleanField(help_text="Some column is unknown or doubled, or a required field "
+                                                       "missing: choose with `columns`.")
     rows = RowSerializer(many=True)
 
 
@@ -90,7 +131,8 @@ class PreviewView(ImportView):
     @extend_schema(request={"multipart/form-data": UploadSerializer}, responses=ReportSerializer)
     def post(self, request):
         data = self.upload(request)
-        return Response(imports.preview_import(request.user, data["file"], data["kind"]).as_dict())
+        return Response(imports.preview_import(request.user, data["file"], data["kind"],
+                                               columns=data.get("columns")).as_dict())
 
 
 class CommitView(ImportView):
@@ -101,7 +143,7 @@ class CommitView(ImportView):
         """A bad file or bad rows answer 400 in the common error format, each row error as the field
         `rows.<row>.<column>`; then nothing was written."""
         data = self.upload(request)
-        report = imports.commit_import(request.user, data["file"], data["kind"])
+        report = imports.commit_import(request.user, data["file"], data["kind"], columns=data.get("columns"))
         if report.committed:
             return Response(report.as_dict(), status=HTTP_201_CREATED)
         fields = {f"rows.{row.row}.{column}": [message] for row in report.error_rows

@@ -56,6 +56,18 @@ def _workbook_rows(content: bytes):
         workbook.close()
 
 
+@dataclass(frozen=True)
+class FileColumn:
+    """A column of the file: its header, the field it goes to (None: not imported) and how that was decided:
+    "recognised" (a header we know), "remembered" (the unit chose it for an earlier file), "chosen" (for this
+    file), "unknown" (no one has said yet: not imported) or "duplicate" (another column holds its field)."""
+
+    position: int
+    header: str
+    field: str | None
+    how: str
+
+
 @dataclass
 class Layout:
     """Which cell holds which field, and what the file calls it (for error messages)."""
@@ -63,7 +75,12 @@ class Layout:
     index: dict[str, int]  # field ("name", "extra.rank") -> cell index
     headers: dict[str, str]
     labels: dict[str, str]  # field -> our label, for a field the file has no column for
-    ignored: list[str]
+    columns: list[FileColumn]
+    problems: list[str]  # why the rows cannot be read as the columns stand: asked for in the column step
+
+    @property
+    def ignored(self) -> list[str]:
+        return [column.header for column in self.columns if column.field is None]
 
     def values(self, cells) -> dict:
         return {key: cell_value(cells[i]) if i < len(cells) else "" for key, i in self.index.items()}
@@ -72,36 +89,46 @@ class Layout:
         return self.headers.get(key) or self.labels.get(key, key)
 
 
-def find_layout(rows, checker) -> Layout:
+def find_layout(rows, checker, chosen: dict | None = None) -> Layout:
     """The header row is the first of the first rows to name at least two known columns. `checker` (a
-    care.imports.services.rows.Rows) knows the fields, their headers and labels, and which are required."""
-    names = {}
-    for key, headers in checker.fields().items():
-        for name in headers:
-            names.setdefault(name, key)
+    care.imports.services.rows.Rows) knows the fields, their headers and labels, which are required, and the
+    unit's remembered columns; `chosen` ({header_key: field, or "" for not imported}) are this file's choices,
+    which come before everything else."""
+    targets = checker.targets()
+    mappings = (("chosen", chosen or {}), ("remembered", checker.remembered()))
+
+    def decide(header: str) -> tuple[str | None, str]:
+        name = header_key(header)
+        for how, mapping in mappings:
+            if mapping.get(name) == "" or mapping.get(name) in targets:
+                return mapping[name] or None, how
+        key = checker.recognise(name)
+        return key or None, "unknown" if key is None else "recognised"
+
     no_header = FileProblem(_("No header row found: the first row should name the columns, such as 姓名 and 性别."))
     for number, cells in rows:
         headers = [str(cell_value(cell)) for cell in cells]
-        keys = [names.get(header_key(header)) for header in headers]
-        if len({key for key in keys if key}) >= 2:
+        decisions = [decide(header) if header else (None, "") for header in headers]
+        if len({key for key, _how in decisions if key}) >= 2:
             break
         if number >= HEADER_ROWS:
             raise no_header
     else:
         raise no_header
-    index, found, ignored = {}, {}, []
-    for position, (header, key) in enumerate(zip(headers, keys, strict=True)):
-        if key is None or key in checker.not_imported:
-            if header:
-                ignored.append(header)
-        elif key in index:
-            raise FileProblem(_("Two columns hold the same field: “%(first)s” and “%(second)s”.")
-                              % {"first": found[key], "second": header})
-        else:
+    index, found, columns, problems = {}, {}, [], []
+    for position, (header, (key, how)) in enumerate(zip(headers, decisions, strict=True)):
+        if not header:
+            continue
+        if key is not None and key in index:
+            problems.append(_("Two columns hold the same field: “%(first)s” and “%(second)s”.")
+                            % {"first": found[key], "second": header})
+            key, how = None, "duplicate"
+        elif key is not None:
             index[key], found[key] = position, header
-    labels = checker.labels()
-    missing = [labels[key] for key in checker.required if key not in index]
+        columns.append(FileColumn(position, header, key, how))
+    missing = checker.missing(index)
     if missing:
         separator = pgettext("name separator", ", ")
-        raise FileProblem(_("Columns missing: %(columns)s.") % {"columns": separator.join(missing)})
-    return Layout(index, found, labels, ignored)
+        problems.append(_("Columns missing: %(columns)s.") % {"columns": separator.join(missing)})
+    problems += checker.layout_problems(index)
+    return Layout(index, found, checker.labels(), columns, problems)

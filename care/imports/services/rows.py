@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from care.imports.services.columns import (
     HARDSHIP_COLUMNS,
     MEMBER_COLUMNS,
+    NOT_IMPORTED_HEADERS,
     Column,
     choice_lookup,
     choice_words,
@@ -18,7 +19,16 @@ from care.imports.services.columns import (
 )
 from care.registers import access
 from care.registers.actions import HARDSHIP_CREATED, MEMBER_CREATED
-from care.registers.models import ExtraField, HardshipEntry, Member, MemberStatus, Node, StatusChange
+from care.registers.models import (
+    ColumnMapping,
+    ExtraField,
+    HardshipEntry,
+    ImportKind,
+    Member,
+    MemberStatus,
+    Node,
+    StatusChange,
+)
 from care.registers.services import hardship, members
 from carehub.audit.services import acting_user, diff, record_many, snapshot
 from carehub.clock import unit_today
@@ -39,6 +49,7 @@ def record_created(actor, action: str, records: list, fields: list[str]) -> None
 class Rows:
     """What checks and saves the rows of one kind of file."""
 
+    kind: str  # an ImportKind
     columns: list[Column]
     detail: str  # the field the preview shows beside the name
 
@@ -51,12 +62,51 @@ class Rows:
         self.seen: dict = {}  # duplicate keys of earlier rows -> row number
         self.registered: set = set()  # duplicate keys of the register
         self.messages: dict = {}  # rule -> (duplicate of the register, duplicate of row %(row)d)
+        self._known: dict | None = None
 
     def fields(self) -> dict[str, set[str]]:
         return {column.key: header_names(column) for column in self.columns}
 
     def labels(self) -> dict[str, str]:
         return {column.key: str(column.label) for column in self.columns}
+
+    def recognise(self, name: str) -> str | None:
+        """The field a header (compared as header_key) names by itself: its key, "" for a column that is never
+        imported (序号, or a column exports write for reference), None for a header we do not know."""
+        if self._known is None:
+            self._known = {}
+            for key, names in self.fields().items():
+                for each in names:
+                    self._known.setdefault(each, "" if key in self.not_imported else key)
+        if name in self._known:
+            return self._known[name]
+        return "" if name in NOT_IMPORTED_HEADERS else None
+
+    def targets(self) -> dict[str, str]:
+        """{field: label} of the fields a column may be imported into, in the order of the columns."""
+        return {key: label for key, label in self.labels().items() if key not in self.not_imported}
+
+    def remembered(self) -> dict[str, str]:
+        """The unit's earlier choices: {header_key: field, or "" for a column not imported}."""
+        return dict(ColumnMapping.objects.filter(kind=self.kind).values_list("header", "target"))
+
+    def missing(self, index: dict) -> list[str]:
+        """The labels of the required fields no column holds."""
+        labels = self.labels()
+        return [labels[key] for key in self.required if key not in index]
+
+    def layout_problems(self, index: dict) -> list[str]:
+        """Why these columns together cannot be read, beyond a missing or doubled field."""
+        return []
+
+    def describe(self, values: dict) -> tuple[str, str]:
+        """The row's name and detail, for the preview."""
+        return str(values["name"]), str(values[self.detail])
+
+    def finish(self, new: list, outcomes: dict, header) -> list:
+        """After every row was checked: what rows decide together (the tree's parents). `outcomes` are the
+        RowOutcomes by row number, `header(field)` the file's name for a field."""
+        return new
 
     def prepare(self, values: dict, errors: dict) -> dict:
         """Cells as the clean functions take them: words turned into stored values, blank choices left out."""
@@ -134,6 +184,7 @@ class NodeFinder:
 
 
 class MemberRows(Rows):
+    kind = ImportKind.MEMBERS
     columns = MEMBER_COLUMNS
     detail = "node"
 
@@ -196,6 +247,7 @@ class MemberRows(Rows):
 
 
 class HardshipRows(Rows):
+    kind = ImportKind.HARDSHIP
     columns = HARDSHIP_COLUMNS
     detail = "category"
     ENTRY_FIELDS = ("category", "level", "reason", "opened_on")

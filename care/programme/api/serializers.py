@@ -213,6 +213,10 @@ class CancelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
 
 
+class AssignSerializer(serializers.Serializer):
+    assignee = ScopedPrimaryKeyField(active_staff, help_text="An active staff account who may see the member.")
+
+
 class GreetingSerializer(serializers.ModelSerializer):
     member = MemberRefSerializer(read_only=True)
 

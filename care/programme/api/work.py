@@ -1,4 +1,5 @@
-"""Care tasks (due, overdue and upcoming lists per assignee, node or unit; snooze and cancel) and greetings."""
+"""Care tasks (due, overdue and upcoming lists per assignee, node or unit; assign, snooze and cancel) and
+greetings."""
 
 import django_filters
 from drf_spectacular.utils import extend_schema
@@ -7,7 +8,13 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from care.programme import access
-from care.programme.api.serializers import CancelSerializer, CareTaskSerializer, GreetingSerializer, SnoozeSerializer
+from care.programme.api.serializers import (
+    AssignSerializer,
+    CancelSerializer,
+    CareTaskSerializer,
+    GreetingSerializer,
+    SnoozeSerializer,
+)
 from care.programme.models import CareTask, Greeting, TaskKind
 from care.programme.services import tasks
 from care.registers.filters import SubtreeFilter
@@ -19,12 +26,15 @@ STATE_CHOICES = [(state, state) for state in tasks.STATES]
 
 class TaskFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(choices=STATE_CHOICES, method="filter_state",
-                                        help_text="due (open now), overdue, upcoming, open, done or cancelled.")
+                                        help_text="today (due today), week (due from today to Sunday), due (open now), "
+                                        "overdue, upcoming, open, done or cancelled.")
     mine = django_filters.BooleanFilter(method="filter_mine", help_text="Assigned or escalated to you.")
+    unassigned = django_filters.BooleanFilter(field_name="assignee", lookup_expr="isnull",
+                                              help_text="Nobody is assigned to it (true), or somebody is (false).")
     node = SubtreeFilter(path_field="member__node__path", field_name="member__node",
                          help_text="Members of this organisation's subtree.")
-    kind = django_filters.ChoiceFilter(choices=TaskKind.choices, help_text="visit, talk, hardship_review or "
-                                       "death_care.")
+    kind = django_filters.ChoiceFilter(choices=TaskKind.choices, help_text="visit, talk, hardship_review, "
+                                       "death_care or reach.")
     rule = django_filters.NumberFilter(field_name="rule_id")
     member = django_filters.NumberFilter(field_name="member_id")
     assignee = django_filters.NumberFilter(field_name="assignee_id")
@@ -32,7 +42,7 @@ class TaskFilter(django_filters.FilterSet):
 
     class Meta:
         model = CareTask
-        fields = ["state", "mine", "node", "kind", "rule", "member", "assignee", "due_by"]
+        fields = ["state", "mine", "unassigned", "node", "kind", "rule", "member", "assignee", "due_by"]
 
     def filter_state(self, queryset, name, value):
         return tasks.in_state(queryset, value, unit_today())
@@ -54,6 +64,13 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CareViewSet)
 
     def _answer(self, task):
         return Response(CareTaskSerializer(self.get_queryset().get(pk=task.pk)).data)
+
+    @extend_schema(request=AssignSerializer, responses=CareTaskSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        """Give the task to a staff account who may see the member (they hear of it by SMS when they have a
+        phone); reassigning works the same way."""
+        return self._answer(tasks.assign(request.user, self.get_object(), **self.validated(AssignSerializer)))
 
     @extend_schema(request=SnoozeSerializer, responses=CareTaskSerializer)
     @action(detail=True, methods=["post"])

@@ -2,8 +2,10 @@
 applies, and their errors are shown next to the fields (carehub.portal.common.show_errors)."""
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from care.programme import greetings
 from care.programme.calendar import OCCASIONS
 from care.programme.models import (
     AnniversaryOf,
@@ -18,17 +20,21 @@ from care.programme.services.audience import ANY_HARDSHIP
 from care.programme.services.records import TALK_COMPLETES, VISIT_COMPLETES
 from care.programme.services.rules import CADENCES
 from care.registers import access
+from care.registers.filters import OPERATORS, picked_conditions
 from care.registers.models import MemberStatus
+from care.registers.portal.conditions import ExtraConditions
 from care.registers.portal.member_forms import date_field, visible_categories
 from carehub.accounts.models import User
 from carehub.collation import by_pinyin
+from carehub.portal.widgets import NodeSelect
 from carehub.uploads import PHOTO, UploadField
 
 BLANK = [("", "—")]
 
 
 def label(name: str):
-    return RuleVersion._meta.get_field(name).verbose_name.capitalize()
+    # Lazy: the form is built at import, the label read in each request's language.
+    return capfirst(RuleVersion._meta.get_field(name).verbose_name)
 
 
 def staff_field(label_text, required=True):
@@ -62,8 +68,8 @@ class RuleForm(forms.Form):
                                   choices=[("", _("No task"))] + TaskKind.choices)
     lead_days = number_field(label("lead_days"), min_value=0, initial=0)
     due_days = number_field(label("due_days"), min_value=0, initial=0)
-    greeting_template = forms.CharField(label=label("greeting_template"), max_length=40, required=False,
-                                        help_text=_("Empty: no greeting."))
+    greeting_template = forms.ChoiceField(label=label("greeting_template"), required=False,
+                                          help_text=_("Its text in each language is on the SMS templates page."))
     age_min = number_field(_("Aged at least"))
     age_max = number_field(_("Aged at most"))
     years_min = number_field(_("Member for at least (years)"))
@@ -73,12 +79,10 @@ class RuleForm(forms.Form):
     hardship = forms.MultipleChoiceField(label=_("In the hardship ledger"), required=False,
                                          widget=forms.CheckboxSelectMultiple)
     node = forms.ModelChoiceField(label=_("Organisation"), required=False, queryset=None,
-                                  empty_label=_("All organisations"))
+                                  empty_label=_("All organisations"), widget=NodeSelect)
     uses_smartphone = forms.NullBooleanField(label=_("Uses a smartphone"), required=False,
                                              widget=forms.Select(choices=[("unknown", _("Any")), ("true", _("Yes")),
                                                                           ("false", _("No"))]))
-    extra = forms.CharField(label=_("Extra fields"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                            help_text=_("One filter a line: key=value, key__gte=value or key__lte=value."))
 
     AUDIENCE = ["age_min", "age_max", "years_min", "years_max", "statuses", "hardship", "node", "uses_smartphone"]
 
@@ -86,25 +90,32 @@ class RuleForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["node"].queryset = access.visible_nodes(user)
         self.fields["hardship"].choices = [(ANY_HARDSHIP, _("Any category")), *visible_categories(user)]
+        offered = greetings.choices()
+        chosen = self.initial.get("greeting_template") or ""
+        if chosen and chosen not in dict(offered):  # a key the SMS templates no longer list: still named
+            offered.append((chosen, greetings.name_of(chosen)))
+        self.fields["greeting_template"].choices = [("", _("No greeting"))] + offered
+        # The audience's conditions on the unit's own fields: the picker's rows, posted or of the saved version.
+        self.conditions = ExtraConditions(self.data if self.is_bound else self.initial.get("extra", {}),
+                                          compare_only=True)
 
     @classmethod
     def initial_for(cls, version: RuleVersion) -> dict:
         initial = {name: getattr(version, name) for name in cls.base_fields if hasattr(version, name)}
         initial["round_years"] = " ".join(str(year) for year in version.round_years)
         initial.update({key: value for key, value in version.audience.items() if key != "extra"})
-        initial["extra"] = "\n".join(f"{item['key']}{item['op']}={item['value']}"
-                                     for item in version.audience.get("extra", []))
+        initial["extra"] = {f"extra.{item['key']}{item['op']}": item["value"]
+                            for item in version.audience.get("extra", [])}
         return initial
 
     def service_data(self) -> dict:
-        data = {name: value for name, value in self.cleaned_data.items() if name not in [*self.AUDIENCE, "extra"]}
+        data = {name: value for name, value in self.cleaned_data.items() if name not in self.AUDIENCE}
         audience = {name: self.cleaned_data[name] for name in self.AUDIENCE
                     if self.cleaned_data[name] not in (None, "", [])}
         if audience.get("node"):
             audience["node"] = audience["node"].pk
-        lines = [line.split("=", 1) for line in self.cleaned_data["extra"].splitlines() if "=" in line]
-        if lines:
-            audience["extra"] = {key.strip(): value.strip() for key, value in lines}
+        if conditions := picked_conditions(self.data):
+            audience["extra"] = {condition.key + OPERATORS[condition.op]: condition.value for condition in conditions}
         data["audience"] = audience
         return data
 
@@ -185,6 +196,53 @@ class CancelForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
 
 
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user) -> str:
+        """The name, and the organisation the person works for, to tell namesakes apart."""
+        node = getattr(getattr(user, "scope", None), "node", None)
+        return f"{user.get_full_name()} · {node.name}" if node else user.get_full_name()
+
+
+class AssignForm(forms.Form):
+    """Whom to give a task: the staff who see its member (care.registers.access.staff_seeing), by pinyin."""
+
+    assignee = StaffChoiceField(label=_("Assign to"), queryset=None)
+
+    def __init__(self, *args, member, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = (access.staff_seeing(member.node).select_related("scope__node")
+                                            .order_by(by_pinyin("full_name"), "pk"))
+
+
+TASK_SCOPES = [("mine", _("Mine")), ("unassigned", _("Not assigned")), ("unit", _("Everything I can see"))]
+TASK_STATES = [("today", _("Due today")), ("week", _("Due this week")), ("due", _("Due now")),
+               ("overdue", _("Overdue")), ("upcoming", _("Upcoming")), ("done", _("Done")),
+               ("cancelled", _("Cancelled"))]
+
+
+class TaskFilterForm(forms.Form):
+    """The task lists' filters (a GET form): whose tasks, in which state, of which kind, in which organisation's
+    subtree. A value that is not one of the choices is ignored rather than refused (see `values`)."""
+
+    DEFAULTS = {"scope": "mine", "state": "due", "kind": "", "node": None}
+
+    scope = forms.ChoiceField(choices=TASK_SCOPES, required=False, widget=forms.HiddenInput)
+    state = forms.ChoiceField(label=_("State"), choices=TASK_STATES, required=False)
+    kind = forms.ChoiceField(label=_("Task"), choices=[("", _("All tasks")), *TaskKind.choices], required=False)
+    node = forms.ModelChoiceField(label=_("Organisation"), queryset=None, required=False,
+                                  empty_label=_("All organisations"), widget=NodeSelect)
+
+    def __init__(self, data, *, user):
+        super().__init__(data)
+        self.fields["node"].queryset = access.visible_nodes(user)
+        for name in ("state", "kind", "node"):  # a row of selects without visible labels: named for screen readers
+            self.fields[name].widget.attrs["aria-label"] = self.fields[name].label
+
+    def values(self) -> dict:
+        self.is_valid()
+        return {**self.DEFAULTS, **{name: value for name, value in self.cleaned_data.items() if value}}
+
+
 class CommendationForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=100, required=False)
     year = forms.IntegerField(label=_("Year"), required=False)
@@ -194,5 +252,5 @@ class CommendationForm(forms.Form):
     def __init__(self, *args, nodes=None, **kwargs):
         super().__init__(*args, **kwargs)
         if nodes is not None:  # on the commendations page: awards to organisations
-            self.fields["node"] = forms.ModelChoiceField(label=_("Organisation"), queryset=nodes)
+            self.fields["node"] = forms.ModelChoiceField(label=_("Organisation"), queryset=nodes, widget=NodeSelect)
             self.order_fields(["node"])

@@ -14,16 +14,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from care.programme import access as programme_access
+from care.programme.models import TaskStatus
 from care.programme.portal.forms import CommendationForm, LifeEventForm, PairingForm, TalkForm, VisitForm
-from care.programme.services import commendations, coverage, events, pairing, records
+from care.programme.services import commendations, coverage, events, pairing, records, tasks
 from care.registers import access
 from carehub.clock import unit_today
 from carehub.portal.actions import FormActionView
 
 
-def _initial_tasks(request):
-    task = request.GET.get("task", "")
-    return {"tasks": [int(task)]} if task.isdigit() else {}
+def _from_task(request, member, kinds, purpose_field: str) -> dict:
+    """What the form opened from a task (`?task=`) starts with: the task ticked and its purpose in words. Only an
+    open task of this member that such a record completes; any other is ignored."""
+    pk = request.GET.get("task", "")
+    task = (member.care_tasks.filter(pk=pk, status=TaskStatus.OPEN, kind__in=kinds).select_related("version").first()
+            if pk.isdigit() else None)
+    return {"tasks": [task.pk], purpose_field: tasks.purpose(task)} if task else {}
 
 
 class MemberRecord(FormActionView):
@@ -55,8 +60,9 @@ class NewVisit(MemberRecord):
     success_message = gettext_lazy("The visit was recorded.")
 
     def get_form_kwargs(self, member) -> dict:
-        return {"member": member, "initial": {"visited_on": unit_today().isoformat(),
-                                              "visitors": [self.request.user.pk], **_initial_tasks(self.request)}}
+        return {"member": member, "initial": {
+            "visited_on": unit_today().isoformat(), "visitors": [self.request.user.pk],
+            **_from_task(self.request, member, records.VISIT_COMPLETES, "occasion")}}
 
     def act(self, form, member):
         data = dict(form.cleaned_data)
@@ -81,8 +87,9 @@ class NewTalk(MemberRecord):
     success_message = gettext_lazy("The talk was recorded.")
 
     def get_form_kwargs(self, member) -> dict:
-        return {"member": member, "initial": {"held_on": unit_today().isoformat(),
-                                              "participants": [self.request.user.pk], **_initial_tasks(self.request)}}
+        return {"member": member, "initial": {
+            "held_on": unit_today().isoformat(), "participants": [self.request.user.pk],
+            **_from_task(self.request, member, records.TALK_COMPLETES, "topic")}}
 
     def act(self, form, member):
         return records.record_talk(self.request.user, member, **form.cleaned_data)

@@ -26,6 +26,7 @@ def rule_list(request):
         "rules": Rule.objects.select_related("current").order_by("-is_active", "pk"),
         "settings_form": SettingsForm(instance=ProgrammeSettings.load()),
         "is_admin": request.user.role == "admin",
+        "reviewed": rules.rules_reviewed(),
     })
 
 
@@ -103,6 +104,15 @@ def rule_active(request, pk):
     rule = rules.set_active(request.user, rule, request.POST.get("active") == "1")
     messages.success(request, _("The rule is on.") if rule.is_active else _("The rule is off."))
     return redirect("programme:rule", pk=rule.pk)
+
+
+@login_required
+@require_POST
+def rules_reviewed(request):
+    """The new unit's checklist: "I have looked through the rules"."""
+    rules.mark_reviewed(request.user)
+    messages.success(request, _("Thank you. The checklist on the dashboard shows this step as done."))
+    return redirect("programme:rules")
 
 
 @login_required

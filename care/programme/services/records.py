@@ -23,8 +23,9 @@ from carehub.clock import unit_today
 from carehub.dates import read_day
 from carehub.uploads import PHOTO, check_upload
 
-VISIT_COMPLETES = {TaskKind.VISIT, TaskKind.REVIEW, TaskKind.DEATH_CARE}
-TALK_COMPLETES = {TaskKind.TALK, TaskKind.REVIEW}
+# A member whose phone cannot take SMS (REACH) is reached by a call, recorded as a talk, or in person.
+VISIT_COMPLETES = {TaskKind.VISIT, TaskKind.REVIEW, TaskKind.DEATH_CARE, TaskKind.REACH}
+TALK_COMPLETES = {TaskKind.TALK, TaskKind.REVIEW, TaskKind.REACH}
 VISIT_FIELDS = ["member", "visited_on", "other_visitors", "occasion", "goods", "notes"]
 TALK_FIELDS = ["member", "held_on", "topic", "summary"]
 

@@ -13,6 +13,7 @@ from care.programme.actions import (
     RULE_CREATED,
     RULE_DEACTIVATED,
     RULE_UPDATED,
+    RULES_REVIEWED,
     SETTINGS_UPDATED,
 )
 from care.programme.calendar import OCCASIONS_BY_KEY
@@ -35,7 +36,8 @@ from care.programme.services.audience import clean_audience
 from care.programme.services.generation import preview_counts
 from care.programme.services.runs import window_for
 from care.registers import access
-from carehub.audit.services import acting_user, changing, diff, record
+from carehub.audit.models import AuditEvent
+from carehub.audit.services import acting_user, changing, diff, event, record
 from carehub.clock import unit_today
 from carehub.dates import read_day
 
@@ -203,6 +205,22 @@ def set_active(actor, rule: Rule, active: bool, *, today=None) -> Rule:
                 runs.generate(actor, today=today, rules=[rule])
             change.extra["replaced"] = [removed, 0]
     return rule
+
+
+# What shows that someone has looked at the rules: saying so, or changing one. The preset rules themselves are
+# created at onboarding with no one acting.
+REVIEWING = [RULES_REVIEWED, RULE_CREATED, RULE_UPDATED, RULE_ACTIVATED, RULE_DEACTIVATED]
+
+
+def mark_reviewed(actor) -> None:
+    """An admin says they have looked through the rules (the preset ones included) and they suit the unit."""
+    access.require_admin(actor)
+    with transaction.atomic():
+        event(actor, RULES_REVIEWED, object_type=Rule._meta.model_name).save()
+
+
+def rules_reviewed() -> bool:
+    return AuditEvent.objects.filter(action__in=REVIEWING, actor__isnull=False).exists()
 
 
 @dataclass

@@ -1,11 +1,15 @@
 """`{% member_programme member %}`: the programme panel of a member's profile (partner, open tasks, buttons to
 record care work). A tag, so the registers' profile view needs no knowledge of the programme. And
-`version|trigger_words`: when a rule fires, in words."""
+`version|trigger_words`: when a rule fires, in words; `{% due_words task today %}`: when a task is due, in words;
+`key|greeting_name`: a greeting by its name."""
 
 from django import template
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
+from care.programme import greetings
 from care.programme.calendar import OCCASIONS_BY_KEY
 from care.programme.models import Trigger
 from care.programme.services.pairing import current_partner
@@ -48,3 +52,23 @@ def trigger_words(version) -> str:
         return ngettext("Every month", "Every %(count)d months", version.every_months or 1) % {
             "count": version.every_months or 1}
     return _("Life event: %(kind)s") % {"kind": version.get_event_kind_display()}
+
+
+@register.simple_tag
+def due_words(task, today) -> str:
+    """"Overdue 3 days", "Due today" or "Due Friday 05-16": when an open task is (or was) due, by its snooze date
+    where it has one."""
+    due = task.snoozed_until or task.due_on
+    late = (today - due).days
+    if late > 0:
+        return format_html('<span class="overdue">{}</span>', ngettext(
+            "Overdue %(days)d day", "Overdue %(days)d days", late) % {"days": late})
+    if late == 0:
+        return format_html('<strong class="due-today">{}</strong>', _("Due today"))
+    return _("Due %(weekday)s %(date)s") % {"weekday": date_format(due, "l"), "date": date_format(due, "m-d")}
+
+
+@register.filter
+def greeting_name(key: str) -> str:
+    """A greeting's name ("Birthday greeting"), never its template key."""
+    return greetings.name_of(key)

@@ -4,18 +4,15 @@ import django_filters
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from care.registers import access
-from care.registers.models import Node
 from care.registers.portal.changes import change_rows, related_names, type_label
 from carehub.accounts.models import User
 from carehub.audit.actions import label_of
 from carehub.audit.models import AuditEvent, Source
 from carehub.portal.common import forget_built_fields, page_of
-
-# Keys that hold an organisation's id where the record's own model does not say so (a staff member's scope).
-NODE_KEYS = ("node", "parent")
 
 
 def _occurring(column: str, label) -> list:
@@ -47,20 +44,24 @@ class AuditFilter(django_filters.FilterSet):
             self.filters[name].extra["widget"] = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def actor_name(event) -> str:
+    """Who did it, by name: the account's name, else the address it was recorded under, else "the system" (a
+    command or a task without a user)."""
+    if event.actor:
+        return event.actor.get_full_name()
+    return event.actor_label if event.actor_label != "system" else gettext("The system")
+
+
 @login_required
 def trail(request):
     access.require_admin(request.user)
     filterset = AuditFilter(request.GET, queryset=AuditEvent.objects.all())
     page = page_of(request, filterset.qs.select_related("actor"))
-    node_ids = {value for event in page for key in NODE_KEYS for value in event.changes.get(key, ())
-                if isinstance(value, int)}
-    node_names = dict(Node.objects.filter(pk__in=node_ids).values_list("pk", "name")) if node_ids else {}
     related = related_names([(event.changes, event.object_type) for event in page])
     for event in page:
         event.action_label = label_of(event.action)
         event.object_type_label = type_label(event.object_type)
-        event.actor_name = event.actor.get_full_name() if event.actor else event.actor_label
-        names = {**{key: node_names for key in NODE_KEYS},
-                 **{field: ids for (object_type, field), ids in related.items() if object_type == event.object_type}}
+        event.actor_name = actor_name(event)
+        names = {field: ids for (object_type, field), ids in related.items() if object_type == event.object_type}
         event.rows = change_rows(event.changes, event.object_type, names=names)
     return render(request, "registers/audit/trail.html", {"filter": filterset, "page": page})

@@ -85,9 +85,11 @@ class LedgerFilter(HardshipFilter):
 @login_required
 def ledger(request):
     filterset = LedgerFilter(request.GET, request=request)
+    page = page_of(request, filterset.qs.order_by("review_due_on", "pk"))
     return render(request, "registers/hardship/list.html", {
-        "filter": filterset, "page": page_of(request, filterset.qs.order_by("review_due_on", "pk")),
-        "today": unit_today()})
+        "filter": filterset, "page": page, "today": unit_today(), "can_write": access.can_write(request.user),
+        # An empty ledger (not just nothing matching): the page says how entries come in.
+        "ledger_empty": not page.paginator.count and not access.visible_hardship(request.user).exists()})
 
 
 @login_required

@@ -3,13 +3,13 @@ same rules the API and the imports apply, and its errors are shown next to the f
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from care.registers import access
 from care.registers.filters import MemberFilter
 from care.registers.models import SENSITIVE_CATEGORIES, ExtraFieldKind, HardshipCategory, Member, MemberStatus, Sex
 from care.registers.services.members import EDITABLE
 from carehub.portal.common import extra_name, forget_built_fields, label_of
+from carehub.portal.widgets import NodeSelect
 
 BLANK = [("", "—")]
 
@@ -62,7 +62,7 @@ class MemberForm(forms.Form):
         self.extra_fields = list(extra_fields)
         if nodes is not None:  # creating: the organisation is chosen here; later it changes by transfer
             self.fields["node"] = forms.ModelChoiceField(label=label_of(Member, "node"), queryset=nodes,
-                                                         empty_label=_("Choose an organisation"))
+                                                         empty_label=_("Choose an organisation"), widget=NodeSelect)
             self.order_fields(["node"])
         for field in self.extra_fields:
             self.fields[extra_name(field.key)] = _extra_form_field(field)
@@ -96,7 +96,7 @@ class StatusForm(forms.Form):
 
 
 class TransferForm(forms.Form):
-    node = forms.ModelChoiceField(label=_("Transfer to"), queryset=None)
+    node = forms.ModelChoiceField(label=_("Transfer to"), queryset=None, widget=NodeSelect)
     effective_on = date_field(_("Effective from"), help_text=_("Empty: today."))
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
@@ -125,23 +125,3 @@ class MemberListFilter(MemberFilter):
         self.filters["status"].extra["widget"] = forms.CheckboxSelectMultiple
         self.filters["hardship"].extra.update(widget=forms.CheckboxSelectMultiple,
                                               choices=visible_categories(request.user))
-
-
-class ExtraFilterForm(forms.Form):
-    """Inputs for filtering by unit-defined fields, named as care.registers.filters.extra_filters reads them."""
-
-    def __init__(self, data, *, extra_fields):
-        super().__init__(data)
-        for field in extra_fields:
-            name = f"extra.{field.key}"
-            if field.kind == ExtraFieldKind.CHOICE:
-                self.fields[name] = forms.ChoiceField(label=field.label, required=False,
-                                                      choices=BLANK + [(c, c) for c in field.choices])
-            elif field.kind in (ExtraFieldKind.NUMBER, ExtraFieldKind.DATE):
-                widget = date_input if field.kind == ExtraFieldKind.DATE else forms.NumberInput
-                bounds = (("__gte", pgettext_lazy("range", "from")), ("__lte", pgettext_lazy("range", "to")))
-                for suffix, bound in bounds:
-                    self.fields[name + suffix] = forms.CharField(label=f"{field.label} ({bound})", required=False,
-                                                                 widget=widget())
-            else:
-                self.fields[name] = forms.CharField(label=field.label, required=False)

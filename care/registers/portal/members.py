@@ -11,8 +11,9 @@ from django.views.decorators.http import require_POST
 
 from care.registers import access
 from care.registers.models import ExtraField
-from care.registers.portal.member_forms import ExtraFilterForm, MemberForm, MemberListFilter, StatusForm, TransferForm
-from care.registers.portal.timeline import timeline_of
+from care.registers.portal.conditions import ExtraConditions
+from care.registers.portal.member_forms import MemberForm, MemberListFilter, StatusForm, TransferForm
+from care.registers.portal.timeline import CHIPS, KINDS, summary_of, timeline_of
 from care.registers.services import members as service
 from carehub.clock import unit_today
 from carehub.collation import by_pinyin
@@ -39,8 +40,11 @@ def member_list(request):
     today = unit_today()
     for member in page:
         member.age = service.age_on(member.birth_date, today) if member.birth_date else None
-    context = {"filter": filterset, "extra_form": ExtraFilterForm(request.GET, extra_fields=extra_fields),
-               "page": page, "sort": sort, "can_write": access.can_write(request.user)}
+    conditions = ExtraConditions(request.GET, extra_fields=extra_fields, errors=filterset.errors)
+    context = {"filter": filterset, "conditions": conditions,
+               "page": page, "sort": sort, "can_write": access.can_write(request.user),
+               # Nobody at all (not just nobody matching): the page says how members come in.
+               "register_empty": not page.paginator.count and not access.visible_members(request.user).exists()}
     fragment = wants_fragment(request, "results")
     template = "registers/members/_results.html" if fragment else "registers/members/list.html"
     return vary_on_htmx(render(request, template, context))
@@ -56,12 +60,16 @@ def detail(request, pk):
     extra = [(field.label, member.extra.get(field.key)) for field in ExtraField.objects.all()
              if member.extra.get(field.key) not in (None, "")]
     today = unit_today()
+    shown = request.GET.get("history") if request.GET.get("history") in KINDS else ""
     return render(request, "registers/members/detail.html", {
         "member": member,
         "age": service.age_on(member.birth_date, today) if member.birth_date else None,
         "extra": extra,
         "entries": access.visible_hardship(request.user).filter(member=member),
-        "timeline": timeline_of(member, request.user),
+        "summary": summary_of(member, request.user),
+        "chips": CHIPS,
+        "shown": shown,
+        "timeline": timeline_of(member, request.user, shown),
         "can_write": access.can_write(request.user),
     })
 

@@ -13,12 +13,13 @@ from care.registers.services import extra_fields, staff
 from carehub.accounts.models import Role, User
 from carehub.portal.actions import FormActionView
 from carehub.portal.common import label_of, show_errors
+from carehub.portal.widgets import NodeSelect
 
 
 class ExtraFieldForm(forms.Form):
-    key = forms.CharField(label=label_of(ExtraField, "key"), max_length=40, required=False,
-                          help_text=gettext_lazy("Letters, digits, hyphens; used in imports and exports. "
-                                                 "It cannot change later."))
+    """A field of the member register, known by its label (imports and exports match it by label); its key, which
+    the stored values are keyed by, is made from the label and never shown."""
+
     label = forms.CharField(label=label_of(ExtraField, "label"), max_length=60, required=False)
     kind = forms.ChoiceField(label=label_of(ExtraField, "kind"), choices=ExtraFieldKind.choices)
     choices = forms.CharField(label=label_of(ExtraField, "choices"), required=False,
@@ -32,8 +33,6 @@ class ExtraFieldForm(forms.Form):
             kwargs["initial"] = {"label": field.label, "kind": field.kind, "choices": "\n".join(field.choices),
                                  "required": field.required, "position": field.position}
         super().__init__(*args, **kwargs)
-        if field is not None:
-            del self.fields["key"]  # stored values are keyed by it
 
     def service_data(self) -> dict:
         data = dict(self.cleaned_data)
@@ -44,7 +43,7 @@ class ExtraFieldForm(forms.Form):
 class StaffForm(forms.Form):
     role = forms.ChoiceField(label=label_of(User, "role"), choices=Role.choices)
     node = forms.ModelChoiceField(label=label_of(StaffScope, "node"), queryset=Node.objects.all(), required=False,
-                                  empty_label=gettext_lazy("The whole unit"),
+                                  empty_label=gettext_lazy("The whole unit"), widget=NodeSelect,
                                   help_text=gettext_lazy("They see and act only within this organisation."))
     can_view_sensitive = forms.BooleanField(label=label_of(StaffScope, "can_view_sensitive"), required=False)
 

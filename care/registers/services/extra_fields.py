@@ -5,6 +5,7 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -76,12 +77,27 @@ def save_extra_field(actor, field: ExtraField | None = None, **data) -> ExtraFie
         raise ValidationError({"label": _("The field needs a label.")})
     if field is None:
         with transaction.atomic():
+            if not data.get("key"):  # the portal never asks for a key: it is made from the label
+                data = {**data, "key": new_key(data["label"])}
             field = _filled(ExtraField(), kind, choices, data)
             created(actor, EXTRA_FIELD_CREATED, field, FIELDS)
         return field
     with changing(actor, EXTRA_FIELD_UPDATED, field, FIELDS) as change:
         field = _filled(change.instance, kind, choices, data)
     return field
+
+
+def new_key(label: str) -> str:
+    """A key for a new field labelled `label`: its slug when that is free (a Latin label), else the next free
+    "field-<n>" (a Chinese label has no slug)."""
+    taken = set(ExtraField.objects.values_list("key", flat=True))
+    slug = slugify(label)[:40].strip("-")
+    if slug and slug not in taken:
+        return slug
+    number = 1
+    while f"field-{number}" in taken:
+        number += 1
+    return f"field-{number}"
 
 
 def _filled(field: ExtraField, kind: str, choices: list[str], data: dict) -> ExtraField:

@@ -24,6 +24,7 @@ from care.registers.models import (
     Member,
     ReviewOutcome,
 )
+from care.registers.signals import hardship_reviewed
 from carehub.audit.models import AuditEvent
 from carehub.audit.services import acting_user, created, diff, record, snapshot
 from carehub.clock import unit_today
@@ -92,7 +93,8 @@ def open_entry(actor, member: Member, **data) -> HardshipEntry:
 
 def review_entry(actor, entry: HardshipEntry, *, outcome: str, note: str = "", reviewed_on=None,
                  **changes) -> HardshipReview:
-    """Record a review: unchanged, changed (category/level/reason) or closed. Schedules the next one."""
+    """Record a review: unchanged, changed (category/level/reason) or closed. Schedules the next one, and tells
+    the layers above (signals.hardship_reviewed: the member's review tasks are done)."""
     access.require_write(actor, entry.member.node)
     require_sensitive(actor, entry.category)
     if outcome not in ReviewOutcome.values:
@@ -122,6 +124,7 @@ def review_entry(actor, entry: HardshipEntry, *, outcome: str, note: str = "", r
         review = HardshipReview.objects.create(entry=entry, outcome=outcome, note=note.strip(), changes=review_changes,
                                                reviewed_on=reviewed_on, reviewed_by=acting_user(actor))
         record(actor, HARDSHIP_REVIEWED[outcome], entry, review_changes)
+        hardship_reviewed.send(sender=HardshipEntry, actor=actor, review=review)  # the programme's review tasks
     return review
 
 

@@ -5,11 +5,13 @@ from care.registers import access
 from care.reports.models import ReportKind
 from care.reports.services.periods import KINDS
 from carehub.clock import unit_today
+from carehub.portal.widgets import NodeSelect
 
 
 class ReportForm(forms.Form):
     kind = forms.ChoiceField(label=_("Report"), choices=ReportKind.choices)
-    node = forms.TypedChoiceField(label=_("Organisation"), coerce=int, required=False, empty_value=None,
+    node = forms.ModelChoiceField(label=_("Organisation"), queryset=None, required=False,
+                                  empty_label=_("Whole unit"), widget=NodeSelect,
                                   help_text=_("The report covers this organisation and everything below it."))
     period = forms.ChoiceField(label=_("Period"), choices=list(KINDS.items()), initial="year")
     year = forms.IntegerField(label=_("Year"), min_value=1949, max_value=2200, required=False)
@@ -20,12 +22,10 @@ class ReportForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.nodes = {node.pk: node for node in access.visible_nodes(user)}
-        whole = [("", _("Whole unit"))] if access.root_path(user) == "" else []
-        self.fields["node"].choices = whole + [(pk, "— " * node.depth + node.name) for pk, node in self.nodes.items()]
+        self.fields["node"].queryset = access.visible_nodes(user)
+        if access.root_path(user) != "":  # only who sees the whole unit may report on it
+            self.fields["node"].required, self.fields["node"].empty_label = True, None
         self.fields["year"].initial = unit_today().year
 
     def service_arguments(self) -> dict:
-        data = dict(self.cleaned_data)
-        data["node"] = self.nodes.get(data["node"])
-        return data
+        return dict(self.cleaned_data)

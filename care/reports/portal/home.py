@@ -3,10 +3,20 @@ from django.shortcuts import render
 
 from care.fund import dashboard as fund_dashboard
 from care.programme.services import coverage as programme_coverage
-from care.registers import access
+from care.registers import access, checklist
 from care.registers.models import MemberStatus
 from care.registers.services.hardship import due_for_review
 from care.reports.services import dashboard as reports_dashboard
+from carehub.accounts.models import Role
+
+
+def getting_started(user) -> list[checklist.Progress] | None:
+    """A new unit's checklist, for its admins while a step is left; None once all are done (or for other staff,
+    who cannot do the steps)."""
+    if user.role != Role.ADMIN:
+        return None
+    steps = checklist.progress()
+    return steps if not all(item.done for item in steps) else None
 
 
 @login_required
@@ -22,6 +32,7 @@ def dashboard(request):
         "reviews_due": due_for_review(request.user).count(),
     }
     return render(request, "reports/home.html", {"counts": counts, "ledger": ledger,
+                                                      "getting_started": getting_started(request.user),
                                                       "fund": fund_dashboard.tiles(request.user),
                                                       "programme": programme_coverage.tiles(request.user),
                                                       "reports": reports_dashboard.tiles(request.user)})

@@ -30,6 +30,20 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+FULL_NAME_MAX = User._meta.get_field("full_name").max_length
+
+
+def clean_full_name(full_name: str, *, required: bool = False) -> str:
+    """A person's name as colleagues know them, spaces tidied. Lists, the audit trail and members' timelines show
+    it instead of the email, so the invitations that ask for it (staff, a unit's first admin) check it here."""
+    name = " ".join((full_name or "").split())
+    if required and not name:
+        raise ValidationError({"full_name": _("Enter the person's name.")})
+    if len(name) > FULL_NAME_MAX:
+        raise ValidationError({"full_name": _("A name has at most %(max)d characters.") % {"max": FULL_NAME_MAX}})
+    return name
+
+
 def invite_user(actor, *, email: str, role: str = Role.VIEWER, full_name: str = "",
                 phone: str = "") -> IssuedInvitation:
     """Create an inactive account and a one-time link with which its owner sets a password."""
@@ -38,6 +52,7 @@ def invite_user(actor, *, email: str, role: str = Role.VIEWER, full_name: str = 
         validate_email(email)
     except ValidationError:
         raise ValidationError({"email": _("Enter a valid email address.")}) from None
+    full_name = clean_full_name(full_name)
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
     phone = normalise_phone(phone)

@@ -34,8 +34,9 @@ META_KEYS = ("readOnly", "writeOnly", "nullable", "description", "title", "defau
 # The member filter's parameters named after the unit's own fields (care.registers.filters.extra_filters).
 EXTRA_FILTER = OpenApiParameter(
     "extra.{key}", str, description="Filter by a unit-defined field: `extra.<key>=value`; for numbers and dates "
-    "also `extra.<key>__gte` and `extra.<key>__lte`. A key the unit has not defined, or a value of the wrong type, "
-    "is refused (400).")
+    "also `extra.<key>__gte` and `extra.<key>__lte`, for texts `extra.<key>__contains`, and for any field "
+    "`extra.<key>__empty=true` (left empty) or `false` (filled in). A key the unit has not defined, or a value of "
+    "the wrong type, is refused (400).")
 
 
 class CareAutoSchema(AutoSchema):

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from carehub.accounts.services import clean_full_name
 from tenants.models import Unit, UnitEvent, UnitKind
 from tenants.services import lifecycle
 from tenants.services import onboarding as services
@@ -48,6 +49,8 @@ class Command(BaseCommand):
         create.add_argument("--name", required=True)
         create.add_argument("--kind", required=True, choices=UnitKind.values)
         create.add_argument("--admin-email", required=True)
+        create.add_argument("--admin-name", required=True, help="The first admin's full name, as colleagues know "
+                                                                "them; the unit's lists show it instead of the email.")
         create.add_argument("--admin-phone", default="")
         create.add_argument("--time-zone")
         create.add_argument("--language")
@@ -89,19 +92,22 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(message))
 
     def create(self, options):
+        clean_full_name(options["admin_name"], required=True)  # argparse lets "--admin-name ''" through
         result = services.onboard_unit(
             None, slug=options["slug"], name=options["name"], kind=options["kind"],
-            admin_email=options["admin_email"], admin_phone=options["admin_phone"],
+            admin_email=options["admin_email"], admin_name=options["admin_name"], admin_phone=options["admin_phone"],
             time_zone=options["time_zone"], language=options["language"], source=SOURCE,
         )
         if options["json"]:
             self.stdout.write(json.dumps({
                 "slug": result.unit.slug, "schema": result.unit.schema_name, "url": result.url,
+                "admin": {"full_name": result.admin_name, "email": result.admin_email},
                 "invitation_url": result.invitation_url, "presets": result.presets,
             }, ensure_ascii=False))
             return
         self.done(f"Created {result.unit.name} ({result.unit.slug})")
         self.stdout.write(f"URL:        {result.url}")
+        self.stdout.write(f"Admin:      {result.admin_name} <{result.admin_email}>")
         self.stdout.write(f"Invitation: {result.invitation_url}")
         self.stdout.write("The invitation link works once; send it to the first admin only.")
 
