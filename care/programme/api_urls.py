@@ -3,6 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
+from care.programme.api.field import FieldRecordView, FieldSnapshotView
 from care.programme.api.records import (
     CommendationViewSet,
     CoverageView,
@@ -32,4 +33,6 @@ urlpatterns = [
     path("coverage/", CoverageView.as_view(), name="coverage"),
     path("settings/", SettingsView.as_view(), name="settings"),
     path("run/", RunView.as_view(), name="run"),
+    path("field/", FieldSnapshotView.as_view(), name="field"),
+    path("field/records/", FieldRecordView.as_view(), name="field-records"),
 ]

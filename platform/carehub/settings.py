@@ -150,6 +150,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 SESSION_COOKIE_AGE = 60 * 60 * 12
+# How long a phone keeps what it needs to work offline (care.programme.services.field) without a fresh copy:
+# a field trip of a few days; a lost phone's copy dies with it.
+FIELD_DATA_HOURS = 72
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG and CAREHUB_PUBLIC_SCHEME == "https"
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -277,6 +280,7 @@ SPECTACULAR_SETTINGS = {
         "HardshipCategoryEnum": "care.registers.models.HardshipCategory",
         "RoleEnum": "carehub.accounts.models.Role",
         "SourceEnum": "carehub.audit.models.Source",
+        "FieldRecordKindEnum": "care.programme.api.serializers.FIELD_RECORD_KINDS",
     },
 }
 

@@ -3,6 +3,7 @@ errors reach the client in the common error format (carehub.api.errors)."""
 
 import posixpath
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -387,3 +388,89 @@ class CommendationCreateSerializer(serializers.Serializer):
     awarded_on = serializers.DateField(required=False)
     year = serializers.IntegerField(required=False)
     note = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+# Field work on a phone (care.programme.services.field) -----------------------------------------------------------
+
+class FieldUserSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+FIELD_RECORD_KINDS = ["visit", "talk"]  # what a phone records (FieldRecordKindEnum in the schema)
+
+
+class FieldTaskSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = TaskKindField()
+    kind_label = serializers.CharField(help_text="The kind in words.")
+    name = serializers.CharField(help_text="The rule's name.")
+    form = serializers.ChoiceField(choices=FIELD_RECORD_KINDS, help_text="The record that does this task.")
+    purpose = serializers.CharField(help_text="The visit's occasion or the talk's topic, to prefill.")
+    due_on = serializers.DateField(help_text="Due by (the postponed date where it was postponed).")
+    member = serializers.IntegerField()
+
+
+class FieldMemberSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    node = serializers.CharField(help_text="The member's organisation.")
+    address = serializers.CharField()
+    phone = serializers.CharField(help_text="E.164, or empty.")
+    phone_display = serializers.CharField(help_text="As people write it: 138 0013 8000.")
+    proxy_name = serializers.CharField()
+    proxy_phone = serializers.CharField()
+    proxy_phone_display = serializers.CharField()
+    last_visit = serializers.DateField(allow_null=True)
+    last_talk = serializers.DateField(allow_null=True)
+    hardship = serializers.CharField(allow_null=True, help_text="The open hardship entry's category in words; "
+                                     "null without one, or without the sensitive-details permission.")
+
+
+class FieldSnapshotSerializer(serializers.Serializer):
+    generated_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(help_text="The phone deletes the snapshot after this.")
+    today = serializers.DateField(help_text="The unit's today.")
+    time_zone = serializers.CharField()
+    user = FieldUserSerializer()
+    tasks = FieldTaskSerializer(many=True, help_text="Your open tasks due within 14 days, the late ones first.")
+    members = FieldMemberSerializer(many=True, help_text="The members of those tasks.")
+
+
+FIELD_VISIT_FIELDS = ("occasion", "goods", "notes")
+FIELD_TALK_FIELDS = ("topic", "summary", "confidential_notes")
+FIELD_PHOTOS = 6
+
+
+class FieldRecordSerializer(serializers.Serializer):
+    client_id = serializers.UUIDField(help_text="Made by the phone; a retry with the same id stores nothing new.")
+    kind = serializers.ChoiceField(choices=FIELD_RECORD_KINDS)
+    member = serializers.IntegerField(min_value=1)
+    task = serializers.IntegerField(min_value=1, required=False, help_text="The open task this record does.")
+    happened_at = serializers.DateTimeField(help_text="When it was recorded on the phone, with its UTC offset.")
+    occasion = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    goods = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    notes = serializers.CharField(required=False, allow_blank=True)
+    topic = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    summary = serializers.CharField(required=False, allow_blank=True)
+    confidential_notes = serializers.CharField(required=False, allow_blank=True)
+    photos = serializers.ListField(child=serializers.ImageField(), required=False, max_length=FIELD_PHOTOS,
+                                   help_text="A visit's photos.")
+
+    def validate(self, data):
+        other = FIELD_TALK_FIELDS if data["kind"] == "visit" else (*FIELD_VISIT_FIELDS, "photos")
+        wrong = {name: [_("This field belongs to the other kind of record.")] for name in other if data.get(name)}
+        if wrong:
+            raise serializers.ValidationError(wrong)
+        return data
+
+
+class FieldReceiptSerializer(serializers.Serializer):
+    client_id = serializers.UUIDField()
+    kind = serializers.ChoiceField(choices=FIELD_RECORD_KINDS)
+    id = serializers.IntegerField(help_text="The visit's or talk's id.")
+    member = serializers.IntegerField()
+    task = serializers.IntegerField(allow_null=True)
+    happened_at = serializers.DateTimeField()
+    received_at = serializers.DateTimeField()
+    duplicate = serializers.BooleanField(help_text="Stored by an earlier try: nothing new was stored.")

@@ -53,6 +53,10 @@ class Visit(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # A visit recorded on a phone offline: the id the phone made (its retries are stored once) and the moment it
+    # was saved there, which may be hours before created_at (see services.field).
+    client_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    happened_at = models.DateTimeField(_("recorded on the phone at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-visited_on", "-pk"]
@@ -98,6 +102,8 @@ class Talk(models.Model):
     confidential_notes = models.TextField(_("confidential notes"), blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    client_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)  # as Visit.client_id
+    happened_at = models.DateTimeField(_("recorded on the phone at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-held_on", "-pk"]

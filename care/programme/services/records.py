@@ -61,6 +61,12 @@ def _tasks(member: Member, tasks, kinds: set, errors: dict) -> list[CareTask]:
     return tasks
 
 
+def _audited(fields: list[str], record) -> list[str]:
+    """The fields of a new record its audit entry shows: with the phone's time when it came from a phone (the
+    entry's own time is when the server received it)."""
+    return [*fields, "happened_at"] if record.happened_at else fields
+
+
 def _complete(actor, tasks: list[CareTask], day: datetime.date, **link) -> None:
     """Mark the tasks done by the record in `link` (visit= or talk=); each completion is audited."""
     locked = CareTask.objects.select_for_update().filter(pk__in=[task.pk for task in tasks],
@@ -76,7 +82,8 @@ def _complete(actor, tasks: list[CareTask], day: datetime.date, **link) -> None:
 
 
 def record_visit(actor, member: Member, *, visited_on, occasion: str, visitors=(), other_visitors: str = "",
-                 goods: str = "", notes: str = "", tasks=()) -> Visit:
+                 goods: str = "", notes: str = "", tasks=(), client_id=None, happened_at=None) -> Visit:
+    """`client_id` and `happened_at` come with a visit recorded on a phone (services.field)."""
     access.require_write(actor, member.node)
     errors: dict = {}
     visited_on = past_day(visited_on, "visited_on", errors)
@@ -91,9 +98,10 @@ def record_visit(actor, member: Member, *, visited_on, occasion: str, visitors=(
     with transaction.atomic():
         visit = Visit.objects.create(member=member, visited_on=visited_on, other_visitors=other_visitors.strip(),
                                      occasion=occasion.strip(), goods=goods.strip(), notes=notes.strip(),
-                                     recorded_by=acting_user(actor))
+                                     recorded_by=acting_user(actor), client_id=client_id, happened_at=happened_at)
         visit.visitors.set(visitors)
-        created(actor, VISIT_CREATED, visit, VISIT_FIELDS, extra={"visitors": [None, [user.pk for user in visitors]]})
+        created(actor, VISIT_CREATED, visit, _audited(VISIT_FIELDS, visit),
+                extra={"visitors": [None, [user.pk for user in visitors]]})
         _complete(actor, tasks, visited_on, visit=visit)
     return visit
 
@@ -108,7 +116,8 @@ def add_photo(actor, visit: Visit, upload) -> VisitPhoto:
 
 
 def record_talk(actor, member: Member, *, held_on, topic: str, participants=(), summary: str = "",
-                confidential_notes: str = "", tasks=()) -> Talk:
+                confidential_notes: str = "", tasks=(), client_id=None, happened_at=None) -> Talk:
+    """`client_id` and `happened_at` as for record_visit."""
     access.require_write(actor, member.node)
     errors: dict = {}
     held_on = past_day(held_on, "held_on", errors)
@@ -122,10 +131,11 @@ def record_talk(actor, member: Member, *, held_on, topic: str, participants=(), 
         raise ValidationError(errors)
     with transaction.atomic():
         talk = Talk.objects.create(member=member, held_on=held_on, topic=topic.strip(), summary=summary.strip(),
-                                   confidential_notes=confidential_notes.strip(), recorded_by=acting_user(actor))
+                                   confidential_notes=confidential_notes.strip(), recorded_by=acting_user(actor),
+                                   client_id=client_id, happened_at=happened_at)
         talk.participants.set(participants)
         # The notes themselves stay out of the audit trail, which more people read than may read the notes.
-        created(actor, TALK_CREATED, talk, TALK_FIELDS,
+        created(actor, TALK_CREATED, talk, _audited(TALK_FIELDS, talk),
                 extra={"participants": [None, [user.pk for user in participants]],
                        "confidential_notes": [None, bool(talk.confidential_notes)]})
         _complete(actor, tasks, held_on, talk=talk)

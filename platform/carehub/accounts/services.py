@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -89,6 +90,13 @@ def accept_invitation(invitation: Invitation, password: str) -> User:
         invitation.used_at = timezone.now()
         invitation.save(update_fields=["used_at"])
     return user
+
+
+def deactivated_session(request) -> bool:
+    """The request's session was signed in by an account since deactivated (Django's authentication then reads
+    it as anonymous, which alone would not tell a phone to wipe what it keeps for that person)."""
+    user_id = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
+    return bool(user_id) and User.objects.filter(pk=user_id, is_active=False).exists()
 
 
 def purge_expired(now=None) -> dict[str, int]:
