@@ -15,6 +15,7 @@ from django_tenants.utils import schema_context
 
 from care.imports.services.imports import choose_columns, commit_import, preview_import, stage_import
 from care.registers.models import ColumnMapping, ExtraField, ImportBatch, Member, MemberStatus, Sex
+from care.registers.services import members
 from carehub.audit.models import AuditEvent
 
 from .conftest import logged_in as logged_in_any_language
@@ -302,3 +303,42 @@ class TestApi:
         body = logged_in(alpha).post("/api/v1/imports/preview/", {
             "kind": "members", "file": named(content), "columns": json.dumps({"单位": "node"})}).json()
         assert body["invalid"] == 0 and body["total"] == 1 and body["missing"] == []
+
+
+class TestMonthOnlyDates:
+    """Rosters give 出生年月 and 入党时间 to the month (1948.05): the month's first day, said to be only that."""
+
+    HEADER = ["姓名", "性别", "出生年月", "入党时间", "所在党支部"]
+
+    def test_a_month_is_its_first_day_flagged_and_shown_and_exported_as_a_month(self, in_alpha):
+        rows = [["王建国", "男", "1948.05", "1972年7月", "东一支部"],
+                ["李秀英", "女", "1952-03-15", "1975.06", "东二支部"]]
+        report = commit_import(in_alpha.admin, xlsx_file(self.HEADER, rows), "members")
+        assert report.created == 2, report.as_dict()
+        wang, li = Member.objects.get(name="王建国"), Member.objects.get(name="李秀英")
+        assert (wang.birth_date, wang.birth_month_only) == (datetime.date(1948, 5, 1), True)
+        assert (wang.joined_on, wang.joined_month_only) == (datetime.date(1972, 7, 1), True)
+        assert (li.birth_date, li.birth_month_only, li.joined_month_only) == (datetime.date(1952, 3, 15), False, True)
+        client = logged_in(in_alpha)
+        page = client.get(f"/registers/members/{wang.pk}/").content.decode()
+        assert '1948-05 <small class="muted">(day not known)</small>' in page and "1948-05-01" not in page
+        exported = client.get("/imports/export/members.csv").content.decode("utf-8-sig")
+        assert ",1948-05,1972-07," in exported and ",1952-03-15,1975-06," in exported
+
+    def test_a_month_that_may_be_january_or_october_is_asked_about(self, in_alpha):
+        rows = [["王建国", "男", 1948.1, "", "东一支部"]]  # 1948.10 typed into a number cell
+        report = preview_import(in_alpha.admin, xlsx_file(self.HEADER, rows), "members")
+        assert not report.ok
+        assert "may be January or October: write 1948-01 or 1948-10" in json.dumps(report.as_dict(),
+                                                                                     ensure_ascii=False)
+
+    def test_the_member_form_keeps_the_flag_until_a_whole_date_is_given(self, in_alpha):
+        member = Member.objects.create(node=in_alpha.nodes["east1"], name="王建国", sex="m",
+                                       birth_date=datetime.date(1948, 5, 1), birth_month_only=True)
+        members.update_member(in_alpha.admin, member, address="幸福路1号", birth_date="1948-05-01",
+                              birth_month_only=True)
+        member.refresh_from_db()
+        assert member.birth_month_only and member.address == "幸福路1号"
+        members.update_member(in_alpha.admin, member, birth_date="1948-05-17")
+        member.refresh_from_db()
+        assert (member.birth_date, member.birth_month_only) == (datetime.date(1948, 5, 17), False)

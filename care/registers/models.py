@@ -82,6 +82,10 @@ class Member(models.Model):
     lunar_birth_day = models.PositiveSmallIntegerField(_("lunar birth day"), null=True, blank=True)
     lunar_birth_leap = models.BooleanField(_("leap month"), default=False)
     joined_on = models.DateField(_("date joined"), null=True, blank=True)
+    # Rosters often give only the month (出生年月 1948.05): the date is then the month's first day, which is also
+    # when its greeting goes out, as units greet a month's birthdays together (集体生日).
+    birth_month_only = models.BooleanField(_("only the month of birth is known"), default=False)
+    joined_month_only = models.BooleanField(_("only the month of joining is known"), default=False)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     proxy_name = models.CharField(_("proxy recipient"), max_length=50, blank=True,
                                   help_text=_("Someone who receives SMS on the member's behalf, such as a child."))

@@ -42,8 +42,8 @@ MEMBER_COLUMNS = [
     Column("name", pgettext_lazy("person", "Name"), ("姓名", "党员姓名"), required=True),
     Column("sex", _("Sex"), ("性别",), required=True, choices=Sex, words={
         "男": Sex.MALE, "女": Sex.FEMALE, "男性": Sex.MALE, "女性": Sex.FEMALE}),
-    Column("birth_date", _("Birth date"), ("出生日期", "出生年月日", "生日", "出生时间")),
-    Column("joined_on", _("Date joined"), ("入党日期", "入党时间")),
+    Column("birth_date", _("Birth date"), ("出生日期", "出生年月日", "出生年月", "生日", "出生时间")),
+    Column("joined_on", _("Date joined"), ("入党日期", "入党时间", "入党年月")),
     Column("phone", _("Phone"), PHONE_HEADERS),
     Column("uses_smartphone", _("Uses a smartphone"), ("使用智能手机", "智能手机", "会用智能手机", "是否使用智能手机",
                                                         "是否会用智能手机", "有无智能手机"), words=YES_NO),

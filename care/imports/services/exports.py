@@ -112,6 +112,11 @@ def _check_format(fmt: str) -> None:
         raise ValidationError({"format": _("Choose xlsx or csv.")})
 
 
+def _month_or_day(day, month_only: bool):
+    """A date known to the month only as that month (1948-05), which the import reads back the same way."""
+    return day.strftime("%Y-%m") if day and month_only else day
+
+
 def export_members(actor, params, fmt: str) -> tuple[str, bytes]:
     _check_format(fmt)
     params = as_query(params)
@@ -120,7 +125,8 @@ def export_members(actor, params, fmt: str) -> tuple[str, bytes]:
     chains = node_chains()
     yes, no = _("Yes"), _("No")
     headers = [str(column.label) for column in MEMBER_COLUMNS] + [field.label for field in extra_fields]
-    rows = ([member.name, member.get_sex_display(), member.birth_date, member.joined_on, display_phone(member.phone),
+    rows = ([member.name, member.get_sex_display(), _month_or_day(member.birth_date, member.birth_month_only),
+             _month_or_day(member.joined_on, member.joined_month_only), display_phone(member.phone),
              yes if member.uses_smartphone else no, member.address, "/".join(chains[member.node_id]),
              member.get_status_display(), member.died_on, member.proxy_name, display_phone(member.proxy_phone),
              *(member.extra.get(field.key, "") for field in extra_fields)]

@@ -73,9 +73,9 @@ class MemberSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Member
-        fields = ["id", "name", "sex", "birth_date", "lunar_birth_month", "lunar_birth_day", "lunar_birth_leap",
-                  "joined_on", "phone", "proxy_name", "proxy_phone", "uses_smartphone", "address", "node", "status",
-                  "died_on", "extra", "created_at", "updated_at"]
+        fields = ["id", "name", "sex", "birth_date", "birth_month_only", "lunar_birth_month", "lunar_birth_day",
+                  "lunar_birth_leap", "joined_on", "joined_month_only", "phone", "proxy_name", "proxy_phone",
+                  "uses_smartphone", "address", "node", "status", "died_on", "extra", "created_at", "updated_at"]
         read_only_fields = fields
 
 

@@ -36,6 +36,9 @@ def _extra_form_field(field):
     return forms.CharField(max_length=200, **options)
 
 
+MONTH_ONLY_HELP = _("The date above is then the month's first day, when its greeting goes out.")
+
+
 class MemberForm(forms.Form):
     name = forms.CharField(label=label_of(Member, "name"), max_length=50, required=False)
     sex = forms.CharField(label=label_of(Member, "sex"), required=False,
@@ -46,8 +49,12 @@ class MemberForm(forms.Form):
     lunar_birth_day = forms.CharField(label=label_of(Member, "lunar_birth_day"), required=False,
                                       widget=forms.NumberInput(attrs={"min": 1, "max": 30}))
     lunar_birth_leap = forms.BooleanField(label=label_of(Member, "lunar_birth_leap"), required=False)
+    birth_month_only = forms.BooleanField(label=label_of(Member, "birth_month_only"), required=False,
+                                          help_text=MONTH_ONLY_HELP)
     joined_on = date_field(label_of(Member, "joined_on"),
                            help_text=_("Its anniversary is the member's political birthday."))
+    joined_month_only = forms.BooleanField(label=label_of(Member, "joined_month_only"), required=False,
+                                           help_text=MONTH_ONLY_HELP)
     phone = forms.CharField(label=label_of(Member, "phone"), max_length=30, required=False,
                             widget=forms.TextInput(attrs={"type": "tel"}))
     uses_smartphone = forms.BooleanField(label=label_of(Member, "uses_smartphone"), required=False)

@@ -15,11 +15,14 @@ from care.registers.services.extra_fields import clean_extra
 from care.registers.services.lengths import check_lengths
 from carehub.audit.services import acting_user, changing, created
 from carehub.clock import current_unit, unit_today
-from carehub.dates import parse_day
+from carehub.dates import parse_day, parse_day_or_month
 from carehub.phones import normalise_phone
 
-EDITABLE = ["name", "sex", "birth_date", "lunar_birth_month", "lunar_birth_day", "lunar_birth_leap", "joined_on",
-            "phone", "proxy_name", "proxy_phone", "uses_smartphone", "address", "extra"]
+EDITABLE = ["name", "sex", "birth_date", "birth_month_only", "lunar_birth_month", "lunar_birth_day",
+            "lunar_birth_leap", "joined_on", "joined_month_only", "phone", "proxy_name", "proxy_phone",
+            "uses_smartphone", "address", "extra"]
+# Dates that may be known to the month only, with the flag that says so.
+MONTH_ONLY = {"birth_date": "birth_month_only", "joined_on": "joined_month_only"}
 AUDITED = [*EDITABLE, "node", "status", "died_on"]
 MIN_JOINING_AGE = 18
 EARLIEST = datetime.date(1900, 1, 1)  # dates of the register before this are typing mistakes (0001-01-01)
@@ -40,6 +43,15 @@ def _date(value, field: str, errors: dict) -> datetime.date | None:
         return None
 
 
+def _day_or_month(value, field: str, errors: dict) -> tuple[datetime.date | None, bool]:
+    """As _date, a month (1948.05) read as its first day: (the date, whether only its month is known)."""
+    try:
+        return parse_day_or_month(value, field)
+    except ValidationError as exc:
+        errors.update({key: " ".join(messages) for key, messages in exc.message_dict.items()})
+        return None, False
+
+
 def clean_member(data: dict, *, existing: Member | None = None, extra_fields=None) -> dict:
     """Validate register fields; returns cleaned values, or raises ValidationError keyed by field."""
     errors: dict[str, str] = {}
@@ -53,9 +65,15 @@ def clean_member(data: dict, *, existing: Member | None = None, extra_fields=Non
         cleaned["sex"] = data.get("sex") or ""
         if cleaned["sex"] not in Sex.values:
             errors["sex"] = _("Sex must be one of: %(values)s.") % {"values": ", ".join(Sex.values)}
-    for field in ("birth_date", "joined_on", "died_on"):
+    if "died_on" in data:
+        cleaned["died_on"] = _date(data["died_on"], "died_on", errors)
+    for field, flag in MONTH_ONLY.items():
         if field in data:
-            cleaned[field] = _date(data[field], field, errors)
+            cleaned[field], month_only = _day_or_month(data[field], field, errors)
+            # A month typed as such, or a month's first day that the form or API says is only that.
+            cleaned[flag] = cleaned[field] is not None and (month_only or bool(data.get(flag)))
+        elif flag in data:
+            cleaned[flag] = bool(data[flag])
     for field in ("phone", "proxy_phone"):
         if field in data:
             try:
