@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepare everything Carehub needs on a developer machine or a CI runner, then write .run/env.
 #
-#   deploy/services.sh          Python venv, system packages, PostgreSQL, Redis, .run/env   (default: "up")
+#   deploy/services.sh          Python venv, system packages, vendored JS, PostgreSQL, Redis, .run/env   (default: "up")
 #   deploy/services.sh venv     only the Python venv (enough for `make lint`)
 #   deploy/services.sh stop     same as deploy/stop.sh
 #
@@ -113,6 +113,15 @@ SYSTEM_PACKAGES+=(chromium)
 setup_system_packages() {
     command -v dpkg-query >/dev/null || { warn "not a Debian system; make sure these are installed: ${SYSTEM_PACKAGES[*]}"; return 0; }
     apt_install "${SYSTEM_PACKAGES[@]}" || true  # a warning was printed; tests that need them will say so
+}
+
+# --- 2b. Vendored browser libraries ------------------------------------------------------------------
+
+# Workbox and idb for the offline field work, from the npm registry (deploy/vendor.sh; fast when in place).
+# Debian's npm package brings node along on a machine that has neither.
+setup_vendor() {
+    command -v npm >/dev/null || apt_install npm || die "npm is needed to vendor Workbox and idb"
+    bash "$ROOT/deploy/vendor.sh"
 }
 
 # --- 3. PostgreSQL -------------------------------------------------------------------------------------
@@ -329,6 +338,7 @@ case "${1:-up}" in
     up)
         setup_venv
         setup_system_packages
+        setup_vendor
         setup_postgres
         setup_redis
         write_env

@@ -9,6 +9,7 @@ import datetime
 
 import pytest
 from django.db import connection
+from playwright.sync_api import expect
 
 from care.programme.models import (
     CareTask,
@@ -30,6 +31,7 @@ from carehub.audit.models import AuditEvent
 from carehub.clock import unit_today
 
 from .test_browser import browser, server  # noqa: F401 (fixtures)
+from .test_browser_field import until
 from .test_browser_registers import committed, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
@@ -154,8 +156,8 @@ def test_record_a_hospitalisation_and_see_the_task_appear(people, server, browse
 @pytest.mark.parametrize(("width", "height"), [(390, 844), (1366, 768)])
 def test_my_work_on_a_phone_and_a_desktop(people, server, browser, width, height):  # noqa: F811
     """Signing in opens my work: the late visit first with its member's phone to tap, its one action within the
-    screen and no sideways scrolling; the visit form opens prefilled from the task, and a task nobody had is
-    taken with "assign to me"."""
+    screen and no sideways scrolling; the phone's visit form opens prefilled from the task and its visit arrives,
+    and a task nobody had is taken with "assign to me"."""
     _alpha, old, patient = people
 
     def plan():
@@ -193,12 +195,14 @@ def test_my_work_on_a_phone_and_a_desktop(people, server, browser, width, height
     assert page.locator(f"#unassigned-task-{nobody_s}").count() == 0
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
+    # The phone's own form (the field page), kept on the phone when saved and sent at once with a signal.
     page.click(f"#work-task-{late} a.task-action")
-    page.wait_for_url(f"**/programme/members/{old.pk}/visit/?task={late}")
-    assert page.input_value("#id_occasion") == "住院必访"  # the rule's name
-    assert page.locator(f"input[name=tasks][value='{late}']").is_checked()
-    page.click("#save-record")
-    page.wait_for_url("**/programme/visits/*/")
+    page.wait_for_url(f"**/programme/field/#record=visit&member={old.pk}&task={late}")
+    expect(page.locator("#field-occasion")).to_have_value("住院必访")  # the rule's name
+    assert "Overdue 4 days" in page.inner_text("#field-record-task")
+    page.click("#field-save")
+    page.locator("#field-saved").wait_for()
+    until(page, "() => CarehubField.records().then((items) => items.length === 0)")
     page.goto(f"http://alpha.localhost:{server}/programme/my-work/")
     assert page.locator(f"#work-task-{late}").count() == 0 and page.locator(f"#work-task-{talk}").count() == 1
 

@@ -20,7 +20,7 @@ def assert_no_inline_script(response):
 
 
 @pytest.mark.parametrize("path", ["/", "/registers/tree/", "/registers/members/", "/programme/", "/fund/", "/sms/",
-                                  "/reports/"])
+                                  "/reports/", "/programme/field/"])
 def test_portal_pages_run_no_inline_script(alpha, path):
     response = logged_in(alpha).get(path, follow=True)
     assert response.status_code == 200

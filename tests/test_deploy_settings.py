@@ -133,6 +133,8 @@ def test_the_image_installs_what_the_tested_machines_install():
     # Python dependencies: pyproject.toml's own list, then the project itself, as `make test` installs them.
     assert "tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']" in dockerfile
     assert "USER 10001" in dockerfile and "pip install --no-deps -e ." in dockerfile
+    # The offline field work's browser libraries (Workbox, idb), vendored from the npm registry the same way.
+    assert "deploy/vendor.sh" in dockerfile and "deploy/vendor.sh" in services
 
 
 def test_compose_runs_web_a_worker_per_queue_beat_and_the_sms_sandbox():

@@ -2,13 +2,14 @@
 
 from django.urls import path
 
-from care.programme.portal import records, rules, tasks
+from care.programme.portal import field, records, rules, tasks
 
 app_name = "programme"
 
 urlpatterns = [
     path("", tasks.task_list, name="tasks"),
     path("my-work/", tasks.my_work, name="my_work"),
+    path("field/", field.field_page, name="field"),
     path("tasks/<int:pk>/", tasks.task_page, name="task"),
     path("tasks/<int:pk>/assign/", tasks.Assign.as_view(), name="task_assign"),
     path("tasks/<int:pk>/snooze/", tasks.Snooze.as_view(), name="task_snooze"),

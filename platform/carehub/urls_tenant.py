@@ -2,10 +2,14 @@
 
 from django.urls import include, path
 
+from care.programme.portal import field
 from care.reports.portal import home as care_views
 
 urlpatterns = [
     path("", care_views.dashboard, name="home"),
+    # At the root, as browsers want them: the worker's scope is the folder it is served from.
+    path("sw.js", field.service_worker, name="service_worker"),
+    path("manifest.webmanifest", field.manifest, name="manifest"),
     path("accounts/", include("carehub.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("registers/", include("care.registers.urls")),

@@ -24,7 +24,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from care.programme import access as programme_access
-from care.programme.models import CareTask, Talk, TaskStatus, Visit
+from care.programme.models import CareTask, Talk, TaskKind, TaskStatus, Visit
 from care.programme.services import records, tasks
 from care.registers import access
 from care.registers.models import HardshipEntry, Member
@@ -42,9 +42,9 @@ def expiry() -> datetime.timedelta:
 
 
 def form_for(task: CareTask) -> str:
-    """The record a task's action makes on the phone: a talk for talk tasks, a visit for the others (as on
-    "my work", where a hardship review is also done by visiting)."""
-    return "talk" if task.kind in records.TALK_COMPLETES - records.VISIT_COMPLETES else "visit"
+    """The record a task's action makes on the phone, as on "my work": a talk for a talk and for an unreachable
+    phone (a call, recorded as a talk), a visit for the others (a hardship review is also done by visiting)."""
+    return "talk" if task.kind in (TaskKind.TALK, TaskKind.REACH) else "visit"
 
 
 def field_tasks(user, today: datetime.date):

@@ -1,4 +1,5 @@
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -23,3 +24,14 @@ def accept_invitation(request, token):
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("home")
     return render(request, "accounts/invitation_accept.html", {"form": form, "invited": invitation.user})
+
+
+class LogoutView(auth_views.LogoutView):
+    """Django's logout, whose answer also tells the browser to wipe what it keeps for this host: the field work's
+    IndexedDB, the service worker and its caches (care.programme.portal.field). The page's script wipes them
+    before logging out too; this header covers a browser that ran no script."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"cache", "storage"'
+        return response
