@@ -1,3 +1,5 @@
+import logging
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +28,7 @@ class NotificationsConfig(AppConfig):
         from care.programme.signals import greetings_due, tasks_assigned
         from care.registers import audit_words, timeline
         from notifications import getting_started
+        from notifications.api.webhooks import PushSecretFilter
         from notifications.health import failed_message_count
         from notifications.rendering import in_words
         from notifications.services.refusals import reasons
@@ -33,6 +36,8 @@ class NotificationsConfig(AppConfig):
         from notifications.timeline import items_for
         from tenants.services.health import register_probe
 
+        for name in ("django.request", "django.server"):  # their lines name the path: no push secret in them
+            logging.getLogger(name).addFilter(PushSecretFilter())
         greetings.provide(choices=greeting_choices, name_of=name_of)
         audit_words.register("message", "refused", lambda refused: "; ".join(
             f"{reasons().get(code, code)}: {count}" for code, count in refused.items()))

@@ -15,14 +15,27 @@ from care.registers.models import Member
 from notifications.purposes import built_in_name
 
 
-class SmsSettings(models.Model):
-    """One row per unit (pk=1): sender, own Twilio subaccount, quiet hours and limits."""
+class Provider(models.TextChoices):
+    TWILIO = "twilio", _("Twilio")
+    ALIYUN = "aliyun", _("Alibaba Cloud SMS (mainland China)")
 
+
+class SmsSettings(models.Model):
+    """One row per unit (pk=1): provider, sender, own Twilio subaccount or Alibaba Cloud AccessKey, quiet hours and
+    limits."""
+
+    provider = models.CharField(_("SMS provider"), max_length=10, choices=Provider.choices, default=Provider.TWILIO)
     messaging_service_sid = models.CharField(_("Messaging Service SID"), max_length=34, blank=True)
     from_number = models.CharField(_("sender number"), max_length=20, blank=True)
     # Empty: the platform's account (settings.TWILIO_ACCOUNT_SID). The token is Fernet-encrypted.
     account_sid = models.CharField(_("own Twilio account SID"), max_length=34, blank=True)
     auth_token_encrypted = models.TextField(blank=True, editable=False)
+    # Alibaba Cloud: the unit's own AccessKey (the secret Fernet-encrypted, as the Twilio token) and its
+    # registered signature (短信签名); reports and replies are pushed to URLs carrying `push_secret_encrypted`.
+    aliyun_access_key_id = models.CharField(_("AccessKey ID"), max_length=64, blank=True)
+    aliyun_secret_encrypted = models.TextField(blank=True, editable=False)
+    sign_name = models.CharField(_("signature"), max_length=40, blank=True)
+    push_secret_encrypted = models.TextField(blank=True, editable=False)
     send_from = models.TimeField(_("send from"), default=datetime.time(9, 0))
     send_until = models.TimeField(_("send until"), default=datetime.time(20, 0))
     max_segments = models.PositiveSmallIntegerField(_("maximum segments per message"), default=3)
@@ -35,13 +48,19 @@ class SmsSettings(models.Model):
         verbose_name_plural = _("SMS settings")
 
     def __str__(self):
-        return self.messaging_service_sid or self.from_number or "-"
+        return self.messaging_service_sid or self.from_number or self.sign_name or "-"
 
 
 class Category(models.TextChoices):
     GREETING = "greeting", _("Greeting")
     NOTICE = "notice", _("Notice")
     STAFF = "staff", _("Staff reminder")
+
+
+class Approval(models.TextChoices):
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
 
 
 class Template(models.Model):
@@ -54,6 +73,10 @@ class Template(models.Model):
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
     category = models.CharField(_("kind"), max_length=10, choices=Category.choices)
     body = models.TextField(_("text"))
+    # At a provider that sends only approved templates (Alibaba Cloud): its code for this text and whether it
+    # approved it, as its console says (set by the unit's admin; a changed text waits for approval again).
+    vendor_code = models.CharField(_("template code at Alibaba Cloud"), max_length=40, blank=True)
+    approval = models.CharField(_("approval"), max_length=10, choices=Approval.choices, default=Approval.PENDING)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -154,6 +177,11 @@ class Message(models.Model):
     notice = models.ForeignKey(Notice, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
     to = models.CharField(_("to"), max_length=20)
     body = models.TextField(_("text"))
+    # The template the text was made from (its key and language) and the values of its variables: what a
+    # provider that sends only approved templates is given instead of the text. Empty for a text typed by staff.
+    template = models.SlugField(_("template"), max_length=40, blank=True)
+    language = models.CharField(max_length=8, blank=True)
+    variables = models.JSONField(default=dict, blank=True)
     segments = models.PositiveSmallIntegerField(_("segments"), default=1)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
     not_before = models.DateTimeField(_("send from"))

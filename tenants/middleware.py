@@ -8,8 +8,9 @@ from django.utils.translation import gettext as _
 from tenants.models import UnitStatus
 
 # What a suspended unit's staff may still post: signing in and out (API tokens too), and the language switch.
-# Twilio's webhooks still record what happened to messages sent before the suspension (and STOP replies).
-READ_ONLY_ALLOWED = {"login", "logout", "set_language", "api:token", "twilio_status", "twilio_inbound"}
+# The SMS providers' webhooks still record what happened to messages sent before the suspension (and STOP replies).
+READ_ONLY_ALLOWED = {"login", "logout", "set_language", "api:token", "twilio_status", "twilio_inbound",
+                     "aliyun_report", "aliyun_reply"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # The read-only page's text (carehub/read_only.html), so it is translated already.
 READ_ONLY_MESSAGE = "This unit is suspended, so nothing can be changed. Contact the platform operator to resume it."

@@ -28,10 +28,18 @@ injection, callbacks "record" with no delay). Change the behaviour inside a test
 
 Behaviours: invalid (21211), not_mobile (21614), opted_out (21610), rate_limited (429/20429, Retry-After),
 server_error (503/20503), timeout (created, answered after hold_seconds), undeliverable (30003), unknown
-(30005), landline (failed, 30006). gateway.messages(to=..., status=...) lists what it accepted;
-gateway.inbound(from_, to, body, url=...) simulates a member's reply (signed; recorded or posted like callbacks).
+(30005), landline (failed, 30006), no_report (no callbacks). gateway.messages(to=..., status=...) lists what it
+accepted; gateway.inbound(from_, to, body, url=...) simulates a member's reply (signed; recorded or posted like
+callbacks).
+
+The same gateway speaks Alibaba Cloud's SMS API (settings.ALIYUN_SMS_ENDPOINT points at it too) and knows the
+AccessKey ALIYUN_KEY: gateway.aliyun.register(id, secret, report_url=..., reply_url=...) sets a key's push URLs
+as its console would, gateway.aliyun.messages(to=...) lists what it took, gateway.aliyun.reply(id, phone, text)
+pushes a reply; its pushes are JSON (hook.body) and `replay` posts them as the vendor does. Behaviours of its own
+are in notifications/sandbox/aliyun.py.
 """
 
+import json
 from urllib.parse import urlsplit
 
 import pytest
@@ -43,17 +51,19 @@ from notifications.sandbox import SandboxGateway
 
 ACCOUNT = Account("AC" + "1" * 32, "platform-test-token")
 SUBACCOUNT = Account("AC" + "2" * 32, "unit-subaccount-token")
+ALIYUN_KEY = Account("LTAI" + "5" * 20, "unit-aliyun-secret")
 TEST_CONFIG = {"callbacks": "record", "callback_delay_ms": 0}
 
 
 @pytest.fixture(scope="session")
 def sms_gateway():
     server = SandboxGateway(port=0, accounts={ACCOUNT.sid: ACCOUNT.token, SUBACCOUNT.sid: SUBACCOUNT.token},
-                            **TEST_CONFIG).start()
-    names = ("TWILIO_API_BASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
+                            aliyun_keys={ALIYUN_KEY.sid: ALIYUN_KEY.token}, **TEST_CONFIG).start()
+    names = ("TWILIO_API_BASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "ALIYUN_SMS_ENDPOINT")
     saved = {name: getattr(settings, name) for name in names}
     settings.TWILIO_API_BASE_URL, settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN = (
         server.url, ACCOUNT.sid, ACCOUNT.token)
+    settings.ALIYUN_SMS_ENDPOINT = server.url
     yield server
     for name, value in saved.items():
         setattr(settings, name, value)
@@ -68,12 +78,16 @@ def gateway(sms_gateway):
 
 
 def replay(client, webhooks, **extra):
-    """Post recorded webhooks (gateway.callbacks(), or gateway.inbound(...)) through a Django test client, to
-    each one's host and path and with its signature, as Twilio would have; returns the responses."""
+    """Post recorded webhooks (gateway.callbacks(), gateway.inbound(...), gateway.aliyun.reply(...)) through a
+    Django test client, to each one's host and path, with its signature (Twilio) or its JSON (Alibaba Cloud), as
+    the vendor would have; returns the responses."""
     responses = []
     for hook in webhooks:
         url = urlsplit(hook.url)
         path = url.path + (f"?{url.query}" if url.query else "")
-        responses.append(client.post(path, hook.params, HTTP_HOST=url.netloc, secure=url.scheme == "https",
-                                     headers={SIGNATURE_HEADER: hook.signature}, **extra))
+        where = {"HTTP_HOST": url.netloc, "secure": url.scheme == "https", **extra}
+        if hook.body is not None:
+            responses.append(client.post(path, json.dumps(hook.body), content_type="application/json", **where))
+        else:
+            responses.append(client.post(path, hook.params, headers={SIGNATURE_HEADER: hook.signature}, **where))
     return responses

@@ -63,7 +63,10 @@ URL = re.compile(r"(https?://|/)[\w./?=&%#:-]+")
 # English a Chinese page may show: names of products and formats, and the language button.
 ENGLISH_ALLOWED = {"Carehub", "SMS", "PDF", "Excel", "CSV", "xlsx", "English", "Twilio", "SID", "GSM", "UCS",
                    "Messaging", "Service", "Auth", "Token", "PNG", "JPEG", "KB", "MB", "API", "OK", "UTF", "GBK", "CNY",
-                   "Authorization"}
+                   "Authorization",
+                   # Alibaba Cloud's console says these in Chinese too: AccessKey ID and Secret, RAM users, the
+                   # template's CODE, HTTP push of SmsReport and SmsUp.
+                   "AccessKey", "ID", "Secret", "RAM", "CODE", "HTTP", "SmsReport", "SmsUp"}
 CHINESE_ALLOWED = {"简体中文"}
 # A date as Chinese spreadsheets write it, quoted by the import pages as a form they read.
 CHINESE_DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")

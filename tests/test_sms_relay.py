@@ -212,15 +212,17 @@ def test_carrier_opt_out_cancels_and_records_it(in_alpha, gateway):
 class OtherProvider:
     """A provider that is not Twilio: codes of its own, said in the neutral words of notifications.providers."""
 
+    uses_templates = False
+
     def __init__(self, answers: dict):
         self.answers = answers
 
-    def send(self, to, body, sender, status_callback=None):
+    def send(self, to, body, sender, status_callback=None, *, reference="", template=None):
         if isinstance(self.answers[to], ProviderError):
             raise self.answers[to]
         return self.answers[to]
 
-    def fetch(self, sid):
+    def fetch(self, sid, *, to="", sent_at=None):
         raise ProviderError("E-BUSY", "try later", failure=Failure.RETRYABLE)
 
     def recent_messages(self, to, *, since=None, limit=100):
@@ -232,7 +234,7 @@ def test_a_second_provider_is_understood_by_its_neutral_words_alone(in_alpha, ga
     reached another way, its opt-out is recorded, and its status reports settle messages, whatever its codes."""
     ready_to_send()
     member = add_member(in_alpha, "赵老", phone=phone(5))
-    monkeypatch.setattr(relay, "provider_for", lambda account: OtherProvider({
+    monkeypatch.setattr(relay, "provider_for", lambda account, name: OtherProvider({
         phone(5): ProviderError("E-NO-SUBSCRIBER", "no such subscriber", failure=Failure.UNREACHABLE),
         phone(6): ProviderError("E-STOP", "the subscriber said stop", failure=Failure.OPTED_OUT),
         phone(7): SendResult("OTHER-1", Delivery.QUEUED, 1)}))

@@ -44,9 +44,10 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CareViewSe
     def prepare(self, request):
         """How many messages a notice would send to the members the filters match (after removing the deceased,
         moved-away, phoneless and opted-out, one message per shared phone) and their cost in segments."""
-        body, filters = self._audience(self.validated(NoticeRequestSerializer))
-        return Response(AudienceSerializer(AudienceSerializer.of(
-            notices.prepare(request.user, filters=filters, body=body))).data)
+        data = self.validated(NoticeRequestSerializer)
+        body, filters = self._audience(data)
+        return Response(AudienceSerializer(AudienceSerializer.of(notices.prepare(
+            request.user, filters=filters, body=body, template_key=data.get("template", "")))).data)
 
     @extend_schema(request=NoticeSendSerializer, responses={201: NoticeSerializer})
     @action(detail=False, methods=["post"])

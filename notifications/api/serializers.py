@@ -11,23 +11,28 @@ from care.registers import access
 from care.registers.api.serializers import MemberRefSerializer
 from carehub.api.base import ScopedPrimaryKeyField
 from notifications.models import (
+    Approval,
     Category,
     Message,
     Notice,
     OptOut,
     OptOutScope,
     OptOutSource,
+    Provider,
     SendWindow,
     SmsSettings,
     Status,
 )
-from notifications.services import templates
+from notifications.services import compliance, templates
+from notifications.services.config import uses_aliyun
 
 CategoryField = named_choice(Category.choices, "SmsCategory")
 StatusField = named_choice(Status.choices, "SmsStatus")
 ScopeField = named_choice(OptOutScope.choices, "OptOutScope")
 SourceField = named_choice(OptOutSource.choices, "OptOutSource")
 LanguageField = named_choice(settings.LANGUAGES, "SmsLanguage")
+ApprovalField = named_choice(Approval.choices, "TemplateApproval")
+ProviderField = named_choice(Provider.choices, "SmsProvider")
 
 
 # Templates
@@ -43,13 +48,27 @@ class TemplateSerializer(serializers.Serializer):
     body = serializers.CharField()
     is_default = serializers.BooleanField(help_text="True: the built-in text; saving one makes it the unit's own.")
     updated_at = serializers.DateTimeField(allow_null=True)
+    vendor_code = serializers.CharField(help_text="The template's code at Alibaba Cloud (empty: none yet).")
+    approval = ApprovalField(help_text="Whether Alibaba Cloud approved it, as its console says.")
+    problems = serializers.ListField(child=serializers.CharField(), help_text=(
+        "For a unit sending through Alibaba Cloud: how the text breaks the vendor's rules, in words (empty: "
+        "none found). Messages from a template with problems, or not approved, are not sent."))
 
     @staticmethod
     def row(template) -> dict:
         """A Template (the unit's own) as the list's rows look."""
-        return {"id": template.pk, "key": template.key, "name": templates.name_of(template.key),
-                "language": template.language, "category": template.category, "body": template.body,
-                "is_default": False, "updated_at": template.updated_at}
+        return TemplateSerializer.with_state({
+            "id": template.pk, "key": template.key, "name": templates.name_of(template.key),
+            "language": template.language, "category": template.category, "body": template.body,
+            "is_default": False, "updated_at": template.updated_at, "own": template})
+
+    @staticmethod
+    def with_state(row: dict) -> dict:
+        """`row` (with "own": the unit's Template or None) with its code, approval and problems at the provider."""
+        own = row["own"]
+        review = compliance.template_review(row["body"], row["category"]) if uses_aliyun() else None
+        return {**row, "vendor_code": own.vendor_code if own else "",
+                "approval": own.approval if own else Approval.PENDING, "problems": review.problems if review else []}
 
 
 class TemplateWriteSerializer(serializers.Serializer):
@@ -61,11 +80,17 @@ class TemplateWriteSerializer(serializers.Serializer):
     language = LanguageField()
     category = CategoryField()
     body = serializers.CharField(help_text="Text with {variables}; refused over the unit's maximum of segments.")
+    vendor_code = serializers.CharField(max_length=40, required=False, allow_blank=True,
+                                        help_text="The template's code at Alibaba Cloud, such as SMS_123456789.")
+    approval = ApprovalField(required=False, help_text="As Alibaba Cloud's console says; a changed text is pending "
+                                                       "again whatever is sent.")
 
 
 class TemplateUpdateSerializer(serializers.Serializer):
     category = CategoryField(required=False)
-    body = serializers.CharField()
+    body = serializers.CharField(required=False, help_text="Left out: the text stays.")
+    vendor_code = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    approval = ApprovalField(required=False)
 
 
 class TextPreviewRequestSerializer(serializers.Serializer):
@@ -219,16 +244,22 @@ class MonthSerializer(serializers.Serializer):
 
 
 class SmsSettingsSerializer(serializers.ModelSerializer):
+    provider = ProviderField()
     has_own_account = serializers.SerializerMethodField()
+    has_aliyun_secret = serializers.SerializerMethodField()
 
     class Meta:
         model = SmsSettings
-        fields = ["messaging_service_sid", "from_number", "account_sid", "has_own_account", "send_from",
-                  "send_until", "max_segments", "daily_cap_per_recipient", "rate_per_second", "updated_at"]
+        fields = ["provider", "messaging_service_sid", "from_number", "account_sid", "has_own_account",
+                  "aliyun_access_key_id", "has_aliyun_secret", "sign_name", "send_from", "send_until",
+                  "max_segments", "daily_cap_per_recipient", "rate_per_second", "updated_at"]
         read_only_fields = fields
 
     def get_has_own_account(self, sms) -> bool:
         return bool(sms.account_sid and sms.auth_token_encrypted)
+
+    def get_has_aliyun_secret(self, sms) -> bool:
+        return bool(sms.aliyun_secret_encrypted)
 
 
 class SmsSettingsWriteSerializer(serializers.Serializer):
@@ -244,3 +275,12 @@ class SmsSettingsWriteSerializer(serializers.Serializer):
     auth_token = serializers.CharField(required=False, allow_blank=True, write_only=True,
                                        style={"input_type": "password"},
                                        help_text="Write-only: stored encrypted and never shown again.")
+    provider = ProviderField(required=False, help_text="twilio, or aliyun (Alibaba Cloud: needs the AccessKey and "
+                                                       "the signature).")
+    aliyun_access_key_id = serializers.CharField(required=False, allow_blank=True, max_length=64,
+                                                 help_text="The unit's own Alibaba Cloud AccessKey ID.")
+    aliyun_access_key_secret = serializers.CharField(
+        required=False, allow_blank=True, write_only=True, style={"input_type": "password"},
+        help_text="Write-only: stored encrypted and never shown again; left out, the saved one stays.")
+    sign_name = serializers.CharField(required=False, allow_blank=True, max_length=40,
+                                      help_text="The signature Alibaba Cloud approved (2-12 characters, no 【】).")

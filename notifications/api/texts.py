@@ -25,6 +25,8 @@ from notifications.services import settings as sms_settings
 from notifications.services import templates
 from notifications.services.config import get_settings
 
+PROVIDER_FIELDS = ("provider", "aliyun_access_key_id", "aliyun_access_key_secret", "sign_name")
+
 
 @extend_schema_view(
     list=extend_schema(responses=TemplateSerializer(many=True), parameters=[OpenApiParameter(
@@ -50,9 +52,10 @@ class TemplateViewSet(mixins.RetrieveModelMixin, CareViewSet):
         return super().get_permissions()
 
     def list(self, request):
-        rows = [{**row, "id": row["own"].pk if row["own"] else None, "is_default": row["own"] is None,
-                 "updated_at": row["own"].updated_at if row["own"] else None}
-                for row in templates.effective_templates(request.query_params.get("language") or None)]
+        rows = [TemplateSerializer.with_state({
+            **row, "id": row["own"].pk if row["own"] else None, "is_default": row["own"] is None,
+            "updated_at": row["own"].updated_at if row["own"] else None})
+            for row in templates.effective_templates(request.query_params.get("language") or None)]
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(TemplateSerializer(page, many=True).data)
 
@@ -67,7 +70,9 @@ class TemplateViewSet(mixins.RetrieveModelMixin, CareViewSet):
         template = self.get_object()
         data = self.validated(TemplateUpdateSerializer)
         template = templates.save_template(request.user, key=template.key, language=template.language,
-                                           category=data.get("category", template.category), body=data["body"])
+                                           category=data.get("category", template.category),
+                                           body=data.get("body", template.body),
+                                           vendor_code=data.get("vendor_code"), approval=data.get("approval"))
         return Response(TemplateSerializer(TemplateSerializer.row(template)).data)
 
     def destroy(self, request, pk=None):
@@ -96,15 +101,24 @@ class SettingsView(ApiSourceMixin, APIView):
     @extend_schema(request=SmsSettingsWriteSerializer, responses=SmsSettingsSerializer)
     def patch(self, request):
         """Sender, sending window, limits; `account_sid` with `auth_token` switches to the unit's own Twilio
-        account (an empty `account_sid` back to the platform's). The token is never returned."""
+        account (an empty `account_sid` back to the platform's); `provider` "aliyun" with `aliyun_access_key_id`,
+        `aliyun_access_key_secret` and `sign_name` sends through Alibaba Cloud. Secrets are never returned; the
+        push addresses for the Alibaba Cloud console are on the portal's SMS settings page."""
         serializer = SmsSettingsWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         account = {name: data.pop(name) for name in ("account_sid", "auth_token") if name in data}
+        provider = {name: data.pop(name) for name in PROVIDER_FIELDS if name in data}
         sms = get_settings()
         if data:
             sms = sms_settings.update_settings(request.user, **data)
         if account:
             sms = sms_settings.set_own_account(request.user, account.get("account_sid", sms.account_sid),
                                                account.get("auth_token", ""))
+        if provider:
+            sms = sms_settings.set_provider(
+                request.user, provider.get("provider", sms.provider),
+                access_key_id=provider.get("aliyun_access_key_id", sms.aliyun_access_key_id),
+                access_key_secret=provider.get("aliyun_access_key_secret", ""),
+                sign_name=provider.get("sign_name", sms.sign_name))
         return Response(SmsSettingsSerializer(sms).data)

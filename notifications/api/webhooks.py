@@ -1,23 +1,38 @@
-"""Twilio's webhooks at each unit's own host: delivery status callbacks and inbound replies (STOP/START/HELP).
+"""The providers' webhooks at each unit's own host: Twilio's delivery status callbacks and inbound replies
+(STOP/START/HELP), and Alibaba Cloud's pushes of delivery reports (SmsReport) and replies (SmsUp).
 
-Each view verifies X-Twilio-Signature with the token of the account named in the request (the unit's own
+Twilio: each view verifies X-Twilio-Signature with the token of the account named in the request (the unit's own
 subaccount or the platform's; any other account is refused) against the public URL Twilio called, reads
 Twilio's fields, calls the service and answers. Forged, unsigned or foreign requests get 403 and change nothing.
+
+Alibaba Cloud signs nothing it pushes: its URLs carry a random secret of the unit (`/hooks/aliyun/<secret>/...`,
+compared in constant time). A wrong or missing secret, or a unit not sending through Alibaba Cloud, is 404 and
+nothing is read. With the right one the answer is always the vendor's JSON (code 0: taken; any other: the vendor
+pushes again later), never an HTTP error, so that no error log line carries the secret; `PushSecretFilter` keeps
+it out of Django's request log lines too.
+
 What they change is recorded in the audit trail as coming from the message gateway (Source.WEBHOOK).
 """
 
+import json
+import logging
+import re
 from xml.sax.saxutils import escape
 
-from django.http import HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from carehub.audit.models import Source
 from carehub.audit.services import source
+from notifications.providers.aliyun import reply_of, report_of
 from notifications.providers.twilio import callback_report
 from notifications.services import delivery, replies
-from notifications.services.config import token_for
+from notifications.services.config import get_settings, is_push_secret, token_for
 from notifications.signatures import is_valid_twilio_request
+
+PUSH_PATH = re.compile(r"(/hooks/aliyun/)[^/\s]+")
+TAKEN = {"code": 0, "msg": "成功"}  # what Alibaba Cloud expects of a push it need not repeat
 
 
 def _verified(request) -> bool:
@@ -48,3 +63,61 @@ def inbound(request):
         answer = replies.reply(request.POST.get("From", ""), request.POST.get("Body", ""))
     twiml = f"<Response><Message>{escape(answer)}</Message></Response>" if answer else "<Response/>"
     return HttpResponse(f'<?xml version="1.0" encoding="UTF-8"?>{twiml}', content_type="text/xml")
+
+
+class PushSecretFilter(logging.Filter):
+    """Masks the secret of Alibaba Cloud's push URLs in log records (Django's request log lines name the path)."""
+
+    def filter(self, record):
+        if isinstance(record.args, tuple):
+            record.args = tuple(PUSH_PATH.sub(r"\1…", arg) if isinstance(arg, str) else arg for arg in record.args)
+        if isinstance(record.msg, str):
+            record.msg = PUSH_PATH.sub(r"\1…", record.msg)
+        return True
+
+
+def _pushed(request, secret: str) -> list[dict] | None:
+    """The items of a push to this unit's URL with its secret (404 otherwise); None when the body is not the
+    vendor's JSON array of objects."""
+    sms = get_settings()
+    if not is_push_secret(secret, sms):
+        raise Http404
+    try:
+        items = json.loads(request.body) if request.method == "POST" else None
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if isinstance(items, dict):
+        items = [items]
+    return items if isinstance(items, list) and all(isinstance(item, dict) for item in items) else None
+
+
+def _refused(reason: str) -> JsonResponse:
+    return JsonResponse({"code": 1, "msg": reason}, json_dumps_params={"ensure_ascii": False})
+
+
+@csrf_exempt
+def aliyun_report(request, secret: str):
+    """SmsReport: delivery reports (a JSON array), each settling its message as a Twilio status callback would,
+    found by BizId and the unit's AccessKey, else by our id (OutId)."""
+    items = _pushed(request, secret)
+    if items is None:
+        return _refused("expected a JSON array of reports")
+    account_sid = get_settings().aliyun_access_key_id
+    with source(Source.WEBHOOK):
+        for item in items:
+            report = report_of(item)
+            delivery.status_reported(report, account_sid=account_sid, message_id=report.reference)
+    return JsonResponse(TAKEN, json_dumps_params={"ensure_ascii": False})
+
+
+@csrf_exempt
+def aliyun_reply(request, secret: str):
+    """SmsUp: replies from phones (a JSON array), handled as Twilio's inbound messages are: 退订/TD/T opts the
+    phone out, 恢复 opts it in again. No answer is sent back: Alibaba Cloud sends only approved templates."""
+    items = _pushed(request, secret)
+    if items is None:
+        return _refused("expected a JSON array of replies")
+    with source(Source.WEBHOOK):
+        for item in items:
+            replies.reply(*reply_of(item))
+    return JsonResponse(TAKEN, json_dumps_params={"ensure_ascii": False})

@@ -6,7 +6,17 @@ from django.conf import settings
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from notifications.models import Category, OptOut, OptOutScope, SendWindow, SmsSettings, Status, Template
+from notifications.models import (
+    Approval,
+    Category,
+    OptOut,
+    OptOutScope,
+    Provider,
+    SendWindow,
+    SmsSettings,
+    Status,
+    Template,
+)
 from notifications.services.settings import EDITABLE
 
 BLANK = [("", "—")]
@@ -29,11 +39,20 @@ class TemplateForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     category = forms.ChoiceField(label=_("Kind"), choices=Category.choices)
 
-    def __init__(self, *args, preview_url: str, built_in: bool = False, **kwargs):
+    def __init__(self, *args, preview_url: str, built_in: bool = False, aliyun: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if built_in:
             del self.fields["name"]
         self.fields["body"] = body_field(preview_url)
+        self.fields["body"].widget.attrs["hx-include"] = "#template-form [name='category']"  # the rules differ
+        if aliyun:  # the provider sends only templates it approved: their code and approval, as its console says
+            self.fields["vendor_code"] = forms.CharField(
+                label=_("Template code at Alibaba Cloud"), max_length=40, required=False,
+                help_text=_("As the Alibaba Cloud console shows it once you submitted the text, such as "
+                            "SMS_123456789."))
+            self.fields["approval"] = forms.ChoiceField(
+                label=_("Approved by Alibaba Cloud?"), choices=Approval.choices, widget=forms.RadioSelect,
+                help_text=_("As the console says. A changed text waits for approval again."))
 
 
 class ComposeForm(forms.Form):
@@ -81,6 +100,21 @@ class SettingsForm(forms.ModelForm):
         model = SmsSettings
         fields = EDITABLE
         widgets = {"send_from": time_input(), "send_until": time_input()}
+
+
+class ProviderForm(forms.Form):
+    provider = forms.ChoiceField(label=_("Messages go out through"), choices=Provider.choices,
+                                 widget=forms.RadioSelect)
+    aliyun_access_key_id = forms.CharField(label=_("AccessKey ID"), max_length=64, required=False,
+                                           help_text=_("Of the unit's own Alibaba Cloud account (a RAM user allowed "
+                                                       "to send SMS is best)."))
+    aliyun_access_key_secret = forms.CharField(
+        label=_("AccessKey secret"), required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_("Stored encrypted and never shown again; leave it empty to keep the one saved."))
+    sign_name = forms.CharField(label=_("Signature"), max_length=40, required=False,
+                                help_text=_("As Alibaba Cloud approved it: 2 to 12 characters naming the unit, "
+                                            "without 【】."))
 
 
 class AccountForm(forms.Form):

@@ -95,7 +95,8 @@ def prepare(request):
     audience = error = None
     if form.is_valid():
         try:
-            audience = notices.prepare(request.user, filters=filters_of(request.POST), body=_body(form))
+            audience = notices.prepare(request.user, filters=filters_of(request.POST), body=_body(form),
+                                       template_key=form.cleaned_data["template"])
         except ValidationError as exc:
             error = " ".join(exc.messages)
     return render(request, "notifications/_audience.html", {"audience": audience, "error": error})

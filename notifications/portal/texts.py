@@ -1,5 +1,6 @@
-"""Message templates with their live preview, the unit's SMS settings (admins), and the development page of
-what the sandbox gateway delivered to each phone."""
+"""Message templates with their live preview (and, for a unit sending through Alibaba Cloud, each template's code,
+approval and compliance problems there), the unit's SMS settings and provider (admins), and the development page
+of what the sandbox gateway delivered to each phone."""
 
 from django import forms
 from django.conf import settings
@@ -17,12 +18,12 @@ from carehub.portal.actions import FormActionView
 from carehub.portal.common import flash_error
 from notifications import rendering
 from notifications.access import visible_messages
-from notifications.models import Category, Template
-from notifications.portal.forms import AccountForm, SettingsForm, TemplateForm
-from notifications.services import sandbox_phones
+from notifications.models import Approval, Category, Provider, Template
+from notifications.portal.forms import AccountForm, ProviderForm, SettingsForm, TemplateForm
+from notifications.services import compliance, sandbox_phones
 from notifications.services import settings as sms_settings
 from notifications.services import templates as service
-from notifications.services.config import get_settings
+from notifications.services.config import get_settings, uses_aliyun
 
 
 @login_required
@@ -32,12 +33,15 @@ def template_list(request):
     languages, kinds = dict(settings.LANGUAGES), dict(Category.choices)
     effective = service.effective_templates()
     written = {(row["key"], row["language"]) for row in effective}
+    aliyun = uses_aliyun()
     rows = [{**row, "language_label": languages.get(row["language"], row["language"]),
              "category_label": kinds.get(row["category"], row["category"]),
-             "missing": [(code, label) for code, label in settings.LANGUAGES if (row["key"], code) not in written]}
+             "missing": [(code, label) for code, label in settings.LANGUAGES if (row["key"], code) not in written],
+             "review": compliance.template_review(row["body"], row["category"]) if aliyun else None}
             for row in effective]
     return render(request, "notifications/templates.html", {
-        "rows": rows, "is_admin": request.user.role == "admin", "variables": rendering.words()})
+        "rows": rows, "is_admin": request.user.role == "admin", "variables": rendering.words(), "aliyun": aliyun,
+        "approved": Approval.APPROVED})
 
 
 class EditTemplate(FormActionView):
@@ -60,10 +64,12 @@ class EditTemplate(FormActionView):
         rows = [row for row in service.effective_templates() if row["key"] == self.key and self.key]
         default = next((row for row in rows if row["language"] == language), rows[0] if rows else None)
         body = default["body"] if default and default["language"] == language else ""
+        own = default["own"] if default and default["language"] == language else None
         initial = {"name": default["name"] if default else "", "language": language or self.request.LANGUAGE_CODE,
-                   "category": default["category"] if default else "notice", "body": rendering.in_words(body)}
+                   "category": default["category"] if default else "notice", "body": rendering.in_words(body),
+                   "vendor_code": own.vendor_code if own else "", "approval": own.approval if own else Approval.PENDING}
         return {"initial": initial, "preview_url": reverse("sms:preview"),
-                "built_in": self.key in service.BUILT_IN_NAMES}
+                "built_in": self.key in service.BUILT_IN_NAMES, "aliyun": uses_aliyun()}
 
     def act(self, form, obj):
         return service.save_template(self.request.user, key=self.key, **form.cleaned_data)
@@ -74,7 +80,8 @@ class EditTemplate(FormActionView):
     def get_context(self, form, obj):
         own = Template.objects.filter(key=self.key, language=self.request.GET.get("language", "")).first()
         return {"form": form, "own": own, "variables": rendering.words(),
-                "purpose": service.name_of(self.key) if self.key else ""}
+                "purpose": service.name_of(self.key) if self.key else "", "aliyun": uses_aliyun(),
+                "daily_cap": compliance.DAILY_CAP, "own_cap": get_settings().daily_cap_per_recipient}
 
 
 class DeleteTemplate(FormActionView):
@@ -107,24 +114,29 @@ def preview(request):
     """HTMX, as one types: the text with sample values, its characters, segments and encoding."""
     body = request.POST.get("body", "")
     text, count = service.preview(body)
+    category = request.POST.get("category", "")
     return render(request, "notifications/_preview.html", {
         "text": text, "count": count, "limit": get_settings().max_segments,
-        "unknown": rendering.unknown_variables(body)})
+        "unknown": rendering.unknown_variables(body),
+        "review": compliance.template_review(body, category) if category and uses_aliyun() else None})
 
 
 class SettingsPage(FormActionView):
-    """The unit's sender, sending hours and limits, and in a second form on the page its own Twilio account (the
-    button pressed says which form is posted). Admins only."""
+    """The unit's sender, sending hours and limits; in further forms on the page its provider (Twilio, or Alibaba
+    Cloud with its AccessKey and signature, and the push URLs to enter in the vendor's console) and its own Twilio
+    account (the button pressed says which form is posted). Admins only."""
 
     template_name = "notifications/settings.html"
+    FORMS = {"save_settings": SettingsForm, "save_provider": ProviderForm, "save_account": AccountForm}
 
     @property
-    def saving_account(self) -> bool:
-        return "save_account" in self.request.POST
+    def posted(self) -> str:
+        """Which of the page's forms was posted (its button's name)."""
+        return next((name for name in self.FORMS if name in self.request.POST), "save_settings")
 
     @property
     def form_class(self):
-        return AccountForm if self.saving_account else SettingsForm
+        return self.FORMS[self.posted]
 
     def get_object(self):
         return get_settings()
@@ -133,35 +145,46 @@ class SettingsPage(FormActionView):
         access.require_admin(self.request.user)
 
     def get_form_kwargs(self, sms):
-        return self._account_kwargs(sms) if self.saving_account else self._settings_kwargs(sms)
+        return self._kwargs(self.posted, sms)
 
     @staticmethod
-    def _settings_kwargs(sms) -> dict:
+    def _kwargs(name: str, sms) -> dict:
+        if name == "save_provider":
+            return {"initial": {"provider": sms.provider, "aliyun_access_key_id": sms.aliyun_access_key_id,
+                                "sign_name": sms.sign_name}, "prefix": "provider"}
+        if name == "save_account":
+            return {"initial": {"account_sid": sms.account_sid}, "prefix": "account"}
         return {"instance": sms, "prefix": "sms"}
 
-    @staticmethod
-    def _account_kwargs(sms) -> dict:
-        return {"initial": {"account_sid": sms.account_sid}, "prefix": "account"}
-
     def act(self, form, sms):
-        data = form.cleaned_data
-        if self.saving_account:
-            return sms_settings.set_own_account(self.request.user, data["account_sid"], data["auth_token"])
-        return sms_settings.update_settings(self.request.user, **{name: data[name] for name in sms_settings.EDITABLE})
+        data, user = form.cleaned_data, self.request.user
+        if self.posted == "save_provider":
+            return sms_settings.set_provider(user, data["provider"], access_key_id=data["aliyun_access_key_id"],
+                                             access_key_secret=data["aliyun_access_key_secret"],
+                                             sign_name=data["sign_name"])
+        if self.posted == "save_account":
+            return sms_settings.set_own_account(user, data["account_sid"], data["auth_token"])
+        return sms_settings.update_settings(user, **{name: data[name] for name in sms_settings.EDITABLE})
 
     def get_success_message(self, result, sms):
-        return _("Saved. The token is stored encrypted.") if self.saving_account else _("Saved.")
+        if self.posted == "save_account":
+            return _("Saved. The token is stored encrypted.")
+        if self.posted == "save_provider" and result.provider == Provider.ALIYUN:
+            return _("Saved. The AccessKey secret is stored encrypted. Enter the push addresses below in the "
+                     "Alibaba Cloud console.")
+        return _("Saved.")
 
     def success_url(self, result, sms):
         return reverse("sms:settings")
 
     def get_context(self, form, sms):
-        if self.saving_account:
-            settings_form, account_form = SettingsForm(**self._settings_kwargs(sms)), form
-        else:
-            settings_form, account_form = form, AccountForm(**self._account_kwargs(sms))
-        return {"form": settings_form, "account_form": account_form, "sms": sms,
-                "has_own_account": bool(sms.account_sid and sms.auth_token_encrypted)}
+        forms = {name: form if name == self.posted else self.FORMS[name](**self._kwargs(name, sms))
+                 for name in self.FORMS}
+        return {"form": forms["save_settings"], "provider_form": forms["save_provider"],
+                "account_form": forms["save_account"], "sms": sms, "aliyun": uses_aliyun(sms),
+                "push_urls": sms_settings.push_urls(sms) if uses_aliyun(sms) else {},
+                "has_own_account": bool(sms.account_sid and sms.auth_token_encrypted),
+                "has_aliyun_secret": bool(sms.aliyun_secret_encrypted)}
 
 
 @login_required

@@ -1,14 +1,17 @@
 """Provider-neutral types: who sends, what came back, and what it means for us, in words of our own.
 
-A provider's adapter (notifications.providers.twilio) translates its own status names and error codes into the
-`Delivery` statuses and `Failure` kinds below, so nothing outside the adapter knows a provider's codes. The
-message keeps the provider's code and text, unread, to show them.
+A provider's adapter (notifications.providers.twilio, notifications.providers.aliyun) translates its own status
+names and error codes into the `Delivery` statuses and `Failure` kinds below, so nothing outside the adapter knows a
+provider's codes. The message keeps the provider's code and text, unread, to show them.
 """
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+
+import requests
+from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 
 class Delivery(StrEnum):
@@ -69,11 +72,13 @@ class ProviderMessage:
     error_code: str = ""  # the provider's or carrier's error for an undelivered or failed message, else empty
     error_message: str = ""
     failure: Failure | None = None  # what that error means, when there is one
+    reference: str = ""  # our id for the message, when the provider keeps it (Alibaba Cloud's OutId)
 
 
 @dataclass(frozen=True)
 class Account:
-    """Credentials of a provider account or subaccount (the platform's, or a unit's own)."""
+    """Credentials of a provider account or subaccount (the platform's, or a unit's own): Twilio's account SID
+    and auth token, or Alibaba Cloud's AccessKey ID and secret."""
 
     sid: str
     token: str
@@ -84,19 +89,31 @@ class Account:
 
 @dataclass(frozen=True)
 class Sender:
-    """Where a unit's messages come from: a Messaging Service (preferred: it picks the number) or a number."""
+    """Where a unit's messages come from: a Messaging Service (preferred: it picks the number) or a number at
+    Twilio; the registered signature (短信签名, shown as 【signature】 before the text) at Alibaba Cloud."""
 
     messaging_service_sid: str = ""
     from_number: str = ""
+    sign_name: str = ""
 
     def __post_init__(self):
-        if bool(self.messaging_service_sid) == bool(self.from_number):
-            raise ValueError("A sender needs exactly one of messaging_service_sid and from_number.")
+        if sum(map(bool, (self.messaging_service_sid, self.from_number, self.sign_name))) != 1:
+            raise ValueError("A sender needs exactly one of messaging_service_sid, from_number and sign_name.")
 
     @property
     def key(self) -> str:
         """Identifies the sender for per-sender rate limits."""
-        return self.messaging_service_sid or self.from_number
+        return self.messaging_service_sid or self.from_number or self.sign_name
+
+
+@dataclass(frozen=True)
+class VendorTemplate:
+    """A template the provider approved (its own code for it) and the values of its variables, by our names: how
+    a provider that sends only approved templates (Alibaba Cloud) is given a message. A provider that sends any
+    text (Twilio) is given the text itself and ignores this."""
+
+    code: str
+    variables: dict = field(default_factory=dict)
 
 
 def backoff_seconds(attempt: int, base: float = 2, cap: float = 600) -> float:
@@ -109,3 +126,26 @@ def backoff_seconds(attempt: int, base: float = 2, cap: float = 600) -> float:
     """
     ceiling = min(cap, base * 2 ** max(attempt - 1, 0))
     return random.uniform(0, ceiling)
+
+
+def network_error(exc: requests.exceptions.RequestException) -> ProviderError:
+    """A request that got no answer, in our words: whether it may have reached the provider (AMBIGUOUS: never
+    resend blindly) or certainly did not (RETRYABLE)."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return ProviderError("connect", f"connect timeout: {exc}", failure=Failure.RETRYABLE)
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        # The request was sent; the provider may have accepted the message and not answered in time.
+        return ProviderError("timeout", f"read timeout: {exc}", failure=Failure.AMBIGUOUS)
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        # Refused or unreachable: nothing was sent. A connection dropped after sending is ambiguous.
+        failure = Failure.RETRYABLE if _never_connected(exc) else Failure.AMBIGUOUS
+        return ProviderError("connect", f"connection error: {exc}", failure=failure)
+    return ProviderError("network", str(exc), failure=Failure.AMBIGUOUS)
+
+
+def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:
+    """True when the connection was never established (so the request cannot have reached the server)."""
+    reason = exc.args[0] if exc.args else None
+    if isinstance(reason, MaxRetryError):
+        reason = reason.reason
+    return isinstance(reason, NewConnectionError)  # also name resolution failures

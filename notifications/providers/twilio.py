@@ -18,7 +18,6 @@ from requests.adapters import HTTPAdapter
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
-from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from notifications.providers.base import (
     Account,
@@ -28,7 +27,11 @@ from notifications.providers.base import (
     ProviderMessage,
     Sender,
     SendResult,
+    VendorTemplate,
+    network_error,
 )
+
+NAME = "twilio"
 
 POOL_SIZE = 32  # connections kept per provider; a thread-pool worker may send from many threads at once
 
@@ -82,6 +85,8 @@ class _HttpClient(TwilioHttpClient):
 
 
 class TwilioProvider:
+    uses_templates = False  # a message goes as its text
+
     def __init__(self, account: Account, *, base_url: str | None = None, timeout: float | None = None):
         timeout = timeout or settings.TWILIO_TIMEOUT_SECONDS
         self.account = account
@@ -91,8 +96,11 @@ class TwilioProvider:
         self.client.edge = self.client.region = None
         self.client.api.base_url = (base_url or settings.TWILIO_API_BASE_URL).rstrip("/")
 
-    def send(self, to: str, body: str, sender: Sender, status_callback: str | None = None) -> SendResult:
-        """Create the message. Raises ProviderError; `ambiguous` means it may have been created anyway."""
+    def send(self, to: str, body: str, sender: Sender, status_callback: str | None = None, *, reference: str = "",
+             template: VendorTemplate | None = None) -> SendResult:
+        """Create the message. Raises ProviderError; `ambiguous` means it may have been created anyway. Twilio
+        sends the text itself: `template` is not needed, and our id (`reference`) travels in the status
+        callback's URL."""
         fields = {"to": to, "body": body, "status_callback": status_callback}
         if sender.messaging_service_sid:
             fields["messaging_service_sid"] = sender.messaging_service_sid
@@ -102,9 +110,10 @@ class TwilioProvider:
         segments = int(message.num_segments) if message.num_segments not in (None, "") else None
         return SendResult(sid=message.sid, status=STATUSES.get(message.status, Delivery.QUEUED), segments=segments)
 
-    def fetch(self, sid: str) -> ProviderMessage:
-        """The message as Twilio has it now: its status and the carrier's error. Raises ProviderError (20404 when
-        the account has no such message)."""
+    def fetch(self, sid: str, *, to: str = "", sent_at: datetime | None = None) -> ProviderMessage:
+        """The message as Twilio has it now: its status and the carrier's error (the sid is enough: `to` and
+        `sent_at` are for providers that need them). Raises ProviderError (20404 when the account has no such
+        message)."""
         return _provider_message(self._call(lambda: self.client.messages(sid).fetch()))
 
     def recent_messages(self, to: str, *, since: datetime | None = None, limit: int = 100) -> list[ProviderMessage]:
@@ -122,17 +131,8 @@ class TwilioProvider:
             raise error_from_response(exc.status, exc.code, exc.msg, self.http.retry_after()) from exc
         except TwilioServiceException as exc:
             raise error_from_response(exc.status, exc.code, exc.detail or exc.title, self.http.retry_after()) from exc
-        except requests.exceptions.ConnectTimeout as exc:
-            raise ProviderError("connect", f"connect timeout: {exc}", failure=Failure.RETRYABLE) from exc
-        except requests.exceptions.ReadTimeout as exc:
-            # The request was sent; Twilio may have created the message and not answered in time.
-            raise ProviderError("timeout", f"read timeout: {exc}", failure=Failure.AMBIGUOUS) from exc
-        except requests.exceptions.ConnectionError as exc:
-            # Refused or unreachable: nothing was sent. A connection dropped after sending is ambiguous.
-            failure = Failure.RETRYABLE if _never_connected(exc) else Failure.AMBIGUOUS
-            raise ProviderError("connect", f"connection error: {exc}", failure=failure) from exc
         except requests.exceptions.RequestException as exc:
-            raise ProviderError("network", str(exc), failure=Failure.AMBIGUOUS) from exc
+            raise network_error(exc) from exc
 
 
 def error_from_response(status: int, code, message: str, retry_after=None) -> ProviderError:
@@ -162,14 +162,6 @@ def callback_report(fields) -> ProviderMessage:
     """A status callback's form fields (MessageSid, MessageStatus, ErrorCode, ...) as a report on the message."""
     return _report(fields.get("MessageSid", ""), fields.get("To", ""), "", fields.get("MessageStatus", ""), None,
                    fields.get("ErrorCode", ""), fields.get("ErrorMessage", ""))
-
-
-def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:
-    """True when the connection was never established (so the request cannot have reached the server)."""
-    reason = exc.args[0] if exc.args else None
-    if isinstance(reason, MaxRetryError):
-        reason = reason.reason
-    return isinstance(reason, NewConnectionError)  # also name resolution failures
 
 
 def provider_for(account: Account) -> TwilioProvider:

@@ -1,4 +1,5 @@
-"""Webhooks the sandbox sends (status callbacks, inbound messages), signed exactly as Twilio signs them.
+"""Webhooks the sandbox sends: Twilio's status callbacks and inbound messages (form posts, signed exactly as Twilio
+signs them) and Alibaba Cloud's pushes (JSON, unsigned: its push URLs carry the unit's secret).
 
 A scheduler thread keeps a heap of (due time, job) and hands due jobs to a small thread pool, so thousands of
 messages in flight cost heap entries, not threads. A message's next status is scheduled only after the previous
@@ -24,13 +25,15 @@ logger = logging.getLogger(__name__)
 @dataclass
 class Webhook:
     url: str
-    params: dict
+    params: dict  # form fields (Twilio)
     signature: str
+    body: object = None  # a JSON body instead of form fields (Alibaba Cloud's pushes)
     response_status: int | None = None  # our server's answer, None when not posted or unreachable
+    response_json: object = None  # our server's answer's JSON, when it was JSON
 
     def as_dict(self) -> dict:
-        return {"url": self.url, "params": self.params, "signature": self.signature,
-                "response_status": self.response_status}
+        return {"url": self.url, "params": self.params, "signature": self.signature, "body": self.body,
+                "response_status": self.response_status, "response_json": self.response_json}
 
 
 def signed(url: str, params: dict, token: str) -> Webhook:
@@ -71,7 +74,7 @@ class Dispatcher:
             with self._cond:
                 self.recorded.append(webhook)
         else:
-            webhook.response_status = self._post(webhook)
+            self._post(webhook)
         return webhook
 
     def pending(self) -> int:
@@ -106,17 +109,32 @@ class Dispatcher:
         except Exception:  # a pool thread must survive a bad job
             logger.exception("sandbox job failed")
 
-    def _post(self, webhook: Webhook) -> int | None:
+    def _post(self, webhook: Webhook) -> None:
         session = getattr(self._sessions, "session", None) or requests.Session()
         self._sessions.session = session
         url, headers = _loopback(webhook.url)
-        headers.update({SIGNATURE_HEADER: webhook.signature, "User-Agent": "TwilioProxy/1.1 (carehub sandbox)"})
+        if webhook.body is None:
+            headers.update({SIGNATURE_HEADER: webhook.signature, "User-Agent": "TwilioProxy/1.1 (carehub sandbox)"})
+            content = {"data": webhook.params}
+        else:
+            headers["User-Agent"] = "AlibabaCloud-SMS-Push (carehub sandbox)"
+            content = {"json": webhook.body}
         try:
-            response = session.post(url, data=webhook.params, timeout=self.timeout, headers=headers)
-            return response.status_code
-        except requests.RequestException as exc:  # Twilio does not retry status callbacks either
-            logger.warning("sandbox webhook to %s failed: %s", webhook.url, exc)
-            return None
+            response = session.post(url, timeout=self.timeout, headers=headers, **content)
+        except requests.RequestException:  # Twilio does not retry status callbacks; Alibaba Cloud's side does
+            logger.warning("sandbox webhook to %s failed", _without_path(webhook.url))
+            return
+        webhook.response_status = response.status_code
+        try:
+            webhook.response_json = response.json()
+        except ValueError:
+            webhook.response_json = None
+
+
+def _without_path(url: str) -> str:
+    """Where a webhook went, without its path (an Alibaba Cloud push URL carries the unit's secret)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/…", query=""))
 
 
 def _loopback(url: str) -> tuple[str, dict]:

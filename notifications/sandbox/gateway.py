@@ -6,13 +6,16 @@ Behaviours refused at create: invalid (21211), not_mobile (21614), opted_out (21
 20429, Retry-After), server_error (HTTP 503, 20503). timeout: the message IS created, then the connection is
 held `hold_seconds` (longer than the client waits), the ambiguous case. Accepted, then reported failed in the
 status callback: undeliverable (undelivered 30003), unknown (undelivered 30005), landline (failed 30006).
-Independently of the behaviour, `lost_callbacks` makes a share of messages progress without any callback.
+Independently of the behaviour, `lost_callbacks` makes a share of messages progress without any callback, and
+no_report (for one message) does the same. The Alibaba Cloud side (notifications.sandbox.aliyun) draws from the
+same configuration and has behaviours of its own; on the Twilio side those send normally.
 """
 
 import random
 import threading
 from dataclasses import asdict, dataclass, field, fields
 
+from notifications.sandbox import aliyun
 from notifications.sandbox.callbacks import Dispatcher, signed
 from notifications.sandbox.twilio_model import (
     API_VERSION,
@@ -27,10 +30,12 @@ from notifications.sandbox.twilio_model import (
 REFUSED = {"invalid": 21211, "not_mobile": 21614, "opted_out": 21610, "rate_limited": 20429,
            "server_error": 20503}
 UNDELIVERABLE = {"undeliverable": 30003, "unknown": 30005, "landline": 30006}
-BEHAVIOURS = {*REFUSED, *UNDELIVERABLE, "timeout", "ok"}
+BEHAVIOURS = {*REFUSED, *UNDELIVERABLE, *aliyun.BEHAVIOURS, "timeout", "ok"}
 
 # Used by `carehub sms_sandbox` when neither --account nor TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN is given.
 DEVELOPMENT_ACCOUNT = ("AC00000000000000000000000000000000", "sandbox-development-token")
+# The Alibaba Cloud AccessKey it knows from the start (a unit's own ones are added as units save them).
+DEVELOPMENT_ALIYUN_KEY = ("LTAI00000000000000000000", "sandbox-aliyun-development-secret")
 
 
 @dataclass
@@ -47,6 +52,8 @@ class Config:
     retry_after: int = 1  # seconds, in the Retry-After header of 429 and 503 answers
     hold_seconds: float = 15  # how long a "timeout" holds the connection
     inbound_url: str = ""  # default destination of simulated inbound messages
+    templates: dict = field(default_factory=dict)  # Alibaba Cloud template code -> its text with ${variables}
+    push_retries: list = field(default_factory=lambda: [60, 300, 600])  # seconds before Alibaba Cloud pushes again
 
     def update(self, changes: dict) -> "Config":
         known = {f.name for f in fields(self)}
@@ -82,7 +89,8 @@ class Hold(Exception):
 
 
 class Gateway:
-    def __init__(self, accounts: dict[str, str], config: Config | None = None):
+    def __init__(self, accounts: dict[str, str], config: Config | None = None,
+                 aliyun_keys: dict[str, str] | None = None):
         self.accounts = dict(accounts)
         self.initial = asdict(config or Config())
         self.config = Config(**self.initial)
@@ -91,6 +99,7 @@ class Gateway:
         self._messages: dict[str, dict] = {}
         self._lock = threading.Lock()
         self._generation = 0  # bumped by reset(): status steps of forgotten messages then do nothing
+        self.aliyun = aliyun.AliyunSide(self, dict([DEVELOPMENT_ALIYUN_KEY]) if aliyun_keys is None else aliyun_keys)
 
     # --- configuration -------------------------------------------------------------------------------------
 
@@ -108,6 +117,7 @@ class Gateway:
             self._generation += 1
             self.dispatcher.mode = self.config.callbacks
         self.dispatcher.clear()
+        self.aliyun.reset()
 
     # --- the Messages resource -----------------------------------------------------------------------------
 
@@ -128,7 +138,7 @@ class Gateway:
             raise ApiError(21603)
         if len(body) > 1600:
             raise ApiError(21617)
-        behaviour = self._behaviour(to) if E164.match(to) else "invalid"
+        behaviour = self.behaviour(to) if E164.match(to) else "invalid"
         if behaviour in REFUSED:
             retry = {"Retry-After": str(self.config.retry_after)} if behaviour in ("rate_limited",
                                                                                   "server_error") else {}
@@ -137,7 +147,7 @@ class Gateway:
         with self._lock:
             self._messages[message["sid"]] = message
         if self.config.callbacks != "off":
-            silent = random.random() < self.config.lost_callbacks
+            silent = behaviour == "no_report" or random.random() < self.config.lost_callbacks
             self._progress(message, UNDELIVERABLE.get(behaviour), silent)
         if behaviour == "timeout":
             raise Hold(message)
@@ -179,7 +189,8 @@ class Gateway:
             params["MessagingServiceSid"] = messaging_service_sid
         return self.dispatcher.deliver(signed(url, params, self.accounts[account_sid]))
 
-    def _behaviour(self, to: str) -> str:
+    def behaviour(self, to: str) -> str:
+        """The behaviour of the next send to `to` (either side): `next`, else `numbers`, else `rates`."""
         config = self.config
         with self._lock:
             if config.next:

@@ -1,4 +1,10 @@
-"""The sandbox's HTTP side: Twilio's REST paths for Messages, and /_sandbox/ control endpoints for tests.
+"""The sandbox's HTTP side: Twilio's REST paths for Messages, Alibaba Cloud's RPC API (POST / with x-acs-action),
+and /_sandbox/ control endpoints for tests and development.
+
+One server for both vendors, on one port: `make run` starts one process and points TWILIO_API_BASE_URL at it,
+and ALIYUN_SMS_ENDPOINT follows it in development (settings), so nothing in the start-up scripts changes; the
+two APIs cannot be mistaken for each other (Twilio's paths start with /2010-04-01/, Alibaba Cloud's requests
+are POST / carrying x-acs-action), and the sandbox page asks one server what a phone received from either.
 
 A ThreadingHTTPServer speaking HTTP/1.1 keep-alive: one thread per client connection, so a pooled client (the
 provider keeps its connections) costs no handshake per message, and 50 ms of simulated latency in one request
@@ -17,6 +23,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote, urlsplit
 
+from notifications.sandbox.aliyun import AliyunError, AliyunHold
 from notifications.sandbox.gateway import DEVELOPMENT_ACCOUNT, ApiError, Config, Gateway, Hold
 from notifications.sandbox.twilio_model import API_VERSION, error_body, public_view
 
@@ -60,6 +67,8 @@ class Handler(BaseHTTPRequestHandler):
         try:
             if url.path.startswith("/_sandbox/"):
                 self._control(method, url.path, query)
+            elif url.path == "/" and self.headers.get("x-acs-action"):
+                self._aliyun(method, url)
             elif match := MESSAGES.match(url.path):
                 self._api(method, match["account"], match["sid"], query)
             else:
@@ -67,7 +76,9 @@ class Handler(BaseHTTPRequestHandler):
         except ApiError as error:
             self._json(*error_body(error.code), headers=error.headers)
         except Hold as hold:
-            self._hold(hold.message)
+            self._hold(201, public_view(hold.message))
+        except AliyunHold as hold:
+            self._hold(200, hold.answer)
         except ValueError as error:
             self._json(400, {"error": str(error)})
         except ConnectionError:  # the client went away (a sender killed mid-request): nobody to answer
@@ -90,6 +101,20 @@ class Handler(BaseHTTPRequestHandler):
         else:
             raise ApiError(20404)
 
+    def _aliyun(self, method: str, url):
+        """Alibaba Cloud's API: the request's signature checked against its AccessKey's secret, then the action."""
+        if self.gateway.config.latency_ms:
+            time.sleep(self.gateway.config.latency_ms / 1000)
+        body = self._body()
+        query = {key: values[-1] for key, values in parse_qs(url.query, keep_blank_values=True).items()}
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        side = self.gateway.aliyun
+        try:
+            access_key_id = side.authenticate(method, url.path, query, headers, body)
+            self._json(200, side.call(headers["x-acs-action"], access_key_id, query))
+        except AliyunError as error:
+            self._json(error.status, error.body())
+
     def _list(self, account: str, query: dict):
         found = self.gateway.messages(account, to=query.get("To"), from_=query.get("From"))
         found.reverse()  # Twilio lists newest first
@@ -111,9 +136,22 @@ class Handler(BaseHTTPRequestHandler):
     def _control(self, method: str, path: str, query: dict):
         gateway = self.gateway
         if path == "/_sandbox/messages" and method == "GET":
-            self._json(200, {"messages": gateway.messages(
+            found = gateway.messages(
                 account_sid=query.get("account_sid"), to=query.get("to"), from_=query.get("from"),
-                status=query.get("status"), body_contains=query.get("body_contains"))})
+                status=query.get("status"), body_contains=query.get("body_contains"))
+            if not {"account_sid", "from", "status", "body_contains"} & set(query):  # Alibaba Cloud's too
+                found += [aliyun_view(message) for message in gateway.aliyun.messages(to=query.get("to"))]
+            self._json(200, {"messages": found})
+        elif path == "/_sandbox/aliyun/accounts" and method == "POST":
+            data = self._json_body()
+            self._json(200, gateway.aliyun.register(
+                data.get("access_key_id", ""), data.get("access_key_secret", ""),
+                report_url=data.get("report_url", ""), reply_url=data.get("reply_url", "")))
+        elif path == "/_sandbox/aliyun/reply" and method == "POST":
+            data = self._json_body()
+            hook = gateway.aliyun.reply(data.get("access_key_id", ""), data.get("from", ""), data.get("body", ""),
+                                        sign_name=data.get("sign_name", ""))
+            self._json(200, hook.as_dict())
         elif path == "/_sandbox/config":
             changes = self._json_body() if method == "POST" else {}
             self._json(200, gateway.configure(**changes))
@@ -164,32 +202,41 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _hold(self, message: dict):
+    def _hold(self, status: int, payload: dict):
         """Answer only after the client gave up: it cannot know that the message exists."""
         self.server.stopping.wait(self.gateway.config.hold_seconds)
         self.close_connection = True
         with contextlib.suppress(OSError):  # the client hung up, as intended
-            self._json(201, public_view(message))
+            self._json(status, payload)
 
     def log_message(self, format, *args):  # noqa: A002 (the base class's name)
         logger.debug("sandbox %s", format % args)
 
 
+def aliyun_view(message: dict) -> dict:
+    """An Alibaba Cloud message as the development inbox lists messages (Twilio's names for the same things)."""
+    status = {1: "sent", 2: "undelivered", 3: "delivered"}[message["send_status"]]
+    return {"provider": "aliyun", "sid": message["biz_id"], "to": message["to"], "body": message["content"],
+            "status": status, "error_code": message["err_code"] if status == "undelivered" else None,
+            "date_created": message["send_date"]}
+
+
 class SandboxGateway:
-    """A Twilio-compatible Messages API on a local port, in a background thread.
+    """A Twilio-compatible Messages API and an Alibaba Cloud SMS API on a local port, in a background thread.
 
         gateway = SandboxGateway(port=0, accounts={"AC...": "token"}, latency_ms=50).start()
-        gateway.url            # http://127.0.0.1:PORT, the TWILIO_API_BASE_URL
+        gateway.url            # http://127.0.0.1:PORT, the TWILIO_API_BASE_URL (and ALIYUN_SMS_ENDPOINT)
         gateway.configure(numbers={"+8613800000001": "undeliverable"})
         gateway.messages(to="+8613800000001")
         gateway.stop()
 
-    `accounts` maps account (or subaccount) SIDs to auth tokens; keyword arguments are Config fields.
+    `accounts` maps account (or subaccount) SIDs to auth tokens, `aliyun_keys` AccessKey IDs to secrets;
+    keyword arguments are Config fields.
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, accounts: dict[str, str] | None = None,
-                 **config):
-        self.gateway = Gateway(accounts or dict([DEVELOPMENT_ACCOUNT]), Config().update(config))
+                 aliyun_keys: dict[str, str] | None = None, **config):
+        self.gateway = Gateway(accounts or dict([DEVELOPMENT_ACCOUNT]), Config().update(config), aliyun_keys)
         self.server = _Server((host, port), Handler)
         self.server.gateway = self.gateway
         self.server.stopping = threading.Event()
@@ -245,6 +292,11 @@ class SandboxGateway:
 
     def inbound(self, from_: str, to: str, body: str, **options):
         return self.gateway.inbound(from_, to, body, **options)
+
+    @property
+    def aliyun(self):
+        """The Alibaba Cloud side: `register(...)` an AccessKey and its push URLs, `messages(...)`, `reply(...)`."""
+        return self.gateway.aliyun
 
     def wait_for(self, predicate, timeout: float = 10, interval: float = 0.02):
         """Wait until predicate() is truthy and return its value; AssertionError after `timeout` seconds."""

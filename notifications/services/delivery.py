@@ -194,22 +194,24 @@ def _retry(retries: list[tuple[Message, Outcome]], now) -> None:
 
 
 def _follow_up(message: Message, outcome: Outcome) -> None:
-    """What a final status asks of people: reach the member another way, or respect the carrier's opt-out."""
+    """What a final status asks of people: reach the member another way, or respect the carrier's opt-out (a
+    refused request, or a delivery report saying the phone is on the carrier's blacklist for the sender)."""
     if message.status in (Status.UNDELIVERED, Status.FAILED) and outcome.failure == Failure.UNREACHABLE:
         reach_member(message)
-    elif message.status == Status.CANCELLED and outcome.failure == Failure.OPTED_OUT:
+    elif message.status in FINAL and outcome.failure == Failure.OPTED_OUT:
         carrier_opt_out(message)
 
 
 def status_reported(report: ProviderMessage, *, account_sid: str, message_id: str = "") -> str | None:
-    """A status callback: the message it is about, in this unit, moves as `report` says (its new status, or
-    None). Found by sid and account, else by our id (`message_id`, from the callback's URL) for a message with no
-    sid that is not final: its answer was lost, or a lookup missed it and it waits to be sent again, which this
-    callback then prevents. A callback posted to another unit's host finds nothing there."""
+    """A status callback or a pushed delivery report: the message it is about, in this unit, moves as `report`
+    says (its new status, or None). Found by sid and account, else by our id (`message_id`: from the callback's
+    URL, or the report's OutId) for a message with no sid that is not final: its answer was lost, or a lookup
+    missed it and it waits to be sent again, which this report then prevents, or a lookup found it without the
+    provider's id. A report posted to another unit's host finds nothing there."""
     found = Message.objects.filter(sid=report.sid, account_sid=account_sid).first() if report.sid else None
     if found is None and message_id.isdigit():
-        found = Message.objects.filter(pk=int(message_id), sid__isnull=True,
-                                       status__in=[Status.PENDING, Status.SENDING, Status.UNKNOWN]).first()
+        found = Message.objects.filter(pk=int(message_id), sid__isnull=True, status__in=[
+            Status.PENDING, Status.SENDING, Status.UNKNOWN, Status.SENT]).first()
     outcome = found and reported(found.pk, report, account_sid=account_sid)
     return apply_outcome(current_unit(), outcome) if outcome else None
 
@@ -230,7 +232,7 @@ def release_expired(tokens, now) -> tuple[int, int]:
     released = expired.filter(started_at__isnull=True).update(status=Status.PENDING, claim_token="", claimed_at=None)
     lost = expired.update(
         status=Status.UNKNOWN, status_changed_at=now, error_code="lost",
-        error_message=_("The sender stopped after the request to Twilio started; the outcome is unknown."))
+        error_message=_("The sender stopped after the request to the SMS provider started; the outcome is unknown."))
     return released, lost
 
 
@@ -238,7 +240,8 @@ def send_again(pk: int, now) -> bool:
     """unknown -> pending, due now: the provider certainly has no such message (a lookup found none)."""
     return bool(Message.objects.filter(pk=pk, status=Status.UNKNOWN).update(
         status=Status.PENDING, not_before=now, claim_token="", claimed_at=None, started_at=None,
-        error_code="not-found", error_message=_("Twilio has no such message after a lost answer; it is sent again.")))
+        error_code="not-found",
+        error_message=_("The SMS provider has no such message after a lost answer; it is sent again.")))
 
 
 def mark_unconfirmed(sent_before) -> int:

@@ -30,8 +30,8 @@ from carehub.clock import current_unit, unit_today, unit_zone
 from notifications.actions import GREETING_CANCELLED, GREETING_QUEUED
 from notifications.models import Category
 from notifications.rendering import render
-from notifications.services.outbox import Row, queue_many
-from notifications.services.templates import template_text
+from notifications.services.outbox import Row, queue_many, template_fields
+from notifications.services.templates import resolved
 
 STALE_AFTER_DAYS = 2
 # Batches are ordered by recipient so that members sharing a phone are always in the same batch.
@@ -77,11 +77,13 @@ def _rows(greetings, unit, tz) -> tuple[list[Row], list[int], list[int]]:
                    "date": formats.date_format(first.send_on, "MONTH_DAY_FORMAT"),
                    "years": _years(first, first.version.anniversary_of), "unit_name": unit.name, "visitor": ""}
         if first.template not in texts:
-            texts[first.template] = template_text(first.template, unit.language)
-        body = render(texts[first.template], context)
+            texts[first.template] = resolved(first.template, unit.language)
+        source, text = texts[first.template]
+        body = render(text, context)
         due = datetime.datetime.combine(first.send_on, datetime.time(), tzinfo=tz)
         rows.append(Row(key=key, category=Category.GREETING, to=recipient(first.member), body=body,
-                        member_id=first.member_id, due_at=due))
+                        member_id=first.member_id, due_at=due,
+                        **template_fields(source, unit.language, text, context)))
     handed = [greeting.pk for members in groups.values() for greeting in members if greeting.pk not in cancelled]
     return rows, handed, cancelled
 

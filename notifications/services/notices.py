@@ -29,10 +29,11 @@ from notifications import rendering, segments
 from notifications.actions import NOTICE_SENT
 from notifications.models import Category, Notice
 from notifications.segments import Count
-from notifications.services.config import get_settings
+from notifications.services import compliance
+from notifications.services.config import get_settings, uses_aliyun
 from notifications.services.hours import contains, member_windows, next_open
-from notifications.services.outbox import Row, queue_many
-from notifications.services.refusals import covers, current_opt_outs
+from notifications.services.outbox import Row, queue_many, template_fields
+from notifications.services.refusals import covers, current_opt_outs, reasons
 from notifications.services.templates import template_text
 
 GONE = (MemberStatus.DECEASED, MemberStatus.MOVED_OUT)
@@ -123,15 +124,34 @@ def _check_body(body: str) -> None:
             "known": ", ".join(variable["word"] for variable in rendering.words(rendering.MEMBER_VARIABLES))}})
 
 
+def _template_of(body: str, template_key: str, language: str) -> str:
+    """The template the notice's text is, unchanged ("" when it was typed or changed)."""
+    return template_key if template_key and body == template_text(template_key, language) else ""
+
+
+def _check_provider(body: str, template_key: str, language: str) -> None:
+    """At Alibaba Cloud only an approved, compliant template goes, as it is: say so before anyone sends."""
+    if not uses_aliyun():
+        return
+    template = _template_of(body, template_key, language)
+    if reason := compliance.template_refusals({(template, language)}).get((template, language)):
+        raise ValidationError({"body": reasons()[reason]})
+
+
+def _names(members: list) -> str:
+    return pgettext("name separator", ", ").join(member.name for member in members)
+
+
 def _render(body: str, members: list, unit) -> str:
-    names = pgettext("name separator", ", ").join(member.name for member in members)
-    return segments.normalise(rendering.render(body, {"member_name": names, "unit_name": unit.name}))
+    return segments.normalise(rendering.render(body, {"member_name": _names(members), "unit_name": unit.name}))
 
 
-def prepare(actor, *, filters: dict, body: str) -> Audience:
-    """Who would receive `body` and at what cost; nothing is saved."""
+def prepare(actor, *, filters: dict, body: str, template_key: str = "") -> Audience:
+    """Who would receive `body` (the text of the template `template_key`, or typed) and at what cost; nothing
+    is saved."""
     access.require_write(actor)
     _check_body(body)
+    _check_provider(body, template_key, current_unit().language)
     unit, limit = current_unit(), get_settings().max_segments
     audience = Audience()
     by_phone: dict[str, list] = {}
@@ -170,7 +190,7 @@ def prepare(actor, *, filters: dict, body: str) -> Audience:
 def send_notice(actor, *, filters: dict, body: str, expected: int, template_key: str = "") -> Notice:
     """Queue the notice's messages, provided `expected` is still the number `prepare` announced."""
     with transaction.atomic():
-        audience = prepare(actor, filters=filters, body=body)
+        audience = prepare(actor, filters=filters, body=body, template_key=template_key)
         if not audience.recipients:
             raise ValidationError(_("Nobody would receive this notice."))
         if audience.recipients != expected:
@@ -180,9 +200,15 @@ def send_notice(actor, *, filters: dict, body: str, expected: int, template_key:
         notice = Notice.objects.create(template_key=template_key, body=body, filters=filters or {},
                                        recipients=audience.recipients, segments=audience.segments,
                                        created_by=actor)
-        queue_many(actor, [Row(key=f"notice:{notice.pk}:{phone}", category=Category.NOTICE, to=phone, body=text,
-                               member_id=members[0].pk, notice_id=notice.pk)
-                           for phone, members, text, _segments in audience.rows])
+        unit = current_unit()
+        template = _template_of(body, template_key, unit.language)
+        with translation.override(unit.language):  # names joined as in the texts
+            rows = [Row(key=f"notice:{notice.pk}:{phone}", category=Category.NOTICE, to=phone, body=text,
+                        member_id=members[0].pk, notice_id=notice.pk,
+                        **(template_fields(template, unit.language, body, {
+                            "member_name": _names(members), "unit_name": unit.name}) if template else {}))
+                    for phone, members, text, _segments in audience.rows]
+        queue_many(actor, rows)
         record(actor, NOTICE_SENT, notice, {"recipients": [None, audience.recipients],
                                        "segments": [None, audience.segments], "filters": [None, filters or {}]})
     return notice

@@ -21,11 +21,12 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg.types.json import Jsonb
 
 from carehub.audit.services import record_many
 from carehub.clock import unit_zone
 from carehub.phones import normalise_phone, shown_phone
-from notifications import segments
+from notifications import rendering, segments
 from notifications.actions import MESSAGE_QUEUED
 from notifications.models import Message, Status
 from notifications.services import hours
@@ -47,6 +48,19 @@ class Row:
     user_id: int | None = None
     notice_id: int | None = None
     due_at: datetime.datetime | None = None
+    # The template `body` was made from and its variables' values (what Alibaba Cloud is given instead of the
+    # text); none for a text typed by staff.
+    template: str = ""
+    language: str = ""
+    variables: dict = field(default_factory=dict)
+
+
+def template_fields(key: str, language: str, text: str, context: dict) -> dict:
+    """A Row's template fields for `text`, the text of template `key` in `language`, rendered with `context`: the
+    values of the variables the text uses, as strings."""
+    used = rendering.PATTERN.findall(text)
+    return {"template": key, "language": language,
+            "variables": {name: str(context.get(name, "")) for name in used if name in rendering.VARIABLES}}
 
 
 @dataclass
@@ -96,11 +110,11 @@ class _Schedule:
 
 INSERT = """
 INSERT INTO {table} (idempotency_key, category, member_id, user_id, notice_id, "to", body, segments, status,
-                     not_before, error_code, error_message, status_changed_at, attempts, claim_token, account_sid,
-                     created_at)
+                     not_before, error_code, error_message, status_changed_at, template, language, variables,
+                     attempts, claim_token, account_sid, created_at)
 SELECT *, 0, '', '', now() FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::bigint[], %s::bigint[], %s::text[],
                                        %s::text[], %s::int[], %s::text[], %s::timestamptz[], %s::text[], %s::text[],
-                                       %s::timestamptz[])
+                                       %s::timestamptz[], %s::text[], %s::text[], %s::jsonb[])
 ORDER BY 1
 ON CONFLICT (idempotency_key) DO NOTHING
 RETURNING id, status, error_code
@@ -113,12 +127,12 @@ def queue_many(actor, rows: list[Row], *, now: datetime.datetime | None = None) 
     sms, tz = get_settings(), unit_zone()
     unit_window = (sms.send_from, sms.send_until)
     phones = [_phone(row.to) for row in rows]
-    refused = refusals((index, row.member_id, phone, row.category)
+    refused = refusals((index, row.member_id, phone, row.category, (row.template, row.language))
                        for index, (row, (phone, refusal)) in enumerate(zip(rows, phones, strict=True)) if not refusal)
     own_windows = hours.member_windows(row.member_id for row in rows)
     schedule = _Schedule({phone for phone, refusal in phones if not refusal}, sms.daily_cap_per_recipient, tz, now)
     texts = reasons()
-    columns = [[] for _column in range(13)]
+    columns = [[] for _column in range(16)]
     for index, (row, (phone, refusal)) in enumerate(zip(rows, phones, strict=True)):
         refusal = refusal or refused.get(index, "")
         body = segments.normalise(row.body)
@@ -126,7 +140,8 @@ def queue_many(actor, rows: list[Row], *, now: datetime.datetime | None = None) 
         not_before = now if refusal else schedule.slot(phone, window, row.due_at)
         values = [row.key, row.category, row.member_id, row.user_id, row.notice_id, phone, body,
                   segments.count(body).segments, Status.CANCELLED if refusal else Status.PENDING, not_before,
-                  refusal, texts.get(refusal, ""), now if refusal else None]
+                  refusal, texts.get(refusal, ""), now if refusal else None, row.template, row.language,
+                  Jsonb(row.variables)]
         for column, value in zip(columns, values, strict=True):
             column.append(value)
     with transaction.atomic(), connection.cursor() as cursor:
@@ -177,10 +192,12 @@ def replan(member_ids=None, *, now: datetime.datetime | None = None) -> int:
 
 
 def queue(actor, *, key: str, category: str, to: str, body: str, member=None, user=None, notice=None,
-          due_at: datetime.datetime | None = None) -> Message | None:
-    """Queue one message; None when `key` was queued before. A refused message is returned CANCELLED."""
+          due_at: datetime.datetime | None = None, template: dict | None = None) -> Message | None:
+    """Queue one message; None when `key` was queued before. A refused message is returned CANCELLED.
+    `template`: the template fields of the text (`template_fields`)."""
     row = Row(key=key, category=category, to=to, body=body, member_id=getattr(member, "pk", None),
-              user_id=getattr(user, "pk", None), notice_id=getattr(notice, "pk", None), due_at=due_at)
+              user_id=getattr(user, "pk", None), notice_id=getattr(notice, "pk", None), due_at=due_at,
+              **(template or {}))
     created = queue_many(actor, [row]).created
     return Message.objects.get(pk=created[0]) if created else None
 

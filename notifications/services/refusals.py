@@ -6,7 +6,11 @@ recording an opt-out refuses at once the waiting messages it covers. All three u
 
 What an opt-out covers: "greetings" only greetings; "all" greetings and notices. Reminders to staff are not
 covered by a member's opt-out recorded by staff (a staff phone may be a member's proxy phone too), but a STOP
-reply or a carrier block covers everything sent to that phone: the person asked the channel itself."""
+reply or a carrier block covers everything sent to that phone: the person asked the channel itself.
+
+A unit sending through a provider of approved templates (Alibaba Cloud) sends only the texts of its templates
+that the vendor approved and that keep its rules (notifications.services.compliance); any other message is
+refused, saying which of those it is not."""
 
 from collections.abc import Iterable
 
@@ -15,6 +19,8 @@ from django.utils.translation import gettext as _
 
 from care.registers.models import Member, MemberStatus
 from notifications.models import Category, OptOut, OptOutScope, OptOutSource, Status
+from notifications.services import compliance
+from notifications.services.config import uses_aliyun
 
 CHANNEL_SOURCES = {OptOutSource.REPLY, OptOutSource.PROVIDER}
 
@@ -24,7 +30,13 @@ def reasons() -> dict[str, str]:
     return {"no-phone": _("The recipient has no phone number."),
             "invalid-number": _("The phone number is not valid."),
             "deceased": _("The member has died."),
-            "opted-out": _("The recipient opted out.")}
+            "opted-out": _("The recipient opted out."),
+            compliance.NO_TEMPLATE: _("Alibaba Cloud sends only the unit's approved templates, and this text is "
+                                      "not one of them unchanged."),
+            compliance.NOT_APPROVED: _("Alibaba Cloud has not approved this template, or its template code is "
+                                       "missing: see Message templates."),
+            compliance.NOT_COMPLIANT: _("The template breaks Alibaba Cloud's rules: its problems are shown on "
+                                        "Message templates.")}
 
 
 def covers(scope: str, source: str, category: str) -> bool:
@@ -40,19 +52,23 @@ def current_opt_outs(phones) -> dict[str, tuple[str, str]]:
 
 
 def refusals(candidates: Iterable[tuple]) -> dict:
-    """The messages among `candidates` ((key, member id or None, phone, category) each) that must not go out:
-    key -> reason code. "deceased" when the member died, "opted-out" when an opt-out in force on the phone
-    covers the message's category. Two queries, whatever the number of candidates."""
+    """The messages among `candidates` ((key, member id or None, phone, category, (template, language)) each)
+    that must not go out: key -> reason code. "deceased" when the member died, "opted-out" when an opt-out in
+    force on the phone covers the message's category; at Alibaba Cloud, a template it may not send (see
+    compliance.template_refusals). A few queries, whatever the number of candidates."""
     candidates = list(candidates)
-    member_ids = {member_id for _key, member_id, _phone, _category in candidates if member_id}
+    member_ids = {member_id for _key, member_id, _phone, _category, _template in candidates if member_id}
     deceased = set(Member.objects.filter(pk__in=member_ids, status=MemberStatus.DECEASED).values_list("pk", flat=True))
-    opt_outs = current_opt_outs(phone for _key, _member_id, phone, _category in candidates)
+    opt_outs = current_opt_outs(phone for _key, _member_id, phone, _category, _template in candidates)
+    blocked = compliance.template_refusals({row[4] for row in candidates}) if candidates and uses_aliyun() else {}
     refused = {}
-    for key, member_id, phone, category in candidates:
+    for key, member_id, phone, category, template in candidates:
         if member_id in deceased:
             refused[key] = "deceased"
         elif phone in opt_outs and covers(*opt_outs[phone], category):
             refused[key] = "opted-out"
+        elif template in blocked:
+            refused[key] = blocked[template]
     return refused
 
 

@@ -41,8 +41,8 @@ from carehub.celery import app
 from carehub.clock import current_unit, unit_today, unit_zone
 from carehub.tasks import UnitTask
 from notifications import leases, ratelimit
-from notifications.models import Message, Status
-from notifications.providers import Failure, ProviderError, ProviderMessage, provider_for
+from notifications.models import Message, Status, Template
+from notifications.providers import Failure, ProviderError, ProviderMessage, VendorTemplate, provider_for
 from notifications.services import delivery, hours
 from notifications.services.config import account_for, get_settings, sender_for
 from notifications.services.refusals import refusals, refuse
@@ -53,7 +53,7 @@ logger = logging.getLogger(__name__)
 BATCH = 200  # rows per claim
 COUNTED = [Status.SENDING, Status.UNKNOWN, Status.SENT, Status.DELIVERED, Status.UNDELIVERED]  # daily cap
 CHECKS = 200  # sent messages fetched per relay run at most (concurrently, through the sending pool)
-FIELDS = ("pk", "to", "body", "segments", "member_id", "category", "attempts")
+FIELDS = ("pk", "to", "body", "segments", "member_id", "category", "attempts", "template", "language", "variables")
 
 
 def lease() -> datetime.timedelta:
@@ -97,13 +97,20 @@ class Context:
     sender: object
     account_sid: str
     tz: object
-    callback: str
+    callback: str  # the status callback's URL, for a provider that takes one per message (Twilio)
+    codes: dict | None = None  # (template, language) -> the provider's template code, where it sends only those
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
     report: Report = field(default_factory=Report)
 
     @property
     def window(self):
         return self.sms.send_from, self.sms.send_until
+
+    def template_of(self, row: dict) -> VendorTemplate | None:
+        """What a provider of approved templates is given for `row`: its template's code and variables."""
+        if self.codes is None:
+            return None
+        return VendorTemplate(self.codes.get((row["template"], row["language"]), ""), row["variables"])
 
 
 def context() -> Context | None:
@@ -113,9 +120,13 @@ def context() -> Context | None:
     if account is None or sender is None:
         logger.warning("SMS not configured for this unit: messages stay pending")
         return None
+    provider = provider_for(account, sms.provider)
+    if provider.uses_templates:  # reports come by push to the unit's URLs, not to a callback per message
+        codes = {(key, language): code for key, language, code in Template.objects.exclude(vendor_code="")
+                 .values_list("key", "language", "vendor_code")}
+        return Context(unit, sms, provider, sender, account.sid, unit_zone(), "", codes)
     domain = Domain.objects.filter(tenant_id=unit.pk, is_primary=True).values_list("domain", flat=True).first()
-    return Context(unit, sms, provider_for(account), sender, account.sid, unit_zone(),
-                   f"{base_url(domain)}/hooks/twilio/status/")
+    return Context(unit, sms, provider, sender, account.sid, unit_zone(), f"{base_url(domain)}/hooks/twilio/status/")
 
 
 @app.task(base=UnitTask)
@@ -170,11 +181,12 @@ def claim(ctx: Context, now, batch: int = BATCH) -> tuple[list[dict], int]:
     with transaction.atomic():
         with connection.cursor() as cursor:  # one claimer per unit at a time: the cap count stays exact
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('carehub-sms-claim:' || current_schema()))")
-        candidates = list(Message.objects.filter(status=Status.PENDING, not_before__lte=now)
-                          .order_by("not_before", "pk").values("pk", "to", "member_id", "category")[:batch * 2])
+        due = Message.objects.filter(status=Status.PENDING, not_before__lte=now).order_by("not_before", "pk")
+        candidates = list(due.values("pk", "to", "member_id", "category", "template", "language")[:batch * 2])
         if not candidates:
             return [], 0
-        refused = refusals((row["pk"], row["member_id"], row["to"], row["category"]) for row in candidates)
+        refused = refusals((row["pk"], row["member_id"], row["to"], row["category"], (row["template"], row["language"]))
+                           for row in candidates)
         own = hours.member_windows(row["member_id"] for row in candidates)
         counts = _sent_today({row["to"] for row in candidates}, now, ctx.tz)
         local = now.astimezone(ctx.tz).time()
@@ -264,7 +276,9 @@ def _start(ctx: Context, rows: list[dict], now) -> set[int]:
 
 def _request(ctx: Context, row: dict):
     try:
-        return ctx.provider.send(row["to"], row["body"], ctx.sender, status_callback=f"{ctx.callback}?m={row['pk']}")
+        return ctx.provider.send(row["to"], row["body"], ctx.sender,
+                                 status_callback=f"{ctx.callback}?m={row['pk']}" if ctx.callback else None,
+                                 reference=str(row["pk"]), template=ctx.template_of(row))
     except ProviderError as error:
         return error
     except Exception as error:  # a bug after the request may have gone out: treat as ambiguous, never resend
@@ -333,9 +347,13 @@ def _listing(ctx: Context, message: Message) -> list[ProviderMessage] | None:
 
 
 def _match(message: Message, listing: list[ProviderMessage]) -> ProviderMessage | None:
-    """The listed message that is `message` (same body, not already another row's), or None: certainly none."""
-    known = set(Message.objects.filter(sid__in=[item.sid for item in listing]).values_list("sid", flat=True))
-    return next((item for item in listing if item.sid not in known and item.body == message.body), None)
+    """The listed message that is `message` (carrying our id for it, else the same body, and not already another
+    row's), or None: certainly none."""
+    known = set(Message.objects.filter(sid__in=[item.sid for item in listing if item.sid])
+                .values_list("sid", flat=True))
+    fresh = [item for item in listing if not item.sid or item.sid not in known]
+    return (next((item for item in fresh if item.reference == str(message.pk)), None)
+            or next((item for item in fresh if not item.reference and item.body == message.body), None))
 
 
 def reconcile_unknown(ctx: Context, now, limit: int = 100) -> None:
@@ -377,21 +395,21 @@ def settle_sent(ctx: Context, now, limit: int = CHECKS) -> None:
                              ).filter(Q(checked_at__isnull=True) | Q(checked_at__lt=doubled))
     with transaction.atomic():
         rows = list(due.order_by(F("checked_at").asc(nulls_first=True), "sent_at")
-                    .select_for_update(skip_locked=True).values("pk", "sid")[:limit])
+                    .select_for_update(skip_locked=True).values("pk", "sid", "to", "sent_at")[:limit])
         Message.objects.filter(pk__in=[row["pk"] for row in rows]).update(checked_at=now)
     if len(rows) == limit:  # more are waiting: come back as soon as beat's watchdog looks
         leases.wake_at(connection.schema_name, now.timestamp())
     outcomes = [delivery.reported(row["pk"], found, account_sid=ctx.account_sid)
-                for row, found in zip(rows, _pool().map(lambda row: _fetch(ctx, row["sid"]), rows), strict=True)
+                for row, found in zip(rows, _pool().map(lambda row: _fetch(ctx, row), rows), strict=True)
                 if found is not None]
     final = [outcome for outcome in outcomes if outcome is not None and outcome.status in delivery.FINAL]
     if final:
         ctx.report.settled += len(delivery.apply_outcomes(ctx.unit, final, now=now))
 
 
-def _fetch(ctx: Context, sid: str) -> ProviderMessage | None:
+def _fetch(ctx: Context, row: dict) -> ProviderMessage | None:
     """The provider's message now (in a pool thread: HTTP only); None when it cannot say (checked again later)."""
     try:
-        return ctx.provider.fetch(sid)
+        return ctx.provider.fetch(row["sid"], to=row["to"], sent_at=row["sent_at"])
     except ProviderError:
         return None

@@ -67,9 +67,11 @@ def digests(today: datetime.date) -> list[tuple[User, int, list[CareTask]]]:
 
 def _queue(key: str, template: str, user: User, context: dict):
     """Queue one staff SMS; a staff phone that is not a valid number is logged and skipped, not fatal."""
-    body = rendering.render(template_text(template, unit_language()), {"unit_name": current_unit().name, **context})
+    language, context = unit_language(), {"unit_name": current_unit().name, **context}
+    text = template_text(template, language)
     try:
-        return outbox.queue(None, key=key, category=Category.STAFF, to=user.phone, body=body, user=user)
+        return outbox.queue(None, key=key, category=Category.STAFF, to=user.phone, body=rendering.render(text, context),
+                            user=user, template=outbox.template_fields(template, language, text, context))
     except ValidationError:
         logger.warning("staff %s has no valid phone for SMS reminders", user.pk)
         return None

@@ -1,5 +1,7 @@
-"""Replies from phones to the unit's sender: STOP (退订/TD) opts the phone out of everything, START (恢复/订阅)
-ends that, HELP explains. Each gets an answer in the unit's language; anything else gets none."""
+"""Replies from phones to the unit's sender: STOP (退订/TD/T) opts the phone out of everything, START (恢复/订阅)
+ends that, HELP explains. Each gets an answer in the unit's language where the provider can send one (Twilio,
+in its reply to the webhook; Alibaba Cloud sends only approved templates, so there it gets none); anything else
+gets none."""
 
 from django.core.exceptions import ValidationError
 from django.utils import translation
@@ -10,7 +12,9 @@ from carehub.phones import normalise_phone
 from notifications.models import OptOut, OptOutScope, OptOutSource
 from notifications.services.optouts import end_opt_out, record_opt_out
 
-STOP = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "TD", "退订", "退订短信"}
+# TD and T are the unsubscribe replies Chinese carriers and SMS vendors name; R is Alibaba Cloud's ("拒收请回复R",
+# required at the end of its promotional messages, greetings among them).
+STOP = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "TD", "T", "R", "退订", "退订短信", "拒收"}
 START = {"START", "UNSTOP", "YES", "恢复", "订阅"}  # never a STOP word (退订)
 HELP = {"HELP", "INFO", "帮助"}
 

@@ -1,7 +1,9 @@
-"""Changing the unit's SMS settings: sender, own Twilio subaccount (token encrypted), sending window and limits.
-What the rest of the app reads of them is notifications.services.config."""
+"""Changing the unit's SMS settings: sender, own Twilio subaccount (token encrypted), the provider (Twilio, or
+Alibaba Cloud with the unit's AccessKey, secret encrypted, and signature), sending window and limits. What the rest
+of the app reads of them is notifications.services.config."""
 
 import re
+import secrets
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -14,11 +16,15 @@ from carehub.audit.services import changing, record, snapshot
 from carehub.clock import current_unit
 from carehub.phones import normalise_phone
 from notifications import crypto
-from notifications.actions import ACCOUNT_CHANGED, SETTINGS_CONFIRMED, SETTINGS_UPDATED
-from notifications.models import SmsSettings
-from notifications.services.config import get_settings
+from notifications.actions import ACCOUNT_CHANGED, PROVIDER_CHANGED, SETTINGS_CONFIRMED, SETTINGS_UPDATED
+from notifications.models import Provider, SmsSettings
+from notifications.services import sandbox_phones
+from notifications.services.compliance import signature_problems
+from notifications.services.config import account_for, get_settings, push_secret
 from notifications.services.hours import parse_time
 from notifications.services.outbox import replan
+from tenants.models import Domain
+from tenants.services.onboarding import base_url
 
 EDITABLE = ["messaging_service_sid", "from_number", "send_from", "send_until", "max_segments",
             "daily_cap_per_recipient", "rate_per_second"]
@@ -26,6 +32,7 @@ LIMITS = {"max_segments": (1, 10), "daily_cap_per_recipient": (1, 20), "rate_per
 PLANNING = ["send_from", "send_until", "daily_cap_per_recipient"]  # queued rows were planned with these
 SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
 ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
+ACCESS_KEY_ID = re.compile(r"^[A-Za-z0-9]{12,64}$")
 
 
 def clean_settings(fields: dict) -> dict:
@@ -97,4 +104,60 @@ def set_own_account(actor, sid: str, token: str) -> SmsSettings:
         # The token itself never enters the audit trail; a new token for the same account is recorded too.
         record(actor, ACCOUNT_CHANGED, sms, {"account_sid": [before, sid], "auth_token": ["…", "…"]},
                object_type="smssettings")
+    return sms
+
+
+def push_urls(sms: SmsSettings | None = None) -> dict[str, str]:
+    """The unit's push URLs to enter in Alibaba Cloud's console ("report": SmsReport, delivery reports; "reply":
+    SmsUp, replies), or {} when it has no push secret yet."""
+    secret = push_secret(sms)
+    if not secret:
+        return {}
+    domain = Domain.objects.filter(tenant_id=current_unit().pk, is_primary=True).values_list("domain", flat=True)
+    base = base_url(domain.first())
+    return {"report": f"{base}/hooks/aliyun/{secret}/report/", "reply": f"{base}/hooks/aliyun/{secret}/reply/"}
+
+
+def set_provider(actor, provider: str, *, access_key_id: str = "", access_key_secret: str = "",
+                 sign_name: str = "") -> SmsSettings:
+    """Send through Twilio, or through Alibaba Cloud with the unit's own AccessKey (the secret stored encrypted and
+    never shown again; left empty, the stored one stays for the same AccessKey ID) and its registered signature.
+    Choosing Alibaba Cloud gives the unit its push secret, once."""
+    access.require_admin(actor)
+    access_key_id, access_key_secret = (access_key_id or "").strip(), (access_key_secret or "").strip()
+    sign_name = (sign_name or "").strip()
+    if provider not in Provider.values:
+        raise ValidationError({"provider": _("Choose Twilio or Alibaba Cloud.")})
+    with transaction.atomic():
+        sms = SmsSettings.objects.select_for_update().get(pk=get_settings().pk)
+        before = {"provider": sms.provider, "aliyun_access_key_id": sms.aliyun_access_key_id,
+                  "sign_name": sms.sign_name}
+        new_secret = bool(access_key_secret)
+        if provider == Provider.ALIYUN:
+            errors = {}
+            if not ACCESS_KEY_ID.match(access_key_id):
+                errors["aliyun_access_key_id"] = _("An AccessKey ID has 12 to 64 letters and digits, as the Alibaba "
+                                                   "Cloud console shows it.")
+            elif not new_secret and (access_key_id != sms.aliyun_access_key_id or not sms.aliyun_secret_encrypted):
+                errors["aliyun_access_key_secret"] = _("Enter the AccessKey secret.")
+            if problems := signature_problems(sign_name):
+                errors["sign_name"] = " ".join(problems)
+            if errors:
+                raise ValidationError(errors)
+            sms.aliyun_access_key_id, sms.sign_name = access_key_id, sign_name
+            if new_secret:
+                sms.aliyun_secret_encrypted = crypto.encrypt(access_key_secret)
+            if not sms.push_secret_encrypted:
+                sms.push_secret_encrypted = crypto.encrypt(secrets.token_urlsafe(24))
+        sms.provider = provider
+        sms.save()
+        after = {"provider": sms.provider, "aliyun_access_key_id": sms.aliyun_access_key_id,
+                 "sign_name": sms.sign_name}
+        changes = {name: [before[name], value] for name, value in after.items() if before[name] != value}
+        if new_secret and provider == Provider.ALIYUN:  # the secret itself never enters the audit trail
+            changes["aliyun_access_key_secret"] = ["…", "…"]
+        record(actor, PROVIDER_CHANGED, sms, changes, object_type="smssettings")
+        if provider == Provider.ALIYUN and sandbox_phones.enabled():  # the local sandbox plays the console
+            account, urls = account_for(sms), push_urls(sms)
+            transaction.on_commit(lambda: sandbox_phones.register_aliyun(account, urls))
     return sms

@@ -1,6 +1,8 @@
 """Message templates per purpose and language. A unit's own text overrides the built-in default of its key, so
 the programme's greeting keys work from the first day without any data to seed."""
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,7 +14,7 @@ from care.registers import access
 from carehub.audit.services import changing, created, diff, record, snapshot
 from notifications import rendering, segments
 from notifications.actions import TEMPLATE_DELETED, TEMPLATE_SAVED
-from notifications.models import Category, Template
+from notifications.models import Approval, Category, Template
 from notifications.purposes import BUILT_IN_NAMES, built_in_name
 from notifications.services.config import get_settings
 
@@ -52,7 +54,8 @@ DEFAULTS = {
     ("task_assigned", "en"): (Category.STAFF, "New care task: {tasks}. {unit_name}"),
 }
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
-FIELDS = ["name", "category", "body"]  # what the audit trail records of a template
+FIELDS = ["name", "category", "body", "vendor_code", "approval"]  # what the audit trail records of a template
+VENDOR_CODE = re.compile(r"^[A-Za-z0-9_]{1,40}$")
 OWN_KEY_PREFIX = "own"
 
 
@@ -94,10 +97,18 @@ def new_key(name: str) -> str:
 def template_text(key: str, language: str) -> str:
     """The body to send for `key` in `language`: the unit's own, else the built-in default, else the generic
     greeting."""
-    own = Template.objects.filter(key=key, language=language).values_list("body", flat=True).first()
-    if own is not None:
-        return own
-    return DEFAULTS.get((key, language), DEFAULTS[("greeting", language)])[1]
+    return resolved(key, language)[1]
+
+
+def resolved(key: str, language: str) -> tuple[str, str]:
+    """(the template whose text applies, its text) for `key` in `language`: `key` itself when the unit or the
+    defaults have a text for it, else the generic greeting ("greeting") and that one's text."""
+    own = dict(Template.objects.filter(key__in=[key, "greeting"], language=language).values_list("key", "body"))
+    if key in own:
+        return key, own[key]
+    if (key, language) in DEFAULTS:
+        return key, DEFAULTS[(key, language)][1]
+    return "greeting", own.get("greeting", DEFAULTS[("greeting", language)][1])
 
 
 def effective_templates(language: str | None = None) -> list[dict]:
@@ -120,10 +131,18 @@ def preview(body: str, context: dict | None = None) -> tuple[str, segments.Count
     return text, segments.count(text)
 
 
-def clean_template(*, key: str, name: str = "", language: str, category: str, body: str) -> dict:
+def clean_template(*, key: str, name: str = "", language: str, category: str, body: str, vendor_code: str = "",
+                   approval: str = Approval.PENDING) -> dict:
     """A new purpose needs a name (its key is derived from it); a text for an existing or built-in purpose keeps
-    its key. Variables may be written as words ({姓名}); they are stored by name."""
+    its key. Variables may be written as words ({姓名}); they are stored by name. The provider's template code and
+    approval are as its console says."""
     errors = {}
+    vendor_code = (vendor_code or "").strip()
+    if vendor_code and not VENDOR_CODE.match(vendor_code):
+        errors["vendor_code"] = _("Enter the template code as the Alibaba Cloud console shows it, such as "
+                                  "SMS_123456789.")
+    if approval not in Approval.values:
+        errors["approval"] = _("Choose whether Alibaba Cloud approved the template.")
     key, name, body = (key or "").strip(), (name or "").strip(), rendering.canonical((body or "").strip())
     if key and (not key.replace("_", "").replace("-", "").isalnum() or len(key) > 40):
         errors["key"] = _("Use up to 40 letters, digits, hyphens or underscores.")
@@ -151,26 +170,38 @@ def clean_template(*, key: str, name: str = "", language: str, category: str, bo
                 "limit": limit}
     if errors:
         raise ValidationError(errors)
-    return {"key": key, "name": name, "language": language, "category": category, "body": body}
+    return {"key": key, "name": name, "language": language, "category": category, "body": body,
+            "vendor_code": vendor_code, "approval": approval}
 
 
-def save_template(actor, *, key: str = "", name: str = "", language: str, category: str, body: str) -> Template:
+def save_template(actor, *, key: str = "", name: str = "", language: str, category: str, body: str,
+                  vendor_code: str | None = None, approval: str | None = None) -> Template:
     """Create or replace the unit's text for (key, language); without a key, a new purpose called `name`. The
-    name of a purpose of the unit's own is kept on each of its texts (a built-in purpose keeps its name)."""
+    name of a purpose of the unit's own is kept on each of its texts (a built-in purpose keeps its name).
+    `vendor_code` and `approval` (None: as they were) are the template's code and approval at Alibaba Cloud; a
+    changed text waits for approval again, since the vendor approved the text it saw."""
     access.require_admin(actor)
-    cleaned = clean_template(key=key, name=name, language=language, category=category, body=body)
+    template = Template.objects.filter(key=key, language=language).first() if key else None
+    vendor_code = (template.vendor_code if template else "") if vendor_code is None else vendor_code
+    approval = (template.approval if template else Approval.PENDING) if approval is None else approval
+    cleaned = clean_template(key=key, name=name, language=language, category=category, body=body,
+                             vendor_code=vendor_code, approval=approval)
     with transaction.atomic():
         key = cleaned["key"] or new_key(cleaned["name"])
         name = "" if key in BUILT_IN_NAMES else cleaned["name"] or own_names().get(key, "")
         template = Template.objects.filter(key=key, language=language).first()
         if template is None:
             template = Template.objects.create(key=key, name=name, language=language, category=category,
-                                               body=cleaned["body"], updated_by=actor)
+                                               body=cleaned["body"], vendor_code=cleaned["vendor_code"],
+                                               approval=cleaned["approval"], updated_by=actor)
             created(actor, TEMPLATE_SAVED, template, FIELDS)
         else:
             with changing(actor, TEMPLATE_SAVED, template, FIELDS) as change:
                 template = change.instance
+                changed_text = template.body != cleaned["body"]
                 template.name, template.category, template.body = name, category, cleaned["body"]
+                template.vendor_code = cleaned["vendor_code"]
+                template.approval = Approval.PENDING if changed_text else cleaned["approval"]
                 template.updated_by = actor
                 template.save()
         if name:  # the purpose's texts in the other languages are called the same (one per language)

@@ -12,6 +12,8 @@ PERSONAL_KEYS = [
     "phone", "phone_number", "mobile", "to", "from_", "recipient", "name", "full_name", "first_name",
     "last_name", "username", "email", "address", "body", "text", "message", "content", "notes", "note",
     "reason", "member", "user",
+    # Providers' secrets (a unit's Twilio token, its Alibaba Cloud AccessKey secret and push secret).
+    "token", "auth_token", "secret", "access_key_secret", "aliyun_access_key_secret",
 ]
 # Chinese mobile numbers and E.164 numbers in free text (exception messages, breadcrumbs).
 PHONE_RE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d)|\+\d{8,15}")

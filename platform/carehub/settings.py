@@ -317,7 +317,12 @@ TWILIO_TIMEOUT_SECONDS = env_int("TWILIO_TIMEOUT_SECONDS", 10)  # connect and re
 # Public origin Twilio signs webhook URLs with (e.g. https://carehub.example.org), when the request's own
 # scheme and host cannot be trusted to match it; empty: build it from the request (see notifications.signatures).
 TWILIO_WEBHOOK_BASE_URL = env_str("TWILIO_WEBHOOK_BASE_URL")
-# Encrypts units' own Twilio tokens; empty: derived from SECRET_KEY (notifications/crypto.py).
+# Alibaba Cloud SMS (units that choose it send with their own AccessKey). Empty: the vendor's endpoint, except in
+# development when TWILIO_API_BASE_URL is a local sandbox, which speaks Alibaba Cloud's API on the same port.
+ALIYUN_SMS_ENDPOINT = env_str("ALIYUN_SMS_ENDPOINT") or (
+    TWILIO_API_BASE_URL if DEBUG and "twilio.com" not in TWILIO_API_BASE_URL else "https://dysmsapi.aliyuncs.com")
+ALIYUN_TIMEOUT_SECONDS = env_int("ALIYUN_TIMEOUT_SECONDS", 10)  # connect and read timeout of each API call
+# Encrypts units' own Twilio tokens and Alibaba Cloud secrets; empty: derived from SECRET_KEY (notifications/crypto).
 CAREHUB_FERNET_KEY = env_str("CAREHUB_FERNET_KEY")
 # The platform's default sender, for units without their own Messaging Service or number.
 TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID")

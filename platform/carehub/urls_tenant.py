@@ -19,7 +19,7 @@ urlpatterns = [
     path("sms/", include("notifications.urls")),
     path("reports/", include("care.reports.urls")),
     path("support/", include("tenants.portal_urls")),
-    path("hooks/twilio/", include("notifications.webhook_urls")),
+    path("hooks/", include("notifications.webhook_urls")),
     path("api/v1/sms/", include("notifications.api_urls")),
     path("api/v1/reports/", include("care.reports.api_urls")),
     path("api/v1/imports/", include("care.imports.api_urls")),
