@@ -10,6 +10,7 @@ import json
 import openpyxl
 import pytest
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 from django_tenants.utils import schema_context
 
@@ -342,3 +343,40 @@ class TestMonthOnlyDates:
         members.update_member(in_alpha.admin, member, birth_date="1948-05-17")
         member.refresh_from_db()
         assert (member.birth_date, member.birth_month_only) == (datetime.date(1948, 5, 17), False)
+
+
+class TestOneOrganisationForTheFile:
+    """A branch's own roster names no organisation: the column step offers one for every row."""
+
+    ROSTER = xlsx_file(["姓名", "性别", "联系电话"], [["王建国", "男", "13912345678"], ["李秀英", "女", ""]])
+
+    def test_every_row_goes_to_the_chosen_organisation(self, alpha):
+        client = logged_in(alpha, alpha.secretary)
+        location = client.post("/imports/", {"kind": "members", "file": named(self.ROSTER)})["Location"]
+        page = client.get(location).content.decode()
+        every_row = page.split('id="columns-every-row"')[1].split("</fieldset>")[0]
+        assert "Every row belongs to" in every_row and "东一支部" in every_row
+        assert "西一支部" not in every_row  # only the secretary's own organisations
+        east1 = alpha.nodes["east1"]
+        choices = {"column_0": "name", "column_1": "sex", "column_2": "phone"}
+        response = client.post(location, {**choices, "node": east1.pk})
+        page = client.get(response["Location"]).content.decode()
+        assert "All 2 rows are ready to import." in page and "Every row belongs to:</strong> 东一支部" in page
+        client.post(location.replace("columns/", "commit/"))
+        with schema_context("alpha"):
+            imported = Member.objects.filter(name__in=["王建国", "李秀英"])
+            assert set(imported.values_list("node", flat=True)) == {east1.pk}
+
+    def test_outside_the_secretarys_organisations_or_beside_a_column_it_is_refused(self, in_alpha):
+        batch = stage_import(in_alpha.secretary, self.ROSTER, "members")
+        choices = {"姓名": "name", "性别": "sex", "联系电话": "phone"}
+        with pytest.raises(PermissionDenied):
+            choose_columns(in_alpha.secretary, batch, choices, node=in_alpha.nodes["west1"])
+        with_column = stage_import(in_alpha.admin, xlsx_file(["姓名", "性别", "支部"], [["王建国", "男", "东一支部"]]),
+                                   "members")
+        with pytest.raises(ValidationError) as refused:
+            choose_columns(in_alpha.admin, with_column, {"姓名": "name", "性别": "sex", "支部": "node"},
+                           node=in_alpha.nodes["east1"])
+        assert "支部" in refused.value.message_dict
+        with pytest.raises(ValidationError):
+            preview_import(in_alpha.admin, self.ROSTER, "hardship", node=in_alpha.nodes["east1"])

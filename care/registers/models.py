@@ -318,6 +318,9 @@ class ImportBatch(models.Model):
     report = models.JSONField(default=dict, blank=True)
     # The columns as chosen in the import's column step: {header as compared: field, "" when not imported}.
     columns = models.JSONField(default=dict, blank=True)
+    # The organisation of every row, chosen in the column step for a roster without an organisation column.
+    node = models.ForeignKey(Node, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                             verbose_name=_("organisation of every row"))
     created = models.PositiveIntegerField(_("records created"), default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -35,7 +35,7 @@ from care.registers import access
 from care.registers.api.permissions import WritersMayChange
 from care.registers.filters import HardshipFilter, MemberFilter
 from care.registers.models import ImportKind
-from carehub.api.base import ApiSourceMixin
+from carehub.api.base import ApiSourceMixin, ScopedPrimaryKeyField
 from carehub.api.schema import EXTRA_FILTER
 from carehub.uploads import SPREADSHEET, check_upload
 
@@ -54,6 +54,8 @@ class UploadSerializer(serializers.Serializer):
         'A JSON object: {"header as in the file": "field", ...}, the field "" for a column not imported. Fields '
         "are those of the report's columns (name, sex, node, status, extra.<key>, ...; for a tree path, name, "
         "parent, kind, secretary, contact). Remembered for the unit's next files once a file is committed."))
+    node = ScopedPrimaryKeyField(access.visible_nodes, required=False, help_text=(
+        "Members files only: the organisation of every row, for a file without an organisation column."))
 
     def validate_file(self, upload):
         check_upload(upload, SPREADSHEET, field=None)  # refused before it is read into memory
@@ -110,6 +112,8 @@ class ReportSerializer(serializers.Serializer):
     columns = ColumnSerializer(many=True)
     ignored_columns = serializers.ListField(child=serializers.CharField(), help_text="Columns not imported.")
     missing = serializers.ListField(child=serializers.CharField(), help_text="Required fields no column holds.")
+    node = serializers.CharField(help_text="The organisation chosen for every row, by name; empty when the rows "
+                                 "name theirs.")
     needs_choices = serializers.BooleanField(help_text="Some column is unknown or doubled, or a required field "
                                                        "missing: choose with `columns`.")
     rows = RowSerializer(many=True)
@@ -120,7 +124,7 @@ class ImportView(ApiSourceMixin, APIView):
     permission_classes = [IsAuthenticated, WritersMayChange]
 
     def upload(self, request) -> dict:
-        serializer = UploadSerializer(data=request.data)
+        serializer = UploadSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 
@@ -131,8 +135,8 @@ class PreviewView(ImportView):
     @extend_schema(request={"multipart/form-data": UploadSerializer}, responses=ReportSerializer)
     def post(self, request):
         data = self.upload(request)
-        return Response(imports.preview_import(request.user, data["file"], data["kind"],
-                                               columns=data.get("columns")).as_dict())
+        return Response(imports.preview_import(request.user, data["file"], data["kind"], columns=data.get("columns"),
+                                               node=data.get("node")).as_dict())
 
 
 class CommitView(ImportView):
@@ -143,7 +147,8 @@ class CommitView(ImportView):
         """A bad file or bad rows answer 400 in the common error format, each row error as the field
         `rows.<row>.<column>`; then nothing was written."""
         data = self.upload(request)
-        report = imports.commit_import(request.user, data["file"], data["kind"], columns=data.get("columns"))
+        report = imports.commit_import(request.user, data["file"], data["kind"], columns=data.get("columns"),
+                                       node=data.get("node"))
         if report.committed:
             return Response(report.as_dict(), status=HTTP_201_CREATED)
         fields = {f"rows.{row.row}.{column}": [message] for row in report.error_rows

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
 from care.registers.models import ImportKind
+from carehub.portal.widgets import NodeSelect
 from carehub.uploads import SPREADSHEET, UploadField
 
 FILE_HELP = _("An Excel workbook (.xlsx) or a CSV file in UTF-8 or GBK. The first row names the columns.")
@@ -25,7 +26,8 @@ class ColumnsForm(forms.Form):
     (care.imports.services.imports.ImportReport.columns), `targets` {field: label}, `required` the fields a
     file must have."""
 
-    def __init__(self, *args, columns: list[dict], targets: dict, required: list[str], **kwargs):
+    def __init__(self, *args, columns: list[dict], targets: dict, required: list[str], nodes=None, **kwargs):
+        """`nodes`: the organisations a members file may put every row into (when it has no such column)."""
         super().__init__(*args, **kwargs)
         choices = [("", _("Not imported")), *((key, _("%(field)s (required)") % {"field": label}
                                                  if key in required else label) for key, label in targets.items())]
@@ -39,12 +41,18 @@ class ColumnsForm(forms.Form):
             self.fields[name].to_check = column["how"] in ("unknown", "duplicate")
             self.headers[name] = column["column"]
 
+        if nodes is not None:
+            self.fields["node"] = forms.ModelChoiceField(
+                queryset=nodes, required=False, widget=NodeSelect, label=_("Every row belongs to"),
+                empty_label=_("Each row says (a column of the file)"),
+                help_text=_("For a roster of one organisation without a column naming it."))
+
     def to_check(self):
-        return [self[name] for name, field in self.fields.items() if field.to_check]
+        return [self[name] for name in self.headers if self.fields[name].to_check]
 
     def recognised(self):
-        return [self[name] for name, field in self.fields.items() if not field.to_check]
+        return [self[name] for name in self.headers if not self.fields[name].to_check]
 
     def choices(self) -> dict:
         """{header: field, or "" for not imported}, as the service takes them."""
-        return {self.headers[name]: value for name, value in self.cleaned_data.items()}
+        return {header: self.cleaned_data[name] for name, header in self.headers.items()}

@@ -92,11 +92,14 @@ class Columns(FormActionView):
 
     def get_form_kwargs(self, batch):
         targets, required = imports.column_targets(self.request.user, batch.kind)
-        return {"columns": batch.report.get("columns", []), "targets": targets, "required": required}
+        # Importers write wherever they see (care.registers.access), so their organisations are those they see.
+        nodes = access.visible_nodes(self.request.user) if batch.kind == ImportKind.MEMBERS else None
+        return {"columns": batch.report.get("columns", []), "targets": targets, "required": required,
+                "nodes": nodes, "initial": {"node": batch.node_id}}
 
     def act(self, form, batch):
         self.error_names = {header: name for name, header in form.headers.items()}
-        return imports.choose_columns(self.request.user, batch, form.choices())
+        return imports.choose_columns(self.request.user, batch, form.choices(), node=form.cleaned_data.get("node"))
 
     def success_url(self, report, batch):
         return reverse("imports:preview", args=[batch.pk])

@@ -26,6 +26,8 @@ care.registers.access for scope. Only what a file brings is decided here:
 - A duplicate member has the same name and the same birth date, or the same name and the same phone, as an
   earlier row of the file or as any member of the unit (even one the importer cannot see: a person is
   registered once).
+- A members file without an organisation column (a branch's own roster) may take one organisation for every
+  row, chosen in the column step (`node`).
 - A hardship row names its member by name and phone, or name and birth date, among the members the importer
   manages; a second open entry of the same category for the same member is a duplicate.
 - A tree row names an organisation by its path, or by its name and parent (care.imports.services.tree); one
@@ -51,12 +53,12 @@ from django.utils.translation import pgettext
 
 from billing.services.limits import check_member_limit
 from care.imports.actions import BATCH_IMPORTED, COLUMNS_CHOSEN
-from care.imports.services.columns import cell_value, header_key
+from care.imports.services.columns import cell_value, header_key, node_chains
 from care.imports.services.reading import FileProblem, find_layout, read_rows
 from care.imports.services.rows import HardshipRows, MemberRows, Rows
 from care.imports.services.tree import TreeRows
 from care.registers import access
-from care.registers.models import ColumnMapping, ImportBatch, ImportKind, ImportStatus
+from care.registers.models import ColumnMapping, ImportBatch, ImportKind, ImportStatus, Node
 from carehub.audit.models import Source
 from carehub.audit.services import acting_user, record, source
 from carehub.clock import current_unit
@@ -86,6 +88,7 @@ class ImportReport:
     columns: list[dict] = field(default_factory=list)  # {column, field, label, how, examples}
     ignored_columns: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # labels of required fields no column holds
+    node: str = ""  # the organisation chosen for every row (a file without an organisation column), by name
     committed: bool = False
     created: int = 0
     planned: int = 0  # records the commit creates
@@ -114,7 +117,7 @@ class ImportReport:
             "kind": self.kind, "filename": self.filename, "committed": self.committed, "created": self.created,
             "planned": self.planned, "batch": self.batch, "total": len(self.rows), "invalid": len(self.error_rows),
             "problems": self.problems, "columns": self.columns, "ignored_columns": self.ignored_columns,
-            "missing": self.missing, "needs_choices": self.needs_choices,
+            "missing": self.missing, "needs_choices": self.needs_choices, "node": self.node,
             "rows": [{"row": row.row, "name": row.name, "detail": row.detail,
                       "result": "error" if row.errors else "exists" if row.exists else fine, "note": row.note,
                       "errors": [{"column": column, "message": message} for column, message in row.errors.items()]}
@@ -125,15 +128,22 @@ class ImportReport:
 ROWS = {ImportKind.MEMBERS: MemberRows, ImportKind.HARDSHIP: HardshipRows, ImportKind.TREE: TreeRows}
 
 
-def _checker(actor, kind: str) -> Rows:
+def _checker(actor, kind: str, node: Node | None = None) -> Rows:
+    """The rows' checker; `node`: the organisation of every row of a members file without such a column."""
     if kind not in ROWS:
         raise ValidationError({"kind": _("Choose what the file holds: members, hardship entries or organisations.")})
-    return ROWS[kind](actor)
+    checker = ROWS[kind](actor)
+    if node is not None:
+        if kind != ImportKind.MEMBERS:
+            raise ValidationError({"node": _("Only a file of members takes one organisation for every row.")})
+        checker.fixed["node"] = "/".join(node_chains()[node.pk])  # a path: names may repeat in the tree
+    return checker
 
 
-def _validate(actor, content: bytes, kind: str, chosen: dict | None = None) -> tuple[ImportReport, Rows, list]:
-    checker = _checker(actor, kind)
-    report, new = ImportReport(kind), []
+def _validate(actor, content: bytes, kind: str, chosen: dict | None = None,
+              node: Node | None = None) -> tuple[ImportReport, Rows, list]:
+    checker = _checker(actor, kind, node)
+    report, new = ImportReport(kind, node=node.name if node else ""), []
     try:
         rows = enumerate(read_rows(content), start=1)
         layout = find_layout(rows, checker, chosen)
@@ -224,13 +234,14 @@ def _remember(actor, batch: ImportBatch, checker: Rows, columns: dict) -> None:
 # The service functions -----------------------------------------------------------------------------------------
 
 def preview_import(actor, file, kind: str, *, filename: str = "", columns: dict | None = None,
-                   chosen: dict | None = None) -> ImportReport:
-    """`columns` as the API takes them ({header: field}), or `chosen` as a batch keeps them."""
+                   chosen: dict | None = None, node: Node | None = None) -> ImportReport:
+    """`columns` as the API takes them ({header: field}), or `chosen` as a batch keeps them; `node` the
+    organisation of every row of a members file without an organisation column."""
     access.require_write(actor)
     content, name = _content(file)
     if chosen is None:
         chosen = _chosen(_checker(actor, kind), columns)
-    report, _checker_used, _new = _validate(actor, content, kind, chosen)
+    report, _checker_used, _new = _validate(actor, content, kind, chosen, node)
     report.filename = filename or name
     return report
 
@@ -242,17 +253,18 @@ def _keep(batch: ImportBatch, report: ImportReport) -> None:
 
 
 def commit_import(actor, file, kind: str, *, filename: str = "", batch: ImportBatch | None = None,
-                  columns: dict | None = None) -> ImportReport:
+                  columns: dict | None = None, node: Node | None = None) -> ImportReport:
     """A batch brings the choices of its column step; `columns` (the API's) are remembered for the unit once
-    the file is committed with them."""
+    the file is committed with them. `node` as for preview_import."""
     access.require_write(actor)
     content, name = _content(file)
     chosen = batch.columns if batch is not None else _chosen(_checker(actor, kind), columns)
+    node = batch.node if batch is not None else node
     with source(Source.IMPORT), transaction.atomic():
         # One import at a time per unit, so that two files cannot both pass the duplicate check.
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('carehub-import:' || current_schema()))")
-        report, checker, new = _validate(actor, content, kind, chosen)
+        report, checker, new = _validate(actor, content, kind, chosen, node)
         report.filename = filename or name
         if not report.ok:
             return report
@@ -300,6 +312,9 @@ def check_choices(checker: Rows, choices: dict) -> None:
                                                                           "field": labels[target]}
         elif target:
             held[target] = header
+    if "node" in held and "node" in checker.fixed:
+        errors[held["node"]] = _("This column holds the organisation, and one was chosen for every row: "
+                                 "leave one of them out.")
     if errors:
         raise ValidationError(errors)
     if missing := checker.missing(held):
@@ -315,20 +330,24 @@ def column_targets(actor, kind: str) -> tuple[dict[str, str], list[str]]:
     return checker.targets(), checker.required
 
 
-def choose_columns(actor, batch: ImportBatch, choices: dict) -> ImportReport:
+def choose_columns(actor, batch: ImportBatch, choices: dict, *, node: Node | None = None) -> ImportReport:
     """The column step: `choices` ({header as the file writes it: field, or "" for not imported}) for the
-    batch's columns. Checked, kept on the batch for its commit, remembered for the unit's next files (audited),
-    then the file is checked again with them."""
+    batch's columns, and `node` for every row of a members file without an organisation column. Checked, kept
+    on the batch for its commit, remembered for the unit's next files (audited), then the file is checked again
+    with them."""
     access.require_write(actor)
-    checker = _checker(actor, batch.kind)
+    if node is not None:
+        access.require_write(actor, node)
+    checker = _checker(actor, batch.kind, node)
     check_choices(checker, choices)
     with transaction.atomic():
         batch = _previewed(batch)
         _remember(actor, batch, checker, choices)
         batch.columns = {header_key(header): target or "" for header, target in choices.items()}
-        batch.save(update_fields=["columns"])
+        batch.node = node
+        batch.save(update_fields=["columns", "node"])
         report = preview_import(actor, bytes(batch.content), batch.kind, filename=batch.filename,
-                                chosen=batch.columns)
+                                chosen=batch.columns, node=node)
         _keep(batch, report)
     return report
 

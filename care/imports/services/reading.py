@@ -77,13 +77,14 @@ class Layout:
     labels: dict[str, str]  # field -> our label, for a field the file has no column for
     columns: list[FileColumn]
     problems: list[str]  # why the rows cannot be read as the columns stand: asked for in the column step
+    fixed: dict[str, str]  # values of fields no column holds, the same for every row (Rows.fixed)
 
     @property
     def ignored(self) -> list[str]:
         return [column.header for column in self.columns if column.field is None]
 
     def values(self, cells) -> dict:
-        return {key: cell_value(cells[i]) if i < len(cells) else "" for key, i in self.index.items()}
+        return {**self.fixed, **{key: cell_value(cells[i]) if i < len(cells) else "" for key, i in self.index.items()}}
 
     def header(self, key: str) -> str:
         return self.headers.get(key) or self.labels.get(key, key)
@@ -131,4 +132,5 @@ def find_layout(rows, checker, chosen: dict | None = None) -> Layout:
         separator = pgettext("name separator", ", ")
         problems.append(_("Columns missing: %(columns)s.") % {"columns": separator.join(missing)})
     problems += checker.layout_problems(index)
-    return Layout(index, found, checker.labels(), columns, problems)
+    return Layout(index, found, checker.labels(), columns, problems,
+                  {key: value for key, value in checker.fixed.items() if key not in index})

@@ -63,6 +63,8 @@ class Rows:
         self.registered: set = set()  # duplicate keys of the register
         self.messages: dict = {}  # rule -> (duplicate of the register, duplicate of row %(row)d)
         self._known: dict | None = None
+        # Values for every row of fields the file has no column for (the organisation of a branch's own roster).
+        self.fixed: dict[str, str] = {}
 
     def fields(self) -> dict[str, set[str]]:
         return {column.key: header_names(column) for column in self.columns}
@@ -93,7 +95,7 @@ class Rows:
     def missing(self, index: dict) -> list[str]:
         """The labels of the required fields no column holds."""
         labels = self.labels()
-        return [labels[key] for key in self.required if key not in index]
+        return [labels[key] for key in self.required if key not in index and key not in self.fixed]
 
     def layout_problems(self, index: dict) -> list[str]:
         """Why these columns together cannot be read, beyond a missing or doubled field."""
