@@ -380,3 +380,27 @@ class TestOneOrganisationForTheFile:
         assert "支部" in refused.value.message_dict
         with pytest.raises(ValidationError):
             preview_import(in_alpha.admin, self.ROSTER, "hardship", node=in_alpha.nodes["east1"])
+
+
+def test_a_remembered_column_can_be_forgotten(alpha):
+    with schema_context("alpha"):
+        ExtraField.objects.create(key="remark", label="说明", kind="text")
+        batch = stage_import(alpha.admin, xlsx_file(ROSTER_HEADER, ROSTER), "members")
+        choices = {column["column"]: column["field"] or "" for column in batch.report["columns"]}
+        choose_columns(alpha.admin, batch, {**choices, "备注": "extra.remark"})
+        mapping = ColumnMapping.objects.get(header="备注")
+    secretary = logged_in(alpha, alpha.secretary)
+    listed = secretary.get("/imports/").content.decode().split('id="remembered-columns"')[1].split("</section>")[0]
+    assert f'id="remembered-{mapping.pk}"' in listed and "备注" in listed and "说明" in listed
+    assert "身份证号" in listed and "Not imported" in listed and "Forget" not in listed  # the unit's admins do
+    assert secretary.post(f"/imports/remembered/{mapping.pk}/forget/").status_code == 403
+    client = logged_in(alpha)
+    response = client.post(f"/imports/remembered/{mapping.pk}/forget/")
+    assert response["Location"] == "/imports/#remembered-columns"
+    with schema_context("alpha"):
+        assert not ColumnMapping.objects.filter(pk=mapping.pk).exists()
+        event = AuditEvent.objects.get(action="imports.column.forgotten")
+        assert event.actor == alpha.admin and event.changes == {"header": ["备注", None], "field": ["说明", None]}
+        again = preview_import(alpha.admin, xlsx_file(ROSTER_HEADER, ROSTER), "members")
+        assert columns_of(again)["备注"] == (None, "unknown")
+    assert logged_in(alpha, alpha.viewer).get("/imports/").content.decode().count('id="remembered-') == 0

@@ -28,7 +28,7 @@ from care.fund.services import applications, disclosure, funds, ledger
 from care.imports.services import imports
 from care.programme.models import CareTask, Rule, TaskKind, TaskStatus
 from care.programme.services import pairing, records, rules
-from care.registers.models import HardshipCategory
+from care.registers.models import ColumnMapping, HardshipCategory
 from care.registers.services import extra_fields, hardship, members, nodes, staff
 from care.reports.models import ReportKind, ReportRun, RunStatus
 from carehub import urls_tenant
@@ -74,6 +74,7 @@ ROUTES = {
     "imports:preview": (OWNER, {"pk": "batch"}),
     "imports:columns": (OWNER, {"pk": "batch"}),
     "imports:commit": (OWNER, {"pk": "batch"}),
+    "imports:forget_column": (UNIT, {"pk": "column"}),
     "imports-api:batch": (OWNER, {"pk": "batch"}),
     # The care programme's pages
     "programme:task": (SUBTREE, {"pk": "task"}),
@@ -306,6 +307,7 @@ def make_world(staff_: Staff) -> World:
                                        status=RunStatus.DONE, params={"label": f"{MARK}报告"})
         run.pdf.save("run.pdf", ContentFile(PDF))
         batch = imports.stage_import(secretary, _members_file(), "members", filename=f"{MARK}.csv")
+        column = ColumnMapping.objects.create(kind="members", header=f"{MARK}列", target="")
         event = AuditEvent.objects.filter(object_type="member").latest("pk")
         archive = io.BytesIO()
         with zipfile.ZipFile(archive, "w") as zipped:
@@ -317,7 +319,7 @@ def make_world(staff_: Staff) -> World:
             visit=visit, photo=photo, talk=talk, partnership=partnership, fund=fund, ledger_entry=ledger_entry,
             receipt=receipt, application=application, application_evidence=application_evidence,
             share_rule=share_rule, account=account, link=link, notice=notice, message=message, opt_out=opt_out,
-            window=window, template=template, run=run, batch=batch, event=event, export=export)
+            window=window, template=template, run=run, batch=batch, event=event, export=export, column=column)
     connection.set_schema_to_public()
     return World({name: (type(value), value.pk) for name, value in made.items()})
 

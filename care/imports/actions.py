@@ -14,3 +14,5 @@ RECORDS_EXPORTED = Action("imports.records.exported", _("List exported"))
 # Which field each column of the unit's files holds, as chosen in an import's column step; the changes hold
 # each column's field before and after, and the object is the file the choice was made for.
 COLUMNS_CHOSEN = Action("imports.columns.chosen", _("Import columns chosen"))
+# A remembered choice dropped: the next file with that header is read as if it had never been chosen.
+COLUMN_FORGOTTEN = Action("imports.column.forgotten", _("Remembered import column forgotten"))

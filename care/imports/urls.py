@@ -13,6 +13,7 @@ urlpatterns = [
     path("sample/<slug:kind>.xlsx", views.sample, name="sample"),
     path("<int:pk>/", views.preview, name="preview"),
     path("<int:pk>/columns/", views.Columns.as_view(), name="columns"),
+    path("remembered/<int:pk>/forget/", views.ForgetColumn.as_view(), name="forget_column"),
     path("<int:pk>/commit/", views.commit, name="commit"),
     path("export/<slug:kind>.<slug:fmt>", views.export, name="export"),
 ]

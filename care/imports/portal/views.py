@@ -2,19 +2,22 @@
 known, see each row's outcome, then commit, or fix the file and upload it again), the organisation-tree import,
 the sample files, and the export downloads linked from the lists."""
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from care.imports.portal.forms import ColumnsForm, TreeUploadForm, UploadForm
 from care.imports.services import exports, imports, samples
 from care.imports.services.columns import HARDSHIP_COLUMNS, MEMBER_COLUMNS, TREE_COLUMNS
 from care.registers import access
-from care.registers.models import ImportBatch, ImportKind, ImportStatus
+from care.registers.models import ColumnMapping, ImportBatch, ImportKind, ImportStatus
+from carehub.accounts.models import Role
 from carehub.portal.actions import FormActionView
 from carehub.portal.common import flash_error
 
@@ -50,7 +53,27 @@ class Wizard(FormActionView):
         return _next_step(batch)
 
     def get_context(self, form, obj):
-        return {"form": form, "can_write": access.can_write(self.request.user), "columns": _help()}
+        user = self.request.user
+        return {"form": form, "can_write": access.can_write(user), "columns": _help(),
+                "remembered": imports.remembered_columns(user) if access.can_write(user) else [],
+                "may_forget": user.role == Role.ADMIN}
+
+
+class ForgetColumn(FormActionView):
+    """Forget one of the unit's remembered column choices (from the import page's list)."""
+
+    form_class = forms.Form
+    post_only = True
+    success_message = gettext_lazy("Forgotten: the next file with this column is asked about again.")
+
+    def get_object(self):
+        return get_object_or_404(ColumnMapping, pk=self.kwargs["pk"])
+
+    def act(self, form, mapping):
+        imports.forget_column(self.request.user, mapping)
+
+    def success_url(self, result, mapping):
+        return reverse("imports:wizard") + "#remembered-columns"
 
 
 class TreeWizard(Wizard):

@@ -52,13 +52,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from billing.services.limits import check_member_limit
-from care.imports.actions import BATCH_IMPORTED, COLUMNS_CHOSEN
+from care.imports.actions import BATCH_IMPORTED, COLUMN_FORGOTTEN, COLUMNS_CHOSEN
 from care.imports.services.columns import cell_value, header_key, node_chains
 from care.imports.services.reading import FileProblem, find_layout, read_rows
 from care.imports.services.rows import HardshipRows, MemberRows, Rows
 from care.imports.services.tree import TreeRows
 from care.registers import access
 from care.registers.models import ColumnMapping, ImportBatch, ImportKind, ImportStatus, Node
+from carehub.accounts.roles import require_admin
 from carehub.audit.models import Source
 from carehub.audit.services import acting_user, record, source
 from carehub.clock import current_unit
@@ -350,6 +351,26 @@ def choose_columns(actor, batch: ImportBatch, choices: dict, *, node: Node | Non
                                 chosen=batch.columns, node=node)
         _keep(batch, report)
     return report
+
+
+def remembered_columns(actor) -> list[dict]:
+    """The unit's remembered column choices, in words: {id, kind (its label), header, field (its label)}."""
+    labels = {kind: _checker(actor, kind).labels() for kind in ROWS}
+    return [{"id": mapping.pk, "kind": mapping.get_kind_display(), "header": mapping.header,
+             "field": labels[mapping.kind].get(mapping.target, mapping.target) if mapping.target
+             else _("Not imported")} for mapping in ColumnMapping.objects.order_by("kind", "header")]
+
+
+def forget_column(actor, mapping: ColumnMapping) -> None:
+    """Drop a remembered choice (audited): the next file with that header asks again, or reads it as known.
+    The unit's admins do: the memory serves every organisation's files (any importer changes a choice by
+    choosing otherwise in a column step)."""
+    require_admin(actor)
+    with transaction.atomic():
+        record(actor, COLUMN_FORGOTTEN, mapping, {"header": [mapping.header, None],
+                                                  "field": [_label(_checker(actor, mapping.kind), mapping.target),
+                                                            None]})
+        mapping.delete()
 
 
 def commit_batch(actor, batch: ImportBatch) -> ImportReport:
