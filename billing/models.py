@@ -93,6 +93,7 @@ class SubscriptionChange(models.Model):
 
 class Metric(models.TextChoices):
     SMS_SEGMENTS = "sms_segments", _("SMS segments")
+    VOICE_MINUTES = "voice_minutes", _("Voice minutes")
     ACTIVE_MEMBERS = "active_members", _("Active members")
 
 

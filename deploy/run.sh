@@ -71,6 +71,8 @@ if [[ -z ${TWILIO_API_BASE_URL:-} ]]; then
     export TWILIO_API_BASE_URL="http://127.0.0.1:$SMS_PORT"
     # A default sender too, so that the demo units send from the first minute without anyone configuring one.
     export TWILIO_MESSAGING_SERVICE_SID="${TWILIO_MESSAGING_SERVICE_SID:-MG00000000000000000000000000000000}"
+    # And a caller number for voice calls (the sandbox places calls from any number).
+    export TWILIO_VOICE_NUMBER="${TWILIO_VOICE_NUMBER:-+15005550006}"
     start sms-gateway "$BIN/carehub" sms_sandbox --port "$SMS_PORT"
     sms_line="    SMS sandbox:       $TWILIO_API_BASE_URL/_sandbox/messages   (what each phone \"received\")"
 fi

@@ -9,6 +9,8 @@ NOTICE_SENT = Action("sms.notice.sent", _("Notice sent"))
 GREETING_QUEUED = Action("sms.greeting.queued", _("Greeting handed to SMS"))
 GREETING_CANCELLED = Action("sms.greeting.cancelled", _("Greeting not sent by SMS"))
 REACH_TASK_CREATED = Action("sms.reach_task.created", _("Task to reach a member another way created"))
+CALL_QUEUED = Action("sms.call.queued", _("Voice call queued"))
+CALL_KEY_PRESSED = Action("sms.call.key_pressed", _("Key pressed in a voice call"))
 
 OPTOUT_CREATED = Action("sms.optout.created", _("SMS opt-out recorded"))
 OPTOUT_ENDED = Action("sms.optout.ended", _("SMS opt-out ended"))

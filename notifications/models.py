@@ -41,6 +41,11 @@ class SmsSettings(models.Model):
     max_segments = models.PositiveSmallIntegerField(_("maximum segments per message"), default=3)
     daily_cap_per_recipient = models.PositiveSmallIntegerField(_("messages per recipient per day"), default=3)
     rate_per_second = models.PositiveSmallIntegerField(_("messages per second from this sender"), default=10)
+    # Voice calls (Twilio Programmable Voice, whatever the SMS provider): the number calls come from, a Twilio
+    # number of the unit's own account or of the platform's. Empty: the SMS sender number, if any.
+    voice_number = models.CharField(_("caller number for voice calls"), max_length=20, blank=True, help_text=_(
+        "A Twilio number of the account above; calls read messages to members who cannot read an SMS. Empty: the "
+        "sender number."))
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -126,9 +131,16 @@ class OptOut(models.Model):
         return f"{self.phone}: {self.get_scope_display()}"
 
 
-class Notice(models.Model):
-    """A message composed by staff for a filtered set of members (a branch meeting, a visit notice)."""
+class Channel(models.TextChoices):
+    SMS = "sms", _("SMS")
+    VOICE = "voice", _("Voice call")
 
+
+class Notice(models.Model):
+    """A message composed by staff for a filtered set of members (a branch meeting, a visit notice), sent by SMS or
+    read to them in a voice call."""
+
+    channel = models.CharField(_("sent as"), max_length=5, choices=Channel.choices, default=Channel.SMS)
     template_key = models.SlugField(_("template"), max_length=40, blank=True)
     body = models.TextField(_("text"))
     filters = models.JSONField(_("recipients"), default=dict)
@@ -155,12 +167,17 @@ class Status(models.TextChoices):
     UNDELIVERED = "undelivered", _("Undelivered")
     FAILED = "failed", _("Failed")
     CANCELLED = "cancelled", _("Not sent")
+    # Voice calls only: the member pressed a key (delivered and heard), or every try went unanswered.
+    HEARD = "heard", _("Delivered and heard")
+    UNREACHED = "unreached", _("Not reached")
 
 
 # A message's status only moves forward (notifications.services.delivery.transition): a late "sent" never
-# overwrites "delivered" or "undelivered", whichever order the relay's answer and the callbacks arrive in.
+# overwrites "delivered" or "undelivered", whichever order the relay's answer and the callbacks arrive in. A call
+# is "heard" when a key is pressed, which can come before or after its "completed" (delivered) report.
 STATUS_RANK = {Status.PENDING: 0, Status.SENDING: 1, Status.UNKNOWN: 2, Status.SENT: 3,
-               Status.DELIVERED: 4, Status.UNDELIVERED: 4, Status.FAILED: 4, Status.CANCELLED: 4}
+               Status.DELIVERED: 4, Status.UNDELIVERED: 4, Status.FAILED: 4, Status.CANCELLED: 4,
+               Status.UNREACHED: 4, Status.HEARD: 5}
 
 
 class Message(models.Model):
@@ -169,6 +186,9 @@ class Message(models.Model):
     same thing twice impossible."""
 
     idempotency_key = models.CharField(max_length=120, unique=True)
+    # An SMS, or a voice call that reads `body` aloud (notifications.services.voice); a voice row's `segments`
+    # are the plan allowance reserved for it (a minute's worth) and `attempts` counts its calls placed.
+    channel = models.CharField(_("channel"), max_length=5, choices=Channel.choices, default=Channel.SMS)
     category = models.CharField(_("kind"), max_length=10, choices=Category.choices)
     member = models.ForeignKey(Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="sms_messages",
                                verbose_name=_("member"))
@@ -231,3 +251,34 @@ class SendWindow(models.Model):
 
     def __str__(self):
         return f"{self.member.name}: {self.send_from:%H:%M}-{self.send_until:%H:%M}"
+
+
+class CallOutcome(models.TextChoices):
+    """How one call of a voice message ended (the provider-neutral words of providers.base.CallOutcome)."""
+
+    COMPLETED = "completed", _("Answered")
+    BUSY = "busy", _("Busy")
+    NO_ANSWER = "no_answer", _("No answer")
+    FAILED = "failed", _("Call failed")
+    MACHINE = "machine", _("Answering machine")
+
+
+class Call(models.Model):
+    """One try of a voice message: a call placed at the provider, what became of it and the key pressed."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="calls")
+    sid = models.CharField(max_length=34, unique=True)
+    account_sid = models.CharField(max_length=34, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=CallOutcome.choices, blank=True)
+    digit = models.CharField(_("key pressed"), max_length=1, blank=True)
+    seconds = models.PositiveIntegerField(_("duration (seconds)"), default=0)
+    placed_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["placed_at", "pk"]
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+
+    def __str__(self):
+        return f"{self.sid}: {self.outcome or '-'}"

@@ -24,8 +24,9 @@ from care.registers.access import can_see_sensitive
 from care.registers.models import SENSITIVE_CATEGORIES
 from carehub.clock import unit_now, unit_today
 from notifications.access import visible_messages
-from notifications.models import Category, Status
+from notifications.models import Category, Channel, Status
 from notifications.services.templates import name_of, own_names
+from notifications.services.voice import outcome_words
 
 # What became of a greeting whose SMS the user does not see (or that has none): (by SMS, not by SMS).
 GREETING_WORDS = {
@@ -58,6 +59,11 @@ def _delivery(message) -> str:
     return words
 
 
+def _call_words(message) -> str:
+    """"Voice call: Delivered and heard, 1 of 3 calls: Answered; pressed 1: asked for a visit"."""
+    return _("Voice call: %(status)s") % {"status": message.get_status_display()} + ", " + outcome_words(message)
+
+
 def _hidden(notice, user) -> bool:
     """A notice to members chosen by a sensitive category says of each recipient that they have it."""
     chosen = set((notice.filters or {}).get("hardship") or []) if notice else set()
@@ -71,7 +77,7 @@ def items_for(member, user) -> list[dict]:
     keys = {f"greeting:{greeting.template}:{greeting.send_on}:{phone}{suffix}"
             for greeting in greetings if greeting.via_sms for suffix in ("", f":{member.pk}")}
     messages = (visible_messages(user).filter(Q(member=member) | Q(idempotency_key__in=keys))
-                .select_related("notice__created_by").order_by("created_at", "pk"))
+                .select_related("notice__created_by").prefetch_related("calls").order_by("created_at", "pk"))
     carried, others = {}, []
     for message in messages:
         greeting = _greeting_of(message.idempotency_key) if message.category == Category.GREETING else None
@@ -95,7 +101,11 @@ def items_for(member, user) -> list[dict]:
             message.get_category_display()
         url = reverse("sms:outbox") + "?" + urlencode({"notice": notice.pk}) if notice else ""
         at = message.sent_at or message.created_at
-        items.append({"day": unit_today(at), "at": at, "kind": "sms", "title": _("SMS: %(name)s") % {"name": purpose},
-                      "note": "\n".join(part for part in (text, _delivery(message)) if part),
+        if message.channel == Channel.VOICE:  # a call read the text: its tries, outcome and the key pressed
+            kind, title, words = "voice", _("Voice call: %(name)s") % {"name": purpose}, _call_words(message)
+        else:
+            kind, title, words = "sms", _("SMS: %(name)s") % {"name": purpose}, _delivery(message)
+        items.append({"day": unit_today(at), "at": at, "kind": kind, "title": title,
+                      "note": "\n".join(part for part in (text, words) if part),
                       "by": notice.created_by.get_full_name() if notice and notice.created_by else "", "url": url})
     return items

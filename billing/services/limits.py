@@ -26,6 +26,9 @@ RESERVE = """UPDATE public.billing_smsquota SET reserved = reserved + %(segments
                WHERE unit_id = %(unit)s AND month = %(month)s
                  AND (%(overage_allowed)s OR reserved + %(segments)s <= %(included)s)
            RETURNING reserved"""
+# What was used already (a call's minutes beyond the one reserved): counted whatever the allowance says.
+CHARGE = """UPDATE public.billing_smsquota SET reserved = reserved + %(segments)s
+              WHERE unit_id = %(unit)s AND month = %(month)s"""
 RELEASE = """UPDATE public.billing_smsquota SET reserved = GREATEST(reserved - %(segments)s, 0)
                WHERE unit_id = %(unit)s AND month = %(month)s"""
 # Subscriptions whose plan limits apply; a cancelled one limits like its plan too (nothing more is included).
@@ -77,6 +80,17 @@ def release_sms_segments(unit, segments: int, *, month: date) -> None:
     """Give back a reservation whose message was never sent (a permanent failure)."""
     with connection.cursor() as cursor:
         cursor.execute(RELEASE, {"unit": unit_id(unit), "month": month_start(month), "segments": segments})
+
+
+def charge_sms_segments(unit, segments: int, *, month: date) -> None:
+    """Count `segments` already used in the month's allowance without asking: a voice call longer than the minute
+    reserved before it was placed (its minutes count in the same allowance, VOICE_MINUTE_SEGMENTS each). A unit
+    without a plan has no allowance to count in."""
+    if segments <= 0 or plan_of(unit) is None:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(ENSURE_ROW, [unit_id(unit), month_start(month)])
+        cursor.execute(CHARGE, {"unit": unit_id(unit), "month": month_start(month), "segments": segments})
 
 
 def reserved_sms_segments(unit, month: date) -> int:

@@ -27,3 +27,4 @@ LIFE_EVENT_RECORDED = Action("programme.life_event.recorded", _("Life event reco
 COMMENDATION_CREATED = Action("programme.commendation.created", _("Commendation recorded"))
 MEMBER_PAIRED = Action("programme.member.paired", _("Partner assigned"))
 MEMBER_UNPAIRED = Action("programme.member.unpaired", _("Pairing ended"))
+VISIT_REQUESTED = Action("programme.visit.requested", _("Member asked for a visit"))

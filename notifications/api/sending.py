@@ -22,7 +22,7 @@ from notifications.api.serializers import (
     OptOutCreateSerializer,
     OptOutSerializer,
 )
-from notifications.models import Category, Message, OptOut, OptOutScope, OptOutSource, Status
+from notifications.models import Category, Channel, Message, OptOut, OptOutScope, OptOutSource, Status
 from notifications.services import notices, optouts
 from notifications.services.stats import monthly_stats
 
@@ -47,7 +47,8 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CareViewSe
         data = self.validated(NoticeRequestSerializer)
         body, filters = self._audience(data)
         return Response(AudienceSerializer(AudienceSerializer.of(notices.prepare(
-            request.user, filters=filters, body=body, template_key=data.get("template", "")))).data)
+            request.user, filters=filters, body=body, template_key=data.get("template", ""),
+            channel=data.get("channel") or Channel.SMS))).data)
 
     @extend_schema(request=NoticeSendSerializer, responses={201: NoticeSerializer})
     @action(detail=False, methods=["post"])
@@ -56,13 +57,14 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CareViewSe
         data = self.validated(NoticeSendSerializer)
         body, filters = self._audience(data)
         notice = notices.send_notice(request.user, filters=filters, body=body, expected=data["expected"],
-                                     template_key=data.get("template", ""))
+                                     template_key=data.get("template", ""), channel=data.get("channel") or Channel.SMS)
         return Response(NoticeSerializer(notice).data, status=HTTP_201_CREATED)
 
 
 class MessageFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Status.choices)
     category = django_filters.ChoiceFilter(choices=Category.choices)
+    channel = django_filters.ChoiceFilter(choices=Channel.choices)
     created = django_filters.DateFromToRangeFilter(field_name="created_at__date",
                                                    help_text="created_after=2026-11-01&created_before=2026-11-30 "
                                                              "(unit time)")
@@ -72,7 +74,7 @@ class MessageFilter(django_filters.FilterSet):
 
     class Meta:
         model = Message
-        fields = ["status", "category", "created", "member", "notice", "to"]
+        fields = ["status", "category", "channel", "created", "member", "notice", "to"]
 
 
 class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CareViewSet):

@@ -13,6 +13,7 @@ from carehub.api.base import ScopedPrimaryKeyField
 from notifications.models import (
     Approval,
     Category,
+    Channel,
     Message,
     Notice,
     OptOut,
@@ -28,6 +29,7 @@ from notifications.services.config import uses_aliyun
 
 CategoryField = named_choice(Category.choices, "SmsCategory")
 StatusField = named_choice(Status.choices, "SmsStatus")
+ChannelField = named_choice(Channel.choices, "SmsChannel")
 ScopeField = named_choice(OptOutScope.choices, "OptOutScope")
 SourceField = named_choice(OptOutSource.choices, "OptOutSource")
 LanguageField = named_choice(settings.LANGUAGES, "SmsLanguage")
@@ -119,6 +121,7 @@ class NoticeRequestSerializer(serializers.Serializer):
                                                                              "{unit_name} are filled in.")
     template = serializers.CharField(required=False, allow_blank=True, max_length=40,
                                      help_text="Use this template's text when no body is given.")
+    channel = ChannelField(required=False, help_text="sms (default), or voice: the text read in a call in Mandarin.")
 
 
 class NoticeSendSerializer(NoticeRequestSerializer):
@@ -154,11 +157,12 @@ class AudienceSerializer(serializers.Serializer):
 class NoticeSerializer(serializers.ModelSerializer):
     created_by = StaffRefSerializer(read_only=True)
     statuses = serializers.SerializerMethodField(help_text="Messages per status, e.g. {\"delivered\": 12}.")
+    channel = ChannelField()
 
     class Meta:
         model = Notice
-        fields = ["id", "template_key", "body", "filters", "recipients", "segments", "created_by", "created_at",
-                  "statuses"]
+        fields = ["id", "channel", "template_key", "body", "filters", "recipients", "segments", "created_by",
+                  "created_at", "statuses"]
         read_only_fields = fields
 
     def get_statuses(self, notice) -> dict[str, int]:
@@ -173,12 +177,13 @@ class MessageSerializer(serializers.ModelSerializer):
     user = StaffRefSerializer(read_only=True)
     status = StatusField()
     category = CategoryField()
+    channel = ChannelField()
 
     class Meta:
         model = Message
-        fields = ["id", "idempotency_key", "category", "member", "user", "notice", "to", "body", "segments",
-                  "status", "error_code", "error_message", "not_before", "attempts", "sent_at", "status_changed_at",
-                  "created_at"]
+        fields = ["id", "idempotency_key", "category", "channel", "member", "user", "notice", "to", "body",
+                  "segments", "status", "error_code", "error_message", "not_before", "attempts", "sent_at",
+                  "status_changed_at", "created_at"]
         read_only_fields = fields
 
 
@@ -250,7 +255,7 @@ class SmsSettingsSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SmsSettings
-        fields = ["provider", "messaging_service_sid", "from_number", "account_sid", "has_own_account",
+        fields = ["provider", "messaging_service_sid", "from_number", "voice_number", "account_sid", "has_own_account",
                   "aliyun_access_key_id", "has_aliyun_secret", "sign_name", "send_from", "send_until",
                   "max_segments", "daily_cap_per_recipient", "rate_per_second", "updated_at"]
         read_only_fields = fields
@@ -265,6 +270,8 @@ class SmsSettingsSerializer(serializers.ModelSerializer):
 class SmsSettingsWriteSerializer(serializers.Serializer):
     messaging_service_sid = serializers.CharField(required=False, allow_blank=True, max_length=34)
     from_number = serializers.CharField(required=False, allow_blank=True, max_length=30)
+    voice_number = serializers.CharField(required=False, allow_blank=True, max_length=30,
+                                         help_text="The Twilio number voice calls come from; empty: the sender number.")
     send_from = serializers.TimeField(required=False, help_text="Messages go out from this local time...")
     send_until = serializers.TimeField(required=False, help_text="...until this one (may be past midnight).")
     max_segments = serializers.IntegerField(required=False)

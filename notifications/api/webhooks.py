@@ -1,5 +1,6 @@
 """The providers' webhooks at each unit's own host: Twilio's delivery status callbacks and inbound replies
-(STOP/START/HELP), and Alibaba Cloud's pushes of delivery reports (SmsReport) and replies (SmsUp).
+(STOP/START/HELP), Twilio's voice hooks (the TwiML of an answered call, the key pressed, the call's end), and
+Alibaba Cloud's pushes of delivery reports (SmsReport) and replies (SmsUp).
 
 Twilio: each view verifies X-Twilio-Signature with the token of the account named in the request (the unit's own
 subaccount or the platform's; any other account is refused) against the public URL Twilio called, reads
@@ -17,6 +18,7 @@ What they change is recorded in the audit trail as coming from the message gatew
 import json
 import logging
 import re
+from urllib.parse import urlsplit, urlunsplit
 from xml.sax.saxutils import escape
 
 from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
@@ -27,9 +29,10 @@ from carehub.audit.models import Source
 from carehub.audit.services import source
 from notifications.providers.aliyun import reply_of, report_of
 from notifications.providers.twilio import callback_report
-from notifications.services import delivery, replies
+from notifications.providers.twilio_voice import call_report, is_machine
+from notifications.services import calls, delivery, replies, voice
 from notifications.services.config import get_settings, is_push_secret, token_for
-from notifications.signatures import is_valid_twilio_request
+from notifications.signatures import is_valid_twilio_request, public_url
 
 PUSH_PATH = re.compile(r"(/hooks/aliyun/)[^/\s]+")
 TAKEN = {"code": 0, "msg": "成功"}  # what Alibaba Cloud expects of a push it need not repeat
@@ -63,6 +66,52 @@ def inbound(request):
         answer = replies.reply(request.POST.get("From", ""), request.POST.get("Body", ""))
     twiml = f"<Response><Message>{escape(answer)}</Message></Response>" if answer else "<Response/>"
     return HttpResponse(f'<?xml version="1.0" encoding="UTF-8"?>{twiml}', content_type="text/xml")
+
+
+def _twiml(text: str) -> HttpResponse:
+    return HttpResponse(text, content_type="text/xml")
+
+
+def _gather_url(request) -> str:
+    """The gather action's URL: this hook's public URL (the one Twilio called and signed) with its path."""
+    url = urlsplit(public_url(request))
+    return urlunsplit(url._replace(path=url.path.rstrip("/") + "/gather/"))
+
+
+@csrf_exempt
+@require_POST
+def voice_answer(request):
+    """Twilio asks what an answered call should say (CallStatus in-progress, AnsweredBy with machine detection):
+    the message read twice and one key asked for. The URL carries our id for the message (`m`)."""
+    if not _verified(request):
+        return HttpResponseForbidden()
+    return _twiml(voice.answer(request.GET.get("m", ""), request.POST.get("CallSid", ""),
+                               gather_url=_gather_url(request), machine=is_machine(request.POST.get("AnsweredBy", ""))))
+
+
+@csrf_exempt
+@require_POST
+def voice_gather(request):
+    """The key the member pressed (Digits): 1 asks for a visit, 2 says the message was heard."""
+    if not _verified(request):
+        return HttpResponseForbidden()
+    with source(Source.WEBHOOK):
+        digit = calls.key_pressed(request.POST.get("Digits", "")[:1], message_id=request.GET.get("m", ""),
+                                  call_sid=request.POST.get("CallSid", ""),
+                                  account_sid=request.POST.get("AccountSid", ""))
+    return _twiml(voice.after_key(digit))
+
+
+@csrf_exempt
+@require_POST
+def voice_status(request):
+    """A call's end (completed, busy, no-answer, failed, canceled; answered by a machine): the try's outcome."""
+    if not _verified(request):
+        return HttpResponseForbidden()
+    with source(Source.WEBHOOK):
+        calls.call_ended(call_report(request.POST), message_id=request.GET.get("m", ""),
+                         account_sid=request.POST.get("AccountSid", ""))
+    return HttpResponse(status=204)
 
 
 class PushSecretFilter(logging.Filter):

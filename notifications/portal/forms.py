@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from notifications.models import (
     Approval,
     Category,
+    Channel,
     OptOut,
     OptOutScope,
     Provider,
@@ -56,6 +57,10 @@ class TemplateForm(forms.Form):
 
 
 class ComposeForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Send as"), choices=Channel.choices, initial=Channel.SMS, required=False,
+                                widget=forms.RadioSelect, help_text=_(
+                                    "A voice call reads the text aloud in Mandarin, twice, to members who cannot "
+                                    "read an SMS; they press 1 to ask for a visit, 2 to say they heard it."))
     template = forms.ChoiceField(label=_("Start from a template"), required=False,
                                  help_text=_("Used when the text below is left empty."))
 
@@ -77,6 +82,8 @@ class OptOutForm(forms.Form):
 class OutboxFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=[("", _("Any status"))] + Status.choices, required=False)
     category = forms.ChoiceField(label=_("Kind"), choices=[("", _("Any kind"))] + Category.choices, required=False)
+    channel = forms.ChoiceField(label=_("Channel"), choices=[("", _("SMS and calls"))] + Channel.choices,
+                                required=False)
     date = forms.DateField(label=_("Queued on"), required=False,
                            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     q = forms.CharField(label=_("Search"), required=False,

@@ -19,13 +19,14 @@ from carehub.portal.actions import FormActionView
 from carehub.portal.common import flash_error, page_of, vary_on_htmx, wants_fragment
 from notifications import rendering
 from notifications.access import visible_messages, visible_notices, visible_opt_outs
-from notifications.models import OptOutSource, Status
+from notifications.models import Channel, OptOutSource, Status
 from notifications.portal.forms import ComposeForm, OptOutForm, OutboxFilterForm
 from notifications.services import notices, optouts, templates
 from notifications.services.stats import monthly_stats
+from notifications.services.voice import outcome_words
 
 # Statuses that will still change: the outbox keeps refreshing while any row shown has one.
-IN_FLIGHT = {Status.PENDING, Status.SENDING, Status.UNKNOWN, Status.SENT}
+IN_FLIGHT = {Status.PENDING, Status.SENDING, Status.UNKNOWN, Status.SENT}  # a call waiting to try again too
 MULTIPLE = {"status", "hardship"}
 
 
@@ -39,13 +40,17 @@ def outbox(request):
             rows = rows.filter(status=data["status"])
         if data["category"]:
             rows = rows.filter(category=data["category"])
+        if data["channel"]:
+            rows = rows.filter(channel=data["channel"])
         if data["date"]:
             rows = rows.filter(created_at__date=data["date"])
         if data["notice"]:
             rows = rows.filter(notice_id=data["notice"])
         if data["q"].strip():
             rows = rows.filter(Q(member__name__icontains=data["q"].strip()) | Q(to__contains=data["q"].strip()))
-    page = page_of(request, rows.order_by("-created_at", "-pk"))
+    page = page_of(request, rows.prefetch_related("calls").order_by("-created_at", "-pk"))
+    for row in page:  # a call's tries, outcome and key in words
+        row.call_words = outcome_words(row) if row.channel == Channel.VOICE else ""
     context = {"form": form, "page": page, "in_flight": any(row.status in IN_FLIGHT for row in page),
                # No message ever (not just none matching): the page says how messages start.
                "outbox_empty": not page.paginator.count and not visible_messages(request.user).exists(),
@@ -96,7 +101,8 @@ def prepare(request):
     if form.is_valid():
         try:
             audience = notices.prepare(request.user, filters=filters_of(request.POST), body=_body(form),
-                                       template_key=form.cleaned_data["template"])
+                                       template_key=form.cleaned_data["template"],
+                                       channel=form.cleaned_data["channel"] or Channel.SMS)
         except ValidationError as exc:
             error = " ".join(exc.messages)
     return render(request, "notifications/_audience.html", {"audience": audience, "error": error})
@@ -118,7 +124,8 @@ class SendNotice(FormActionView):
     def act(self, form, obj):
         return notices.send_notice(self.request.user, filters=filters_of(self.request.POST), body=_body(form),
                                    expected=int(self.request.POST.get("expected") or 0),
-                                   template_key=form.cleaned_data["template"])
+                                   template_key=form.cleaned_data["template"],
+                                   channel=form.cleaned_data["channel"] or Channel.SMS)
 
     def success_url(self, notice, obj):
         return f"{reverse('sms:outbox')}?notice={notice.pk}"

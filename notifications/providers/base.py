@@ -24,6 +24,16 @@ class Delivery(StrEnum):
     FAILED = "failed"  # the provider could not send it
 
 
+class CallOutcome(StrEnum):
+    """How a voice call ended, as the provider reports it (its own status names stay in its adapter)."""
+
+    COMPLETED = "completed"  # answered by a person and ended (the key pressed, if any, came to the gather hook)
+    BUSY = "busy"  # the line was busy
+    NO_ANSWER = "no_answer"  # it rang and nobody answered
+    FAILED = "failed"  # the call could not be placed or connected (or was cancelled before it was)
+    MACHINE = "machine"  # answered, by an answering machine or voicemail (answering-machine detection on)
+
+
 class Failure(StrEnum):
     """What a refused request or a failed delivery means for what we do next."""
 
@@ -73,6 +83,17 @@ class ProviderMessage:
     error_message: str = ""
     failure: Failure | None = None  # what that error means, when there is one
     reference: str = ""  # our id for the message, when the provider keeps it (Alibaba Cloud's OutId)
+
+
+@dataclass(frozen=True)
+class CallReport:
+    """A voice call as the provider reports it (a status callback, or the answer of a TwiML fetch)."""
+
+    sid: str
+    outcome: CallOutcome | None  # None while the call is still on its way (queued, ringing, in progress)
+    seconds: int = 0  # how long it lasted once answered
+    machine: bool = False  # answered by a machine (answering-machine detection on)
+    error_code: str = ""
 
 
 @dataclass(frozen=True)

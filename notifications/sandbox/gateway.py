@@ -15,7 +15,7 @@ import random
 import threading
 from dataclasses import asdict, dataclass, field, fields
 
-from notifications.sandbox import aliyun
+from notifications.sandbox import aliyun, voice
 from notifications.sandbox.callbacks import Dispatcher, signed
 from notifications.sandbox.twilio_model import (
     API_VERSION,
@@ -30,7 +30,7 @@ from notifications.sandbox.twilio_model import (
 REFUSED = {"invalid": 21211, "not_mobile": 21614, "opted_out": 21610, "rate_limited": 20429,
            "server_error": 20503}
 UNDELIVERABLE = {"undeliverable": 30003, "unknown": 30005, "landline": 30006}
-BEHAVIOURS = {*REFUSED, *UNDELIVERABLE, *aliyun.BEHAVIOURS, "timeout", "ok"}
+BEHAVIOURS = {*REFUSED, *UNDELIVERABLE, *aliyun.BEHAVIOURS, *voice.BEHAVIOURS, "timeout", "ok"}
 
 # Used by `carehub sms_sandbox` when neither --account nor TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN is given.
 DEVELOPMENT_ACCOUNT = ("AC00000000000000000000000000000000", "sandbox-development-token")
@@ -54,6 +54,11 @@ class Config:
     inbound_url: str = ""  # default destination of simulated inbound messages
     templates: dict = field(default_factory=dict)  # Alibaba Cloud template code -> its text with ${variables}
     push_retries: list = field(default_factory=lambda: [60, 300, 600])  # seconds before Alibaba Cloud pushes again
+    # Voice calls (notifications.sandbox.voice): an answered call's length, how long a <Gather> waits for a key
+    # pressed through the control endpoint, and keys pressed at once by number ({"+86138...": "1"}).
+    call_seconds: int = 40
+    key_wait_ms: int = 8000
+    presses: dict = field(default_factory=dict)
 
     def update(self, changes: dict) -> "Config":
         known = {f.name for f in fields(self)}
@@ -66,6 +71,9 @@ class Config:
             raise ValueError(f"unknown behaviours: {', '.join(sorted(wrong))}")
         if changes.get("callbacks", self.callbacks) not in ("post", "record", "off"):
             raise ValueError("callbacks must be post, record or off")
+        if any(str(digit) not in "0123456789*#" or len(str(digit)) != 1
+               for digit in changes.get("presses", {}).values()):
+            raise ValueError("presses must be one key per number")
         if not 0 <= changes.get("lost_callbacks", self.lost_callbacks) <= 1:
             raise ValueError("lost_callbacks must be between 0 and 1")
         for key, value in changes.items():
@@ -100,6 +108,7 @@ class Gateway:
         self._lock = threading.Lock()
         self._generation = 0  # bumped by reset(): status steps of forgotten messages then do nothing
         self.aliyun = aliyun.AliyunSide(self, dict([DEVELOPMENT_ALIYUN_KEY]) if aliyun_keys is None else aliyun_keys)
+        self.voice = voice.VoiceSide(self)
 
     # --- configuration -------------------------------------------------------------------------------------
 
@@ -118,6 +127,7 @@ class Gateway:
             self.dispatcher.mode = self.config.callbacks
         self.dispatcher.clear()
         self.aliyun.reset()
+        self.voice.reset()
 
     # --- the Messages resource -----------------------------------------------------------------------------
 
@@ -152,6 +162,25 @@ class Gateway:
         if behaviour == "timeout":
             raise Hold(message)
         return message
+
+    def create_call(self, account_sid: str, form: dict) -> dict:
+        """Twilio's Calls create: refused like a message by the number's behaviour, else placed (sandbox.voice)."""
+
+        def refused(behaviour: str):
+            if behaviour == "missing":
+                raise ApiError(21205)
+            if behaviour in REFUSED:
+                retry = {"Retry-After": str(self.config.retry_after)} if behaviour in ("rate_limited",
+                                                                                      "server_error") else {}
+                raise ApiError(REFUSED[behaviour], retry)
+
+        return self.voice.create(account_sid, form, refused)
+
+    def fetch_call(self, account_sid: str, sid: str) -> dict:
+        call = self.voice.fetch(account_sid, sid)
+        if call is None:
+            raise ApiError(20404)
+        return call
 
     def fetch(self, account_sid: str, sid: str) -> dict:
         with self._lock:

@@ -26,10 +26,13 @@ from urllib.parse import parse_qs, quote, urlsplit
 from notifications.sandbox.aliyun import AliyunError, AliyunHold
 from notifications.sandbox.gateway import DEVELOPMENT_ACCOUNT, ApiError, Config, Gateway, Hold
 from notifications.sandbox.twilio_model import API_VERSION, error_body, public_view
+from notifications.sandbox.voice import public_call
 
 logger = logging.getLogger(__name__)
 
 MESSAGES = re.compile(rf"^/{API_VERSION}/Accounts/(?P<account>AC\w+)/Messages(?:/(?P<sid>SM\w+))?\.json$")
+CALLS = re.compile(rf"^/{API_VERSION}/Accounts/(?P<account>AC\w+)/Calls(?:/(?P<sid>CA\w+))?\.json$")
+PRESS = re.compile(r"^/_sandbox/calls/(?P<sid>CA\w+)/press$")
 
 
 class _Server(ThreadingHTTPServer):
@@ -71,6 +74,8 @@ class Handler(BaseHTTPRequestHandler):
                 self._aliyun(method, url)
             elif match := MESSAGES.match(url.path):
                 self._api(method, match["account"], match["sid"], query)
+            elif match := CALLS.match(url.path):
+                self._calls_api(method, match["account"], match["sid"])
             else:
                 raise ApiError(20404)
         except ApiError as error:
@@ -98,6 +103,19 @@ class Handler(BaseHTTPRequestHandler):
             self._json(200, public_view(self.gateway.fetch(account, sid)))
         elif method == "GET":
             self._list(account, query)
+        else:
+            raise ApiError(20404)
+
+    def _calls_api(self, method: str, account: str, sid: str | None):
+        """Twilio's Calls resource: create a call, fetch one."""
+        if self.gateway.config.latency_ms:
+            time.sleep(self.gateway.config.latency_ms / 1000)
+        form = self._form()
+        self.gateway.authenticate(*self._basic_auth(), account)
+        if method == "POST" and not sid:
+            self._json(201, public_call(self.gateway.create_call(account, form)))
+        elif method == "GET" and sid:
+            self._json(200, public_call(self.gateway.fetch_call(account, sid)))
         else:
             raise ApiError(20404)
 
@@ -152,6 +170,11 @@ class Handler(BaseHTTPRequestHandler):
             hook = gateway.aliyun.reply(data.get("access_key_id", ""), data.get("from", ""), data.get("body", ""),
                                         sign_name=data.get("sign_name", ""))
             self._json(200, hook.as_dict())
+        elif path == "/_sandbox/calls" and method == "GET":
+            self._json(200, {"calls": gateway.voice.calls(to=query.get("to"))})
+        elif (match := PRESS.match(path)) and method == "POST":
+            pressed = gateway.voice.press(match["sid"], str(self._json_body().get("digit", "")))
+            self._json(200 if pressed else 409, {"pressed": pressed})
         elif path == "/_sandbox/config":
             changes = self._json_body() if method == "POST" else {}
             self._json(200, gateway.configure(**changes))
@@ -292,6 +315,14 @@ class SandboxGateway:
 
     def inbound(self, from_: str, to: str, body: str, **options):
         return self.gateway.inbound(from_, to, body, **options)
+
+    def calls(self, to: str | None = None) -> list[dict]:
+        """The calls placed (with what each phone heard: `said`, the key pressed: `digits`)."""
+        return self.gateway.voice.calls(to=to)
+
+    def press(self, sid: str, digit: str) -> bool:
+        """Press a key in a call waiting for one (its <Gather>); False when it is not waiting."""
+        return self.gateway.voice.press(sid, digit)
 
     @property
     def aliyun(self):

@@ -17,6 +17,7 @@ ERRORS = {
     20429: (429, "Too Many Requests"),
     20500: (500, "Internal Server Error"),
     20503: (503, "Service Unavailable"),
+    21205: (400, "Url parameter is required."),
     21211: (400, "The 'To' number is not a valid phone number."),
     21602: (400, "Message body is required."),
     21603: (400, "A 'From' phone number or MessagingServiceSid is required."),

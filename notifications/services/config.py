@@ -73,3 +73,21 @@ def is_push_secret(given: str, sms: SmsSettings | None = None) -> bool:
     sms = sms or get_settings()
     secret = push_secret(sms)
     return sms.provider == Provider.ALIYUN and bool(secret) and hmac.compare_digest(given.encode(), secret.encode())
+
+
+def voice_account(sms: SmsSettings | None = None) -> Account | None:
+    """The Twilio account voice calls go out from (Twilio Programmable Voice, whatever the SMS provider): the unit's
+    own Twilio subaccount when set, else the platform's."""
+    sms = sms or get_settings()
+    if sms.account_sid and sms.auth_token_encrypted:
+        token = _decrypted(sms.auth_token_encrypted)
+        return Account(sms.account_sid, token) if token else None
+    return default_account()
+
+
+def voice_number(sms: SmsSettings | None = None) -> str:
+    """The number calls come from: the unit's caller number, else its Twilio sender number, else the platform's
+    (TWILIO_VOICE_NUMBER); "" when there is none (voice messages then fail, saying so)."""
+    sms = sms or get_settings()
+    fallback = sms.from_number if sms.provider == Provider.TWILIO else ""
+    return sms.voice_number or fallback or django_settings.TWILIO_VOICE_NUMBER

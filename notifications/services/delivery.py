@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from billing.models import Metric
 from billing.services.usage import record_usage_many
 from carehub.clock import current_unit, unit_today, unit_zone
-from notifications.models import STATUS_RANK, Message, Status
+from notifications.models import STATUS_RANK, Channel, Message, Status
 from notifications.providers import Delivery, Failure, ProviderMessage, SendResult, backoff_seconds
 from notifications.services import hours
 from notifications.services.config import get_settings
@@ -138,7 +138,7 @@ def apply_outcomes(unit, outcomes: list[Outcome], *, claim_token: str | None = N
     now = now or timezone.now()
     by_pk = {outcome.pk: outcome for outcome in outcomes}
     with transaction.atomic():
-        rows = Message.objects.select_for_update().filter(pk__in=by_pk).only(*STATE, "to", "member_id")
+        rows = Message.objects.select_for_update().filter(pk__in=by_pk).only(*STATE, "to", "member_id", "channel")
         if claim_token is not None:
             rows = rows.filter(claim_token=claim_token)
         changed, moved, retried = [], [], []
@@ -159,7 +159,9 @@ def apply_outcomes(unit, outcomes: list[Outcome], *, claim_token: str | None = N
         _retry(retried, now)
         if changed:
             _write(changed)
-            meter(unit, [(message.pk, message.segments) for message in changed if message.status in METERED])
+            # A call's minutes are metered when it ends (notifications.services.calls), not when it is placed.
+            meter(unit, [(message.pk, message.segments) for message in changed
+                         if message.status in METERED and message.channel == Channel.SMS])
             for message in moved:
                 _follow_up(message, by_pk[message.pk])
     return {**{message.pk: Status.PENDING for message, _outcome in retried},
@@ -247,7 +249,8 @@ def send_again(pk: int, now) -> bool:
 def mark_unconfirmed(sent_before) -> int:
     """Sent messages no report settled since `sent_before` (some carriers never confirm delivery): they stay
     sent, marked as never confirmed, and are no longer fetched."""
-    return Message.objects.filter(status=Status.SENT, error_code="", sent_at__lt=sent_before).update(
+    return Message.objects.filter(status=Status.SENT, error_code="", sent_at__lt=sent_before,
+                                  channel=Channel.SMS).update(
         error_code="unconfirmed", error_message=_("Sent, but the carrier never confirmed delivery."))
 
 

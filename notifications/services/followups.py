@@ -8,17 +8,16 @@ never creates anything from it even if someone switches it on. One task per memb
 
 import datetime
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from care.programme.models import CareTask, Rule, RuleVersion, TaskKind, TaskStatus, Trigger
-from care.programme.services.generation import node_secretaries_sql
+from care.programme.services.requests import secretary_of
 from care.registers.models import Member
-from carehub.accounts.models import Role, User
 from carehub.audit.services import record
 from carehub.clock import unit_today
 from notifications.actions import REACH_TASK_CREATED
-from notifications.models import Message, OptOutScope, OptOutSource
+from notifications.models import Channel, Message, OptOutScope, OptOutSource
 from notifications.services.optouts import record_opt_out
 
 RULE_KEY = "builtin-sms-unreachable"
@@ -35,27 +34,19 @@ def reach_rule() -> Rule:
     return rule
 
 
-def secretary_of(member: Member) -> int | None:
-    """The secretary scoped nearest above (or at) the member's node, else the unit's first admin."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT user_id FROM ({node_secretaries_sql()}) s WHERE node_id = %s",  # noqa: S608
-                       [member.node_id])
-        row = cursor.fetchone()
-    if row:
-        return row[0]
-    return User.objects.filter(role=Role.ADMIN, is_active=True).order_by("pk").values_list("pk", flat=True).first()
-
-
-def reach_member(message: Message) -> CareTask | None:
-    """A task to reach the member of `message` another way; None for staff messages or when one is open."""
+def reach_member(message: Message, reason: str = "") -> CareTask | None:
+    """A task to reach the member of `message` another way; None for staff messages or when one is open.
+    `reason`: what was tried, when it was not an SMS (a voice message no call reached)."""
     if message.member_id is None:
         return None
     member = Member.objects.get(pk=message.member_id)
     today = unit_today()
     with transaction.atomic():
         rule = reach_rule()
-        reason = _("SMS to %(phone)s failed (%(code)s %(error)s); reach the member another way.") % {
-            "phone": message.to, "code": message.error_code, "error": message.error_message}
+        failed = (_("Voice call to %(phone)s failed (%(code)s %(error)s); reach the member another way.")
+                  if message.channel == Channel.VOICE else
+                  _("SMS to %(phone)s failed (%(code)s %(error)s); reach the member another way."))
+        reason = reason or failed % {"phone": message.to, "code": message.error_code, "error": message.error_message}
         task = CareTask(rule=rule, version=rule.current, member=member, kind=TaskKind.REACH, occurs_on=today,
                         opens_on=today, due_on=today + datetime.timedelta(days=DUE_DAYS),
                         assignee_id=secretary_of(member), status=TaskStatus.OPEN, reason=reason[:200])

@@ -6,6 +6,7 @@ and collapsing members who share a phone into one message; `send_notice` does th
 transaction and refuses if the count is no longer the one the sender confirmed. Secretaries reach only members
 of their subtree (the filter starts from what they may see), viewers nobody."""
 
+import dataclasses
 import datetime
 from collections import Counter
 from dataclasses import dataclass, field
@@ -27,14 +28,15 @@ from carehub.clock import current_unit, unit_now, unit_today, unit_zone
 from carehub.portal.common import forget_built_fields
 from notifications import rendering, segments
 from notifications.actions import NOTICE_SENT
-from notifications.models import Category, Notice
+from notifications.models import Category, Channel, Notice
 from notifications.segments import Count
 from notifications.services import compliance
 from notifications.services.config import get_settings, uses_aliyun
 from notifications.services.hours import contains, member_windows, next_open
-from notifications.services.outbox import Row, queue_many, template_fields
+from notifications.services.outbox import VOICE_RESERVED_SEGMENTS, Row, queue_many, template_fields
 from notifications.services.refusals import covers, current_opt_outs, reasons
 from notifications.services.templates import template_text
+from notifications.services.voice import phone_of
 
 GONE = (MemberStatus.DECEASED, MemberStatus.MOVED_OUT)
 
@@ -59,6 +61,7 @@ class Audience:
     count: Count | None = None  # the first message's encoding, length and segments
     rows: list = field(default_factory=list, repr=False)  # (phone, [members]) per message
     outlook: "Outlook | None" = None  # what sending them now costs and when they go out
+    channel: str = Channel.SMS  # by voice: calls, each reserving a minute (VOICE_RESERVED_SEGMENTS) of the plan
 
 
 @dataclass
@@ -146,18 +149,21 @@ def _render(body: str, members: list, unit) -> str:
     return segments.normalise(rendering.render(body, {"member_name": _names(members), "unit_name": unit.name}))
 
 
-def prepare(actor, *, filters: dict, body: str, template_key: str = "") -> Audience:
+def prepare(actor, *, filters: dict, body: str, template_key: str = "", channel: str = Channel.SMS) -> Audience:
     """Who would receive `body` (the text of the template `template_key`, or typed) and at what cost; nothing
-    is saved."""
+    is saved. By voice (`channel`), the text is read in a call (Twilio, whatever the SMS provider) to the member's
+    own phone (else their proxy's), each call reserving a minute of the allowance."""
     access.require_write(actor)
     _check_body(body)
-    _check_provider(body, template_key, current_unit().language)
+    by_voice = channel == Channel.VOICE
+    if not by_voice:
+        _check_provider(body, template_key, current_unit().language)
     unit, limit = current_unit(), get_settings().max_segments
-    audience = Audience()
+    audience = Audience(channel=channel)
     by_phone: dict[str, list] = {}
     for member in _filtered(actor, filters):
         audience.members += 1
-        phone = member.proxy_phone or member.phone
+        phone = phone_of(member) if by_voice else member.proxy_phone or member.phone
         if member.status in GONE:
             audience.excluded["gone"] += 1
         elif not phone:
@@ -172,7 +178,9 @@ def prepare(actor, *, filters: dict, body: str, template_key: str = "") -> Audie
                 continue
             text = _render(body, members, unit)
             count = segments.count(text)
-            if count.segments > limit:
+            if by_voice:
+                count = dataclasses.replace(count, segments=VOICE_RESERVED_SEGMENTS)
+            elif count.segments > limit:
                 raise ValidationError({"body": _(
                     "The message to %(names)s needs %(segments)d SMS segments; the unit allows at most "
                     "%(limit)d. Shorten the text.") % {"names": _render("{member_name}", members, unit),
@@ -187,24 +195,28 @@ def prepare(actor, *, filters: dict, body: str, template_key: str = "") -> Audie
     return audience
 
 
-def send_notice(actor, *, filters: dict, body: str, expected: int, template_key: str = "") -> Notice:
-    """Queue the notice's messages, provided `expected` is still the number `prepare` announced."""
+def send_notice(actor, *, filters: dict, body: str, expected: int, template_key: str = "",
+                channel: str = Channel.SMS) -> Notice:
+    """Queue the notice's messages (or calls, by voice), provided `expected` is still the number `prepare`
+    announced."""
+    by_voice = channel == Channel.VOICE
     with transaction.atomic():
-        audience = prepare(actor, filters=filters, body=body, template_key=template_key)
+        audience = prepare(actor, filters=filters, body=body, template_key=template_key, channel=channel)
         if not audience.recipients:
             raise ValidationError(_("Nobody would receive this notice."))
         if audience.recipients != expected:
             raise ValidationError({"expected": _(
                 "The recipients changed since you checked: %(count)d messages now. Check again and confirm.")
                 % {"count": audience.recipients}})
-        notice = Notice.objects.create(template_key=template_key, body=body, filters=filters or {},
+        notice = Notice.objects.create(channel=channel, template_key=template_key, body=body, filters=filters or {},
                                        recipients=audience.recipients, segments=audience.segments,
                                        created_by=actor)
         unit = current_unit()
-        template = _template_of(body, template_key, unit.language)
+        template = "" if by_voice else _template_of(body, template_key, unit.language)
+        prefix = "voice:notice" if by_voice else "notice"
         with translation.override(unit.language):  # names joined as in the texts
-            rows = [Row(key=f"notice:{notice.pk}:{phone}", category=Category.NOTICE, to=phone, body=text,
-                        member_id=members[0].pk, notice_id=notice.pk,
+            rows = [Row(key=f"{prefix}:{notice.pk}:{phone}", category=Category.NOTICE, to=phone, body=text,
+                        member_id=members[0].pk, notice_id=notice.pk, channel=channel,
                         **(template_fields(template, unit.language, body, {
                             "member_name": _names(members), "unit_name": unit.name}) if template else {}))
                     for phone, members, text, _segments in audience.rows]

@@ -28,12 +28,13 @@ from carehub.clock import unit_zone
 from carehub.phones import normalise_phone, shown_phone
 from notifications import rendering, segments
 from notifications.actions import MESSAGE_QUEUED
-from notifications.models import Message, Status
+from notifications.models import Channel, Message, Status
 from notifications.services import hours
 from notifications.services.config import get_settings
 from notifications.services.refusals import reasons, refusals
 from notifications.services.relay import relay_unit
 
+VOICE_RESERVED_SEGMENTS = 1  # a call reserves one minute (one segment's worth) of the plan before it is placed
 MAX_DAYS_AHEAD = 31  # how far the daily cap may push a message before it is queued anyway
 NOT_PLANNED = (Status.CANCELLED, Status.FAILED)  # rows that take no room in a recipient's day
 
@@ -53,6 +54,7 @@ class Row:
     template: str = ""
     language: str = ""
     variables: dict = field(default_factory=dict)
+    channel: str = Channel.SMS  # a voice row is a call reading `body` aloud (notifications.services.voice)
 
 
 def template_fields(key: str, language: str, text: str, context: dict) -> dict:
@@ -111,10 +113,10 @@ class _Schedule:
 INSERT = """
 INSERT INTO {table} (idempotency_key, category, member_id, user_id, notice_id, "to", body, segments, status,
                      not_before, error_code, error_message, status_changed_at, template, language, variables,
-                     attempts, claim_token, account_sid, created_at)
+                     channel, attempts, claim_token, account_sid, created_at)
 SELECT *, 0, '', '', now() FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::bigint[], %s::bigint[], %s::text[],
                                        %s::text[], %s::int[], %s::text[], %s::timestamptz[], %s::text[], %s::text[],
-                                       %s::timestamptz[], %s::text[], %s::text[], %s::jsonb[])
+                                       %s::timestamptz[], %s::text[], %s::text[], %s::jsonb[], %s::text[])
 ORDER BY 1
 ON CONFLICT (idempotency_key) DO NOTHING
 RETURNING id, status, error_code
@@ -132,16 +134,18 @@ def queue_many(actor, rows: list[Row], *, now: datetime.datetime | None = None) 
     own_windows = hours.member_windows(row.member_id for row in rows)
     schedule = _Schedule({phone for phone, refusal in phones if not refusal}, sms.daily_cap_per_recipient, tz, now)
     texts = reasons()
-    columns = [[] for _column in range(16)]
+    columns = [[] for _column in range(17)]
     for index, (row, (phone, refusal)) in enumerate(zip(rows, phones, strict=True)):
         refusal = refusal or refused.get(index, "")
         body = segments.normalise(row.body)
         window = own_windows.get(row.member_id, unit_window)
         not_before = now if refusal else schedule.slot(phone, window, row.due_at)
+        # A voice row reserves a minute of the allowance (VOICE_RESERVED_SEGMENTS), not its text's segments.
+        size = VOICE_RESERVED_SEGMENTS if row.channel == Channel.VOICE else segments.count(body).segments
         values = [row.key, row.category, row.member_id, row.user_id, row.notice_id, phone, body,
-                  segments.count(body).segments, Status.CANCELLED if refusal else Status.PENDING, not_before,
+                  size, Status.CANCELLED if refusal else Status.PENDING, not_before,
                   refusal, texts.get(refusal, ""), now if refusal else None, row.template, row.language,
-                  Jsonb(row.variables)]
+                  Jsonb(row.variables), row.channel]
         for column, value in zip(columns, values, strict=True):
             column.append(value)
     with transaction.atomic(), connection.cursor() as cursor:

@@ -41,19 +41,22 @@ from carehub.celery import app
 from carehub.clock import current_unit, unit_today, unit_zone
 from carehub.tasks import UnitTask
 from notifications import leases, ratelimit
-from notifications.models import Message, Status, Template
+from notifications.models import Channel, Message, Status, Template
 from notifications.providers import Failure, ProviderError, ProviderMessage, VendorTemplate, provider_for
-from notifications.services import delivery, hours
-from notifications.services.config import account_for, get_settings, sender_for
+from notifications.providers.twilio_voice import voice_for
+from notifications.services import calls, delivery, hours
+from notifications.services.config import account_for, get_settings, sender_for, voice_account, voice_number
 from notifications.services.refusals import refusals, refuse
 from tenants.models import Domain
 from tenants.services.onboarding import base_url
 
 logger = logging.getLogger(__name__)
 BATCH = 200  # rows per claim
-COUNTED = [Status.SENDING, Status.UNKNOWN, Status.SENT, Status.DELIVERED, Status.UNDELIVERED]  # daily cap
+COUNTED = [Status.SENDING, Status.UNKNOWN, Status.SENT, Status.DELIVERED, Status.UNDELIVERED,  # daily cap
+           Status.HEARD, Status.UNREACHED]
 CHECKS = 200  # sent messages fetched per relay run at most (concurrently, through the sending pool)
-FIELDS = ("pk", "to", "body", "segments", "member_id", "category", "attempts", "template", "language", "variables")
+FIELDS = ("pk", "to", "body", "segments", "member_id", "category", "attempts", "template", "language", "variables",
+          "channel")
 
 
 def lease() -> datetime.timedelta:
@@ -99,6 +102,7 @@ class Context:
     tz: object
     callback: str  # the status callback's URL, for a provider that takes one per message (Twilio)
     codes: dict | None = None  # (template, language) -> the provider's template code, where it sends only those
+    voice: "VoiceLine | None" = None  # how voice rows are called, None when the unit has no caller number
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
     report: Report = field(default_factory=Report)
 
@@ -106,11 +110,30 @@ class Context:
     def window(self):
         return self.sms.send_from, self.sms.send_until
 
+    def account_of(self, row: dict) -> str:
+        """The account a row goes out from: the voice account for a call, else the SMS provider's."""
+        return self.voice.account_sid if row.get("channel") == Channel.VOICE and self.voice else self.account_sid
+
     def template_of(self, row: dict) -> VendorTemplate | None:
         """What a provider of approved templates is given for `row`: its template's code and variables."""
         if self.codes is None:
             return None
         return VendorTemplate(self.codes.get((row["template"], row["language"]), ""), row["variables"])
+
+
+@dataclass
+class VoiceLine:
+    """Where a unit's voice calls come from (Twilio, whatever the SMS provider) and where Twilio asks for them."""
+
+    provider: object
+    account_sid: str
+    from_number: str
+    hooks: str  # the unit's public base URL + "/hooks/twilio/voice/"
+
+    def call(self, row: dict):
+        m = f"?m={row['pk']}"
+        return self.provider.call(row["to"], self.from_number, url=f"{self.hooks}{m}",
+                                  status_callback=f"{self.hooks}status/{m}")
 
 
 def context() -> Context | None:
@@ -121,12 +144,16 @@ def context() -> Context | None:
         logger.warning("SMS not configured for this unit: messages stay pending")
         return None
     provider = provider_for(account, sms.provider)
+    domain = Domain.objects.filter(tenant_id=unit.pk, is_primary=True).values_list("domain", flat=True).first()
+    caller, calling = voice_account(sms), voice_number(sms)
+    voice = VoiceLine(voice_for(caller), caller.sid, calling, f"{base_url(domain)}/hooks/twilio/voice/") \
+        if caller and calling else None
     if provider.uses_templates:  # reports come by push to the unit's URLs, not to a callback per message
         codes = {(key, language): code for key, language, code in Template.objects.exclude(vendor_code="")
                  .values_list("key", "language", "vendor_code")}
-        return Context(unit, sms, provider, sender, account.sid, unit_zone(), "", codes)
-    domain = Domain.objects.filter(tenant_id=unit.pk, is_primary=True).values_list("domain", flat=True).first()
-    return Context(unit, sms, provider, sender, account.sid, unit_zone(), f"{base_url(domain)}/hooks/twilio/status/")
+        return Context(unit, sms, provider, sender, account.sid, unit_zone(), "", codes, voice)
+    return Context(unit, sms, provider, sender, account.sid, unit_zone(), f"{base_url(domain)}/hooks/twilio/status/",
+                   voice=voice)
 
 
 @app.task(base=UnitTask)
@@ -276,6 +303,10 @@ def _start(ctx: Context, rows: list[dict], now) -> set[int]:
 
 def _request(ctx: Context, row: dict):
     try:
+        if row["channel"] == Channel.VOICE:
+            if ctx.voice is None:
+                return ProviderError("no-caller", _("The unit has no caller number for voice calls."))
+            return ctx.voice.call(row)
         return ctx.provider.send(row["to"], row["body"], ctx.sender,
                                  status_callback=f"{ctx.callback}?m={row['pk']}" if ctx.callback else None,
                                  reference=str(row["pk"]), template=ctx.template_of(row))
@@ -328,8 +359,10 @@ def _apply(ctx: Context, answers: list[tuple[dict, object]], now) -> None:
         if isinstance(answer, ProviderError) and answer.failure != Failure.AMBIGUOUS:
             _release(ctx, row, now)
         outcomes.append(answer if isinstance(answer, delivery.Outcome) else delivery.answered(
-            row["pk"], answer, attempts=row["attempts"] + 1, account_sid=ctx.account_sid))
+            row["pk"], answer, attempts=row["attempts"] + 1, account_sid=ctx.account_of(row)))
     changed = delivery.apply_outcomes(ctx.unit, outcomes, claim_token=ctx.token, now=now)
+    calls.placed([(outcome.pk, outcome.sid, outcome.account_sid) for (row, _answer), outcome
+                  in zip(answers, outcomes, strict=True) if row.get("channel") == Channel.VOICE and outcome.sid])
     for outcome in outcomes:
         if outcome.pk in changed:
             ctx.report.outcomes["retry" if outcome.status == Status.PENDING else outcome.status] += 1
@@ -357,8 +390,10 @@ def _match(message: Message, listing: list[ProviderMessage]) -> ProviderMessage 
 
 
 def reconcile_unknown(ctx: Context, now, limit: int = 100) -> None:
-    rows = list(Message.objects.filter(status=Status.UNKNOWN, sid__isnull=True, started_at__lt=now - settle())
-                .order_by("pk")[:limit])
+    # A call whose answer was lost is never looked up nor placed again blindly: it stays unknown until its status
+    # callback (whose URL carries the row's id) settles it.
+    rows = list(Message.objects.filter(status=Status.UNKNOWN, sid__isnull=True, started_at__lt=now - settle(),
+                                       channel=Channel.SMS).order_by("pk")[:limit])
     for message, listing in zip(rows, _pool().map(lambda row: _listing(ctx, row), rows), strict=True):
         if listing is None:  # the lookup failed: it stays unknown, looked up again next time
             continue
@@ -388,7 +423,7 @@ def settle_sent(ctx: Context, now, limit: int = CHECKS) -> None:
     ...). After SMS_SENT_CHECK_HOURS it stays "sent", marked as never confirmed: some carriers never report
     delivery, so nothing more will come. Each row is taken for checking by one relay at a time (SKIP LOCKED)."""
     ctx.report.unconfirmed += delivery.mark_unconfirmed(now - check_sent_for())
-    unconfirmed = Message.objects.filter(status=Status.SENT, error_code="")
+    unconfirmed = Message.objects.filter(status=Status.SENT, error_code="", channel=Channel.SMS)
     checked_after_sending = ExpressionWrapper(F("checked_at") - F("sent_at"), output_field=DurationField())
     doubled = ExpressionWrapper(Value(now) - checked_after_sending, output_field=DateTimeField())
     due = unconfirmed.filter(sid__isnull=False, account_sid=ctx.account_sid, sent_at__lt=now - settle_sent_after()

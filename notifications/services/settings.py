@@ -26,7 +26,7 @@ from notifications.services.outbox import replan
 from tenants.models import Domain
 from tenants.services.onboarding import base_url
 
-EDITABLE = ["messaging_service_sid", "from_number", "send_from", "send_until", "max_segments",
+EDITABLE = ["messaging_service_sid", "from_number", "voice_number", "send_from", "send_until", "max_segments",
             "daily_cap_per_recipient", "rate_per_second"]
 LIMITS = {"max_segments": (1, 10), "daily_cap_per_recipient": (1, 20), "rate_per_second": (1, 1000)}
 PLANNING = ["send_from", "send_until", "daily_cap_per_recipient"]  # queued rows were planned with these

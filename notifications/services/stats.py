@@ -7,7 +7,7 @@ from carehub.clock import unit_zone
 from notifications.models import Status
 
 # Messages that left us: the provider took them (what it bills), whatever their fate since.
-HANDED_OVER = (Status.SENT, Status.DELIVERED, Status.UNDELIVERED, Status.UNKNOWN)
+HANDED_OVER = (Status.SENT, Status.DELIVERED, Status.UNDELIVERED, Status.UNKNOWN, Status.HEARD, Status.UNREACHED)
 
 
 def monthly_stats(messages) -> list[dict]:
@@ -16,8 +16,8 @@ def monthly_stats(messages) -> list[dict]:
     month = TruncMonth(Coalesce("sent_at", "created_at"), output_field=DateField(), tzinfo=unit_zone())
     return list(messages.order_by().annotate(month=month).values("month").annotate(
         sent=Count("pk", filter=Q(status__in=HANDED_OVER)),
-        delivered=Count("pk", filter=Q(status=Status.DELIVERED)),
-        undelivered=Count("pk", filter=Q(status=Status.UNDELIVERED)),
+        delivered=Count("pk", filter=Q(status__in=(Status.DELIVERED, Status.HEARD))),  # a call heard: delivered
+        undelivered=Count("pk", filter=Q(status__in=(Status.UNDELIVERED, Status.UNREACHED))),
         failed=Count("pk", filter=Q(status=Status.FAILED)),
         cancelled=Count("pk", filter=Q(status=Status.CANCELLED)),
         waiting=Count("pk", filter=Q(status__in=(Status.PENDING, Status.SENDING))),

@@ -326,6 +326,8 @@ ALIYUN_TIMEOUT_SECONDS = env_int("ALIYUN_TIMEOUT_SECONDS", 10)  # connect and re
 CAREHUB_FERNET_KEY = env_str("CAREHUB_FERNET_KEY")
 # The platform's default sender, for units without their own Messaging Service or number.
 TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID")
+# The platform's caller number for voice calls of units that set none of their own (notifications.services.voice).
+TWILIO_VOICE_NUMBER = env_str("TWILIO_VOICE_NUMBER")
 SMS_SEND_THREADS = env_int("SMS_SEND_THREADS", 32)  # concurrent provider requests per relay task
 SMS_RELAY_PARALLEL = env_int("SMS_RELAY_PARALLEL", 2)  # relay tasks dispatched when messages are queued
 # A relay's claim is renewed every HEARTBEAT seconds while it runs; one not renewed for LEASE seconds was

@@ -9,7 +9,9 @@ platform at it with TWILIO_API_BASE_URL=http://127.0.0.1:8025 (ALIYUN_SMS_ENDPOI
 Alibaba Cloud AccessKeys: every --aliyun ID:SECRET, else the development pair LTAI00000000000000000000 /
 sandbox-aliyun-development-secret; a unit saving its own AccessKey in development tells the sandbox (with its push
 URLs) through POST /_sandbox/aliyun/accounts. Failure injection and other settings can be changed while it runs:
-POST /_sandbox/config with JSON (see notifications/sandbox/gateway.py and aliyun.py).
+POST /_sandbox/config with JSON (see notifications/sandbox/gateway.py and aliyun.py). Voice calls (Twilio's Calls
+API, notifications/sandbox/voice.py): GET /_sandbox/calls?to=... shows what each phone heard; press a key in a call
+waiting for one with POST /_sandbox/calls/<sid>/press {"digit": "1"}.
 """
 
 import contextlib
