@@ -11,8 +11,8 @@ import datetime
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from care.programme.models import CareTask, Rule, RuleVersion, TaskKind, TaskStatus, Trigger
-from care.programme.services.requests import secretary_of
+from care.programme.models import CareTask, Rule, TaskKind, TaskStatus
+from care.programme.services.requests import builtin_rule, secretary_of
 from care.registers.models import Member
 from carehub.audit.services import record
 from carehub.clock import unit_today
@@ -25,13 +25,7 @@ DUE_DAYS = 3
 
 
 def reach_rule() -> Rule:
-    rule = Rule.objects.filter(key=RULE_KEY).select_related("current").first()
-    if rule is None:
-        rule = Rule.objects.create(key=RULE_KEY, is_active=False)
-        rule.current = RuleVersion.objects.create(rule=rule, number=1, name="短信无法送达：另行联系",
-                                                  trigger=Trigger.LIFE_EVENT, task_kind=TaskKind.REACH)
-        rule.save(update_fields=["current"])
-    return rule
+    return builtin_rule(RULE_KEY, "短信无法送达：另行联系", TaskKind.REACH)
 
 
 def reach_member(message: Message, reason: str = "") -> CareTask | None:

@@ -34,14 +34,20 @@ def secretary_of(member: Member) -> int | None:
     return User.objects.filter(role=Role.ADMIN, is_active=True).order_by("pk").values_list("pk", flat=True).first()
 
 
-def visit_request_rule() -> Rule:
-    rule = Rule.objects.filter(key=RULE_KEY).select_related("current").first()
+def builtin_rule(key: str, name: str, task_kind: str) -> Rule:
+    """A rule the system's own tasks hang on (a member's request, an unreachable phone): made on first use,
+    switched off so that it never generates anything by itself."""
+    rule = Rule.objects.filter(key=key).select_related("current").first()
     if rule is None:
-        rule = Rule.objects.create(key=RULE_KEY, is_active=False)
-        rule.current = RuleVersion.objects.create(rule=rule, number=1, name="党员请求上门看望",
-                                                  trigger=Trigger.LIFE_EVENT, task_kind=TaskKind.VISIT)
+        rule = Rule.objects.create(key=key, is_active=False)
+        rule.current = RuleVersion.objects.create(rule=rule, number=1, name=name, trigger=Trigger.LIFE_EVENT,
+                                                  task_kind=task_kind)
         rule.save(update_fields=["current"])
     return rule
+
+
+def visit_request_rule() -> Rule:
+    return builtin_rule(RULE_KEY, "党员请求上门看望", TaskKind.VISIT)
 
 
 def request_visit(actor, member: Member, *, reason: str, source: str = "") -> CareTask | None:
