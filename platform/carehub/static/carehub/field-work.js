@@ -160,7 +160,6 @@
 
   function drawList(here) {
     drawQueue();
-    byId("field-saved").hidden = !here.saved;
     byId("field-nothing").hidden = Boolean(snapshot);
     byId("field-kept").hidden = !snapshot;
     byId("field-no-tasks").hidden = !snapshot || tasks().length > 0;
@@ -259,6 +258,8 @@
     entering = false;
     byId("field-away").hidden = window.location.pathname === config.fieldPage;
     for (const view of ["list", "member", "record"]) byId(`field-${view}`).hidden = view !== here.view;
+    // "Saved on this phone" belongs to the list shown after saving, never to the next form.
+    byId("field-saved").hidden = !(here.view === "list" && here.saved);
     if (here.view === "list") drawList(here);
     if (here.view === "member") drawMember(here);
     if (here.view === "record") {

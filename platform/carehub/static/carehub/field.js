@@ -237,11 +237,12 @@
       return "kept";
     }
     if (refusal(response)) {
-      const error = await refused(response);
-      if (error.code === "account_deactivated") return "stop";  // everything is gone already
-      // Signed out, or a refusal the person can read (a stale CSRF token mends itself at the next page load).
+      const error = await errorOf(response.clone());
+      // The record waits again before anyone hears of the refusal: signed out, or a refusal the person can read
+      // (a stale CSRF token mends itself at the next page load). A deactivated account then wipes it with the rest.
       await update(item.client_id, {state: "waiting", problem: error.code === "not_authenticated" ? null
         : {code: error.code || "refused", message: error.message || ""}});
+      await refused(response);
       return "stop";
     }
     await update(item.client_id, {state: "waiting"});  // 5xx, 429, a proxy's page: later
