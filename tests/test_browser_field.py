@@ -298,10 +298,16 @@ def test_logout_wipes_the_phone_after_asking_about_unsent_records(work, server, 
     page.locator("#field-saved").wait_for()
     # The try to send it with no signal has ended (the bar's "Sending…" comes and goes meanwhile).
     until(page, "() => CarehubField.status().then((state) => state.waiting === 1 && !state.sending)")
-    with page.expect_event("dialog") as asked:
-        page.click("form[data-logout] button")
-    assert "Records not sent yet: 1" in asked.value.message
-    asked.value.dismiss()  # no: still signed in, the record kept
+    # Answered as it opens: the click must not wait for the navigation a submitted form may start, since the
+    # question holds that form until it is answered.
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.click("form[data-logout] button", no_wait_after=True)
+    deadline = time.monotonic() + 30
+    while not asked:
+        assert time.monotonic() < deadline, "no question before logging out"
+        page.wait_for_timeout(100)
+    assert "Records not sent yet: 1" in asked[0]  # no: still signed in, the record kept
     page.wait_for_timeout(300)
     assert page.url.endswith("#saved")
     assert len(queue(page)) == 1
