@@ -74,8 +74,13 @@ def next_try(now: datetime.datetime, window, tz) -> datetime.datetime:
 def placed(calls) -> None:
     """The relay placed calls: (message id, call sid, account sid), one `Call` row each (kept if a callback that
     came first made it already)."""
-    for pk, sid, account_sid in calls:
-        Call.objects.get_or_create(sid=sid, defaults={"message_id": pk, "account_sid": account_sid})
+    with transaction.atomic():
+        # The messages first, in one order, as the webhooks lock them before their call: a callback racing the
+        # relay for the same call then waits for it instead of deadlocking with it (seen in CI).
+        list(Message.objects.select_for_update().filter(pk__in=[pk for pk, _sid, _account in calls])
+             .order_by("pk").values_list("pk", flat=True))
+        for pk, sid, account_sid in calls:
+            Call.objects.get_or_create(sid=sid, defaults={"message_id": pk, "account_sid": account_sid})
 
 
 def _locked(message_id: str, call_sid: str) -> Message | None:
