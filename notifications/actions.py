@@ -11,6 +11,10 @@ GREETING_CANCELLED = Action("sms.greeting.cancelled", _("Greeting not sent by SM
 REACH_TASK_CREATED = Action("sms.reach_task.created", _("Task to reach a member another way created"))
 CALL_QUEUED = Action("sms.call.queued", _("Voice call queued"))
 CALL_KEY_PRESSED = Action("sms.call.key_pressed", _("Key pressed in a voice call"))
+LADDER_CLIMBED = Action("sms.ladder.climbed", _("Message tried by the next channel"))
+LADDER_ENDED = Action("sms.ladder.ended", _("Ladder of channels ended"))
+CONTACT_PLAN_SET = Action("sms.contact_plan.set", _("Member's contact plan changed"))
+LADDERS_SET = Action("sms.ladders.set", _("Ladders of channels changed"))
 
 OPTOUT_CREATED = Action("sms.optout.created", _("SMS opt-out recorded"))
 OPTOUT_ENDED = Action("sms.optout.ended", _("SMS opt-out ended"))

@@ -24,6 +24,7 @@ import time
 
 import redis
 from django.conf import settings
+from django.db import connection, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +73,13 @@ def end(schema: str, token: str) -> None:
 def wake_at(schema: str, when: float) -> None:
     """Ask beat's watchdog to run `schema`'s relay at `when` (epoch seconds), or earlier if already asked."""
     _client().zadd(key("wake"), {schema: when}, lt=True)
+
+
+def wake_soon() -> None:
+    """Something a worker must act on happened in this transaction (a message settled, so a ladder may climb):
+    wake this unit's relay once it commits, within beat's watchdog period."""
+    schema = connection.schema_name
+    transaction.on_commit(lambda: wake_at(schema, time.time()))
 
 
 def due(now: float) -> set[str]:

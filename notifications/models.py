@@ -106,10 +106,19 @@ class OptOutSource(models.TextChoices):
     PROVIDER = "provider", _("Reported by the carrier")
 
 
+class OptOutChannel(models.TextChoices):
+    """Which way of reaching the phone an opt-out refuses: an SMS reply refuses texts, not calls."""
+
+    ALL = "all", _("SMS and calls")
+    SMS = "sms", _("SMS only")
+    VOICE = "voice", _("Calls only")
+
+
 class OptOut(models.Model):
     """A recipient's refusal, by phone number (the member's own or their proxy's). Ended rows stay as history."""
 
     phone = models.CharField(_("phone"), max_length=20)
+    channel = models.CharField(_("refuses"), max_length=5, choices=OptOutChannel.choices, default=OptOutChannel.ALL)
     member = models.ForeignKey(Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="sms_opt_outs",
                                verbose_name=_("member"))
     scope = models.CharField(_("declines"), max_length=10, choices=OptOutScope.choices)
@@ -282,3 +291,124 @@ class Call(models.Model):
 
     def __str__(self):
         return f"{self.sid}: {self.outcome or '-'}"
+
+
+class Preferred(models.TextChoices):
+    SMS = "sms", _("SMS")
+    VOICE = "voice", _("Voice call")
+    BOTH = "both", _("SMS and a call")
+
+
+class ContactPlan(models.Model):
+    """How a member is best reached (notifications.services.ladder): the channel they prefer and whether they can
+    read an SMS at all (eyesight, literacy). Whom to reach instead is the member's proxy (Member.proxy_name and
+    proxy_phone). A member without a plan prefers SMS and reads it."""
+
+    member = models.OneToOneField(Member, on_delete=models.CASCADE, related_name="contact_plan",
+                                  verbose_name=_("member"))
+    preferred = models.CharField(_("preferred channel"), max_length=5, choices=Preferred.choices,
+                                 default=Preferred.SMS)
+    reads_sms = models.BooleanField(_("can read an SMS"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("contact plan")
+        verbose_name_plural = _("contact plans")
+
+    def __str__(self):
+        return f"{self.member.name}: {self.get_preferred_display()}"
+
+
+class LadderEnd(models.TextChoices):
+    """How far a purpose's messages climb the ladder when nobody confirms them."""
+
+    FIRST = "first", _("Only the member's preferred channel")
+    OWN = "own", _("SMS and a call to the member's own phone")
+    PROXY = "proxy", _("Then the proxy")
+    TASK = "task", _("Then a task to reach the member in person")
+
+
+class LadderSetting(models.Model):
+    """How far the messages of one purpose climb: "greeting" (every greeting), "notice" (a notice typed by staff)
+    or a notice template's key ("visit_notice", a unit's own). Without a row: notifications.services.ladder's
+    defaults (greetings stop after the first channel, notices climb to the end)."""
+
+    purpose = models.SlugField(_("purpose"), max_length=40, unique=True)
+    end = models.CharField(_("climbs until"), max_length=5, choices=LadderEnd.choices)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("ladder of channels")
+        verbose_name_plural = _("ladders of channels")
+
+    def __str__(self):
+        return f"{self.purpose}: {self.end}"
+
+
+class RungKind(models.TextChoices):
+    SMS = "sms", _("SMS")
+    VOICE = "voice", _("Voice call")
+    PROXY = "proxy", _("SMS to the proxy")
+    TASK = "task", _("Task to reach in person")
+
+
+class ReachStatus(models.TextChoices):
+    CLIMBING = "climbing", _("Trying")
+    REACHED = "reached", _("Reached")
+    TASK = "task", _("Handed to staff")
+    ENDED = "ended", _("Not reached")
+    STOPPED = "stopped", _("Stopped")
+
+
+class Reach(models.Model):
+    """One member and one occasion (a greeting, a notice): the steps of their ladder planned when it began
+    (`steps`: a list of steps, each a list of RungKind values tried together), the step being tried and how it
+    ended. The text and template fields are the first message's, for the rungs that follow."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="reaches", verbose_name=_("member"))
+    occasion = models.CharField(max_length=100)
+    purpose = models.SlugField(_("purpose"), max_length=40)
+    category = models.CharField(_("kind"), max_length=10, choices=Category.choices)
+    notice = models.ForeignKey(Notice, null=True, blank=True, on_delete=models.SET_NULL, related_name="reaches")
+    steps = models.JSONField(default=list)
+    step = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(_("status"), max_length=10, choices=ReachStatus.choices, default=ReachStatus.CLIMBING)
+    body = models.TextField()
+    template = models.SlugField(max_length=40, blank=True)
+    language = models.CharField(max_length=8, blank=True)
+    variables = models.JSONField(default=dict, blank=True)
+    task = models.ForeignKey("programme.CareTask", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("ladder")
+        verbose_name_plural = _("ladders")
+        constraints = [models.UniqueConstraint(fields=["member", "occasion"], name="one_ladder_per_occasion")]
+        indexes = [models.Index(fields=["status"], condition=Q(status="climbing"), name="reach_climbing")]
+
+    def __str__(self):
+        return self.member.name
+
+
+class Rung(models.Model):
+    """One rung of a member's ladder tried: the message (or call) it sent, possibly shared with the other members
+    of the phone; `result` is what it came to when the ladder looked (empty while it is on its way)."""
+
+    reach = models.ForeignKey(Reach, on_delete=models.CASCADE, related_name="rungs")
+    step = models.PositiveSmallIntegerField()
+    kind = models.CharField(_("rung"), max_length=5, choices=RungKind.choices)
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="rungs")
+    result = models.CharField(_("result"), max_length=12, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["step", "pk"]
+        verbose_name = _("rung")
+        verbose_name_plural = _("rungs")
+        indexes = [models.Index(fields=["message"], condition=Q(settled_at__isnull=True), name="rung_open")]
+
+    def __str__(self):
+        return f"{self.kind}: {self.result or '-'}"

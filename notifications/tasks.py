@@ -12,18 +12,29 @@ from carehub.celery import app
 from carehub.tasks import PlatformTask, UnitTask, for_each_active_unit
 from notifications import leases
 from notifications.services.greetings import queue_due_greetings
+from notifications.services.ladder import climb
 from notifications.services.relay import relay_unit
 from notifications.services.reminders import daily_digests, fan_out_digests
 from tenants.models import Unit
 
-__all__ = ["daily_digests", "fan_out_digests", "fan_out_relay", "greet_and_relay", "relay_unit", "wake_units"]
+__all__ = ["climb_and_relay", "daily_digests", "fan_out_digests", "fan_out_relay", "greet_and_relay", "relay_unit",
+           "wake_units"]
 
 
 @app.task(base=UnitTask)
 def greet_and_relay():
     """Beat's relay of one unit: first today's greetings not yet in the outbox (a rule created during the day
-    planned them, and they go out the same day), then the relay."""
+    planned them, and they go out the same day), the ladders whose step is over, then the relay."""
     queue_due_greetings(None)
+    climb()
+    return relay_unit.run()
+
+
+@app.task(base=UnitTask)
+def climb_and_relay():
+    """The watchdog's run of one unit: the ladders whose step is over (a message settled), then the relay (which
+    sends their next rungs, and settles what a dead worker left)."""
+    climb()
     return relay_unit.run()
 
 
@@ -34,10 +45,11 @@ def fan_out_relay():
 
 @app.task(base=PlatformTask)
 def wake_units():
-    """Beat, every few seconds: run the relay now in the active units that need it (leases.due)."""
+    """Beat, every few seconds: climb the ladders and run the relay now in the active units that need it
+    (leases.due)."""
     schemas = leases.due(time.time())
     active = list(Unit.objects.active().filter(schema_name__in=schemas).values_list("schema_name", flat=True))
     for schema in active:
         with schema_context(schema):
-            relay_unit.apply_async(headers={"_schema_name": schema})
+            climb_and_relay.apply_async(headers={"_schema_name": schema})
     return len(active)

@@ -23,11 +23,15 @@ from notifications import crypto
 from notifications.models import (
     Approval,
     Category,
+    Channel,
+    LadderEnd,
+    LadderSetting,
     Message,
     OptOut,
     OptOutScope,
     OptOutSource,
     Provider,
+    Reach,
     SmsSettings,
     Status,
     Template,
@@ -44,6 +48,7 @@ from notifications.providers.aliyun import (
 from notifications.services import compliance, notices, templates
 from notifications.services import settings as sms_settings
 from notifications.services.greetings import queue_due_greetings
+from notifications.services.ladder import climb
 from notifications.services.outbox import Row, queue_many, template_fields
 from notifications.services.refusals import reasons
 from notifications.services.relay import relay
@@ -260,15 +265,20 @@ def test_a_greeting_goes_through_the_relay_and_a_report_settles_it_delivered(in_
     assert AuditEvent.objects.filter(action="sms.reach_task.created").count() == 0
 
 
-def test_an_undelivered_report_asks_the_secretary_to_reach_the_member(in_alpha, aliyun, gateway, client):
+def test_an_undelivered_report_climbs_the_members_ladder_to_a_call(in_alpha, aliyun, gateway, client):
+    LadderSetting.objects.create(purpose="greeting", end=LadderEnd.TASK)
     gateway.configure(numbers={PHONE: "undeliverable"})
     member, message = greeting_sent(in_alpha)
     replay(client, pushes(gateway))
     message.refresh_from_db()
     assert (message.status, message.error_code) == (Status.UNDELIVERED, "EXPIRED")
-    task = CareTask.objects.get(member=member, kind=TaskKind.REACH)
-    assert task.assignee == in_alpha.secretary and "EXPIRED" in task.reason
-    assert AuditEvent.objects.get(action="sms.reach_task.created").source == Source.WEBHOOK
+    assert not CareTask.objects.filter(member=member, kind=TaskKind.REACH).exists()  # the ladder decides
+    assert climb(at(11)) == 1
+    call = Message.objects.get(channel=Channel.VOICE, member=member)
+    assert call.idempotency_key == f"voice:greeting:spring_festival:{DAY}:{PHONE}" and call.status == Status.PENDING
+    reach = Reach.objects.get(member=member)
+    assert reach.step == 1 and [(rung.kind, rung.result) for rung in reach.rungs.all()] == [
+        ("sms", Status.UNDELIVERED), ("voice", "")]
 
 
 def test_a_blacklisted_phone_in_a_report_is_opted_out(in_alpha, aliyun, gateway, client):

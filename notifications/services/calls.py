@@ -30,6 +30,7 @@ from care.programme.services.requests import request_visit
 from care.registers.models import Member
 from carehub.audit.services import record
 from carehub.clock import current_unit, unit_today, unit_zone
+from notifications import leases
 from notifications.actions import CALL_KEY_PRESSED
 from notifications.models import STATUS_RANK, Call, CallOutcome, Channel, Message, Status
 from notifications.providers.base import CallReport
@@ -143,14 +144,16 @@ def call_ended(report: CallReport, *, message_id: str, account_sid: str, now=Non
         message.error_message = _("No call was answered in %(tries)d tries (last: %(outcome)s)") % {
             "tries": tries, "outcome": WORDS[report.outcome]}
         status = _move(message, Status.UNREACHED, now)
-        reach_member(message, _("Voice call to %(phone)s: %(error)s Reach the member another way.") % {
-            "phone": message.to, "error": message.error_message})
+        if not message.rungs.exists():  # on a ladder, its next rung is the follow-up
+            reach_member(message, _("Voice call to %(phone)s: %(error)s Reach the member another way.") % {
+                "phone": message.to, "error": message.error_message})
         return status
 
 
 def _move(message: Message, status: str, now) -> str | None:
     if STATUS_RANK[status] <= STATUS_RANK[message.status]:
         return None
+    leases.wake_soon()  # a ladder may climb
     Message.objects.filter(pk=message.pk).update(
         status=status, status_changed_at=now, sent_at=message.sent_at or now, error_code=message.error_code
         if status == Status.UNREACHED else "", error_message=message.error_message if status == Status.UNREACHED

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from billing.models import Metric
 from billing.services.usage import record_usage_many
 from carehub.clock import current_unit, unit_today, unit_zone
+from notifications import leases
 from notifications.models import STATUS_RANK, Channel, Message, Status
 from notifications.providers import Delivery, Failure, ProviderMessage, SendResult, backoff_seconds
 from notifications.services import hours
@@ -164,6 +165,8 @@ def apply_outcomes(unit, outcomes: list[Outcome], *, claim_token: str | None = N
                          if message.status in METERED and message.channel == Channel.SMS])
             for message in moved:
                 _follow_up(message, by_pk[message.pk])
+            if any(message.status in FINAL for message in moved):
+                leases.wake_soon()  # a ladder may climb
     return {**{message.pk: Status.PENDING for message, _outcome in retried},
             **{message.pk: message.status for message in changed}}
 
@@ -199,7 +202,8 @@ def _follow_up(message: Message, outcome: Outcome) -> None:
     """What a final status asks of people: reach the member another way, or respect the carrier's opt-out (a
     refused request, or a delivery report saying the phone is on the carrier's blacklist for the sender)."""
     if message.status in (Status.UNDELIVERED, Status.FAILED) and outcome.failure == Failure.UNREACHABLE:
-        reach_member(message)
+        if not message.rungs.exists():  # on a ladder, its next rung is the follow-up
+            reach_member(message)
     elif message.status in FINAL and outcome.failure == Failure.OPTED_OUT:
         carrier_opt_out(message)
 
@@ -249,9 +253,12 @@ def send_again(pk: int, now) -> bool:
 def mark_unconfirmed(sent_before) -> int:
     """Sent messages no report settled since `sent_before` (some carriers never confirm delivery): they stay
     sent, marked as never confirmed, and are no longer fetched."""
-    return Message.objects.filter(status=Status.SENT, error_code="", sent_at__lt=sent_before,
-                                  channel=Channel.SMS).update(
+    marked = Message.objects.filter(status=Status.SENT, error_code="", sent_at__lt=sent_before,
+                                    channel=Channel.SMS).update(
         error_code="unconfirmed", error_message=_("Sent, but the carrier never confirmed delivery."))
+    if marked:
+        leases.wake_soon()  # a ladder may climb
+    return marked
 
 
 def meter(unit, rows) -> None:

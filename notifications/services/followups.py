@@ -33,14 +33,19 @@ def reach_member(message: Message, reason: str = "") -> CareTask | None:
     `reason`: what was tried, when it was not an SMS (a voice message no call reached)."""
     if message.member_id is None:
         return None
-    member = Member.objects.get(pk=message.member_id)
+    failed = (_("Voice call to %(phone)s failed (%(code)s %(error)s); reach the member another way.")
+              if message.channel == Channel.VOICE else
+              _("SMS to %(phone)s failed (%(code)s %(error)s); reach the member another way."))
+    reason = reason or failed % {"phone": message.to, "code": message.error_code, "error": message.error_message}
+    return reach_in_person(Member.objects.get(pk=message.member_id), reason, message=message)
+
+
+def reach_in_person(member: Member, reason: str, *, message: Message | None = None) -> CareTask | None:
+    """A task for the member's secretary to reach them another way, saying why (`reason`: what was tried); the
+    member's task of today when one is open already."""
     today = unit_today()
     with transaction.atomic():
         rule = reach_rule()
-        failed = (_("Voice call to %(phone)s failed (%(code)s %(error)s); reach the member another way.")
-                  if message.channel == Channel.VOICE else
-                  _("SMS to %(phone)s failed (%(code)s %(error)s); reach the member another way."))
-        reason = reason or failed % {"phone": message.to, "code": message.error_code, "error": message.error_message}
         task = CareTask(rule=rule, version=rule.current, member=member, kind=TaskKind.REACH, occurs_on=today,
                         opens_on=today, due_on=today + datetime.timedelta(days=DUE_DAYS),
                         assignee_id=secretary_of(member), status=TaskStatus.OPEN, reason=reason[:200])
@@ -48,8 +53,9 @@ def reach_member(message: Message, reason: str = "") -> CareTask | None:
             with transaction.atomic():  # a savepoint: the unique (rule, member, day) may refuse a second one
                 task.save()
         except IntegrityError:
-            return None
-        record(None, REACH_TASK_CREATED, task, {"kind": [None, TaskKind.REACH], "message": [None, message.pk]})
+            return CareTask.objects.filter(rule=rule, member=member, occurs_on=today).first()
+        record(None, REACH_TASK_CREATED, task, {"kind": [None, TaskKind.REACH],
+                                                "message": [None, message.pk if message else None]})
     return task
 
 
@@ -58,4 +64,5 @@ def carrier_opt_out(message: Message) -> None:
     goes there until it opts in again."""
     member = Member.objects.filter(pk=message.member_id).first() if message.member_id else None
     record_opt_out(None, phone=message.to, scope=OptOutScope.ALL, source=OptOutSource.PROVIDER, member=member,
+                   channel=message.channel,
                    note=_("Reported by the carrier (%(code)s).") % {"code": message.error_code})

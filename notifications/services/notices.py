@@ -28,15 +28,14 @@ from carehub.clock import current_unit, unit_now, unit_today, unit_zone
 from carehub.portal.common import forget_built_fields
 from notifications import rendering, segments
 from notifications.actions import NOTICE_SENT
-from notifications.models import Category, Channel, Notice
+from notifications.models import Category, Channel, Notice, RungKind
 from notifications.segments import Count
-from notifications.services import compliance
+from notifications.services import compliance, ladder
 from notifications.services.config import get_settings, uses_aliyun
 from notifications.services.hours import contains, member_windows, next_open
 from notifications.services.outbox import VOICE_RESERVED_SEGMENTS, Row, queue_many, template_fields
 from notifications.services.refusals import covers, current_opt_outs, reasons
 from notifications.services.templates import template_text
-from notifications.services.voice import phone_of
 
 GONE = (MemberStatus.DECEASED, MemberStatus.MOVED_OUT)
 
@@ -62,6 +61,9 @@ class Audience:
     rows: list = field(default_factory=list, repr=False)  # (phone, [members]) per message
     outlook: "Outlook | None" = None  # what sending them now costs and when they go out
     channel: str = Channel.SMS  # by voice: calls, each reserving a minute (VOICE_RESERVED_SEGMENTS) of the plan
+    calls: int = 0  # messages that are calls (everyone's, by voice; else members who cannot read an SMS)
+    steps: dict = field(default_factory=dict, repr=False)  # member id -> the steps of their ladder
+    kinds: dict = field(default_factory=dict, repr=False)  # member id -> {rung kind: (channel, phone)} first tried
 
 
 @dataclass
@@ -151,55 +153,77 @@ def _render(body: str, members: list, unit) -> str:
 
 def prepare(actor, *, filters: dict, body: str, template_key: str = "", channel: str = Channel.SMS) -> Audience:
     """Who would receive `body` (the text of the template `template_key`, or typed) and at what cost; nothing
-    is saved. By voice (`channel`), the text is read in a call (Twilio, whatever the SMS provider) to the member's
-    own phone (else their proxy's), each call reserving a minute of the allowance."""
+    is saved. Each member is reached by the first step of their ladder of channels (notifications.services.
+    ladder): an SMS, a call for a member who cannot read one, their proxy when they have no phone. By voice
+    (`channel`), everyone is called first (Twilio, whatever the SMS provider), each call reserving a minute of the
+    allowance."""
     access.require_write(actor)
     _check_body(body)
     by_voice = channel == Channel.VOICE
-    if not by_voice:
-        _check_provider(body, template_key, current_unit().language)
     unit, limit = current_unit(), get_settings().max_segments
     audience = Audience(channel=channel)
-    by_phone: dict[str, list] = {}
-    for member in _filtered(actor, filters):
+    members = list(_filtered(actor, filters))
+    plans = ladder.plans(member.pk for member in members)
+    end = ladder.end_for(ladder.purpose_of(Category.NOTICE, template_key), Category.NOTICE)
+    by_target: dict[tuple[str, str], list] = {}
+    for member in members:
         audience.members += 1
-        phone = phone_of(member) if by_voice else member.proxy_phone or member.phone
+        steps = ladder.steps(member, plans.get(member.pk, ladder.Plan()), end, voice_first=by_voice)
+        targets = [(kind, *ladder.target(kind, member)) for kind in steps[0]]
+        targets = [(kind, target_channel, phone) for kind, target_channel, phone in targets if phone]
         if member.status in GONE:
             audience.excluded["gone"] += 1
-        elif not phone:
+        elif not targets:
             audience.excluded["no_phone"] += 1
         else:
-            by_phone.setdefault(phone, []).append(member)
-    opted_out = current_opt_outs(by_phone)
+            audience.steps[member.pk] = steps
+            for kind, target_channel, phone in targets:
+                by_target.setdefault((target_channel, phone), []).append(member)
+                audience.kinds.setdefault(member.pk, {})[kind] = (target_channel, phone)
+    if any(target_channel == Channel.SMS for target_channel, _phone in by_target):
+        _check_provider(body, template_key, unit.language)
+    opted_out = current_opt_outs(phone for _channel, phone in by_target)
     with translation.override(unit.language):
-        for phone, members in by_phone.items():
-            if phone in opted_out and covers(*opted_out[phone], Category.NOTICE):
-                audience.excluded["opted_out"] += len(members)
+        for (target_channel, phone), group in by_target.items():
+            if phone in opted_out and covers(*opted_out[phone], Category.NOTICE, target_channel):
+                audience.excluded["opted_out"] += len(group)
                 continue
-            text = _render(body, members, unit)
+            text = _render(body, group, unit)
             count = segments.count(text)
-            if by_voice:
+            if target_channel == Channel.VOICE:
                 count = dataclasses.replace(count, segments=VOICE_RESERVED_SEGMENTS)
+                audience.calls += 1
             elif count.segments > limit:
                 raise ValidationError({"body": _(
                     "The message to %(names)s needs %(segments)d SMS segments; the unit allows at most "
-                    "%(limit)d. Shorten the text.") % {"names": _render("{member_name}", members, unit),
+                    "%(limit)d. Shorten the text.") % {"names": _render("{member_name}", group, unit),
                                                        "segments": count.segments, "limit": limit}})
-            audience.rows.append((phone, members, text, count.segments))
+            audience.rows.append((phone, group, text, count.segments, target_channel))
             audience.recipients += 1
             audience.segments += count.segments
-            audience.shared += len(members) if len(members) > 1 else 0
+            audience.shared += len(group) if len(group) > 1 else 0
             if audience.count is None:
                 audience.sample, audience.count = text, count
     audience.outlook = outlook(audience)
     return audience
 
 
+def _start(member, audience: Audience, occasion: str, row: Row, notice: Notice, template_key: str):
+    """The ladder of `member` for the notice, begun with the messages of its first step (once per member)."""
+    kinds = audience.kinds.pop(member.pk, None)
+    if kinds is None:
+        return None
+    keys = {kind: ladder.rung_key(kind, occasion, phone) for kind, (_channel, phone) in kinds.items()}
+    return ladder.Start(member=member, occasion=occasion, purpose=ladder.purpose_of(Category.NOTICE, template_key),
+                        category=Category.NOTICE, steps=audience.steps[member.pk], keys=keys, body=row.body,
+                        template=row.template, language=row.language, variables=row.variables,
+                        notice_id=notice.pk)
+
+
 def send_notice(actor, *, filters: dict, body: str, expected: int, template_key: str = "",
                 channel: str = Channel.SMS) -> Notice:
     """Queue the notice's messages (or calls, by voice), provided `expected` is still the number `prepare`
     announced."""
-    by_voice = channel == Channel.VOICE
     with transaction.atomic():
         audience = prepare(actor, filters=filters, body=body, template_key=template_key, channel=channel)
         if not audience.recipients:
@@ -212,15 +236,21 @@ def send_notice(actor, *, filters: dict, body: str, expected: int, template_key:
                                        recipients=audience.recipients, segments=audience.segments,
                                        created_by=actor)
         unit = current_unit()
-        template = "" if by_voice else _template_of(body, template_key, unit.language)
-        prefix = "voice:notice" if by_voice else "notice"
+        template = _template_of(body, template_key, unit.language)
+        occasion = f"notice:{notice.pk}"
+        rows, starts = {}, []
         with translation.override(unit.language):  # names joined as in the texts
-            rows = [Row(key=f"{prefix}:{notice.pk}:{phone}", category=Category.NOTICE, to=phone, body=text,
-                        member_id=members[0].pk, notice_id=notice.pk, channel=channel,
-                        **(template_fields(template, unit.language, body, {
-                            "member_name": _names(members), "unit_name": unit.name}) if template else {}))
-                    for phone, members, text, _segments in audience.rows]
-        queue_many(actor, rows)
+            for phone, members, text, _segments, row_channel in audience.rows:
+                fields = template_fields(template, unit.language, body, {
+                    "member_name": _names(members), "unit_name": unit.name}) \
+                    if template and row_channel == Channel.SMS else {}
+                key = ladder.rung_key(RungKind.VOICE if row_channel == Channel.VOICE else RungKind.SMS, occasion, phone)
+                rows[key] = Row(key=key, category=Category.NOTICE, to=phone, body=text, member_id=members[0].pk,
+                                notice_id=notice.pk, channel=row_channel, **fields)
+                for member in members:
+                    starts.append(_start(member, audience, occasion, rows[key], notice, template_key))
+        queue_many(actor, list(rows.values()))
+        ladder.begin([start for start in starts if start is not None])
         record(actor, NOTICE_SENT, notice, {"recipients": [None, audience.recipients],
                                        "segments": [None, audience.segments], "filters": [None, filters or {}]})
     return notice

@@ -19,7 +19,7 @@ from carehub.audit.services import changing, record
 from carehub.phones import normalise_phone
 from notifications.access import visible_opt_outs
 from notifications.actions import OPTOUT_CREATED, OPTOUT_ENDED
-from notifications.models import Category, Message, OptOut, OptOutScope, OptOutSource
+from notifications.models import Category, Channel, Message, OptOut, OptOutChannel, OptOutScope, OptOutSource
 from notifications.services.refusals import covers, refuse
 
 
@@ -34,16 +34,25 @@ def member_opt_out(member) -> OptOut | None:
 
 def cancel_covered(opt_out: OptOut) -> int:
     """Refuse the messages to the phone still waiting that the opt-out covers (the relay re-checks anyway)."""
-    categories = [category for category in Category.values if covers(opt_out.scope, opt_out.source, category)]
-    return refuse(Message.objects.filter(to=opt_out.phone, category__in=categories), "opted-out")
+    covered = Q(pk__in=[])
+    for category in Category.values:
+        for channel in Channel.values:
+            if covers(opt_out.scope, opt_out.source, opt_out.channel, category, channel):
+                covered |= Q(category=category, channel=channel)
+    return refuse(Message.objects.filter(covered, to=opt_out.phone), "opted-out")
 
 
-def record_opt_out(actor, *, phone: str, scope: str, source: str, member=None, note: str = "") -> OptOut:
-    """Record that `phone` declines `scope`; replaces the phone's current opt-out when the scope differs."""
+def record_opt_out(actor, *, phone: str, scope: str, source: str, member=None, note: str = "",
+                   channel: str = OptOutChannel.ALL) -> OptOut:
+    """Record that `phone` declines `scope` by `channel` (SMS, calls or both); replaces the phone's current opt-out
+    when either differs. A reply or a carrier's block refuses the channel it came by on top of what the current
+    one refuses (an SMS reply to a phone that refused calls: both)."""
     if source == OptOutSource.STAFF:
         access.require_write(actor, member.node if member else None)
     if scope not in OptOutScope.values:
         raise ValidationError({"scope": _("Choose what the recipient declines.")})
+    if channel not in OptOutChannel.values:
+        raise ValidationError({"channel": _("Choose SMS, calls, or both.")})
     phone = normalise_phone(phone)
     if not phone:
         raise ValidationError({"phone": _("Enter the phone number that opts out.")})
@@ -54,15 +63,18 @@ def record_opt_out(actor, *, phone: str, scope: str, source: str, member=None, n
         if current and source == OptOutSource.STAFF and not _may_see(actor, current):
             raise ValidationError({"phone": _("An opt-out recorded elsewhere in the unit is in force on this "
                                               "phone; a unit admin can change it.")})
-        if current and current.scope == scope:
+        if current and source != OptOutSource.STAFF and current.channel != channel:
+            channel = OptOutChannel.ALL
+        if current and current.scope == scope and current.channel == channel:
             return current
         if current:
             _end(actor, current)
         opt_out = OptOut.objects.create(phone=phone, scope=scope, source=source, member=member, note=note[:200],
-                                        created_by=actor if getattr(actor, "pk", None) else None)
+                                        channel=channel, created_by=actor if getattr(actor, "pk", None) else None)
         cancelled = cancel_covered(opt_out)
         record(actor, OPTOUT_CREATED, opt_out, {"phone": [None, phone], "scope": [None, scope],
-                                                "source": [None, source], "cancelled_messages": [None, cancelled]})
+                                                "channel": [None, channel], "source": [None, source],
+                                                "cancelled_messages": [None, cancelled]})
     return opt_out
 
 

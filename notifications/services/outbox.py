@@ -26,7 +26,7 @@ from psycopg.types.json import Jsonb
 from carehub.audit.services import record_many
 from carehub.clock import unit_zone
 from carehub.phones import normalise_phone, shown_phone
-from notifications import rendering, segments
+from notifications import leases, rendering, segments
 from notifications.actions import MESSAGE_QUEUED
 from notifications.models import Channel, Message, Status
 from notifications.services import hours
@@ -129,7 +129,7 @@ def queue_many(actor, rows: list[Row], *, now: datetime.datetime | None = None) 
     sms, tz = get_settings(), unit_zone()
     unit_window = (sms.send_from, sms.send_until)
     phones = [_phone(row.to) for row in rows]
-    refused = refusals((index, row.member_id, phone, row.category, (row.template, row.language))
+    refused = refusals((index, row.member_id, phone, row.category, (row.template, row.language), row.channel)
                        for index, (row, (phone, refusal)) in enumerate(zip(rows, phones, strict=True)) if not refusal)
     own_windows = hours.member_windows(row.member_id for row in rows)
     schedule = _Schedule({phone for phone, refusal in phones if not refusal}, sms.daily_cap_per_recipient, tz, now)
@@ -154,6 +154,8 @@ def queue_many(actor, rows: list[Row], *, now: datetime.datetime | None = None) 
         result = Queued(created=[pk for pk, _status, _code in inserted], duplicates=len(rows) - len(inserted))
         result.pending = sum(status == Status.PENDING for _pk, status, _code in inserted)
         result.refused.update(code for _pk, _status, code in inserted if code)
+        if result.refused:
+            leases.wake_soon()  # a ladder may climb past a refused channel
         if inserted:
             # Labelled by recipient, never by the idempotency key (an internal key).
             label = (_("Message to %(phone)s") % {"phone": shown_phone(rows[0].to)} if len(inserted) == 1

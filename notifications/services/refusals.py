@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from care.registers.models import Member, MemberStatus
-from notifications.models import Category, OptOut, OptOutScope, OptOutSource, Status
+from notifications import leases
+from notifications.models import Category, Channel, OptOut, OptOutChannel, OptOutScope, OptOutSource, Status
 from notifications.services import compliance
 from notifications.services.config import uses_aliyun
 
@@ -39,35 +40,41 @@ def reasons() -> dict[str, str]:
                                         "Message templates.")}
 
 
-def covers(scope: str, source: str, category: str) -> bool:
+def covers(scope: str, source: str, channel: str, category: str, sent_as: str = Channel.SMS) -> bool:
+    """Does an opt-out (its scope, source and channel) refuse a message of `category` sent as `sent_as`?"""
+    if channel not in (OptOutChannel.ALL, sent_as):
+        return False
     if category == Category.STAFF:
         return scope == OptOutScope.ALL and source in CHANNEL_SOURCES
     return scope == OptOutScope.ALL or category == Category.GREETING
 
 
-def current_opt_outs(phones) -> dict[str, tuple[str, str]]:
-    """phone -> (scope, source) of the current opt-outs among `phones`."""
-    rows = OptOut.objects.filter(phone__in=set(phones), ended_at__isnull=True).values_list("phone", "scope", "source")
-    return {phone: (scope, source) for phone, scope, source in rows}
+def current_opt_outs(phones) -> dict[str, tuple[str, str, str]]:
+    """phone -> (scope, source, channel) of the current opt-outs among `phones`."""
+    rows = (OptOut.objects.filter(phone__in=set(phones), ended_at__isnull=True)
+            .values_list("phone", "scope", "source", "channel"))
+    return {phone: (scope, source, channel) for phone, scope, source, channel in rows}
 
 
 def refusals(candidates: Iterable[tuple]) -> dict:
-    """The messages among `candidates` ((key, member id or None, phone, category, (template, language)) each)
-    that must not go out: key -> reason code. "deceased" when the member died, "opted-out" when an opt-out in
-    force on the phone covers the message's category; at Alibaba Cloud, a template it may not send (see
-    compliance.template_refusals). A few queries, whatever the number of candidates."""
+    """The messages among `candidates` ((key, member id or None, phone, category, (template, language), channel)
+    each) that must not go out: key -> reason code. "deceased" when the member died, "opted-out" when an opt-out
+    in force on the phone covers the message's category and channel; at Alibaba Cloud, an SMS template it may not
+    send (see compliance.template_refusals; calls go through Twilio). A few queries, whatever the number of
+    candidates."""
     candidates = list(candidates)
-    member_ids = {member_id for _key, member_id, _phone, _category, _template in candidates if member_id}
+    member_ids = {row[1] for row in candidates if row[1]}
     deceased = set(Member.objects.filter(pk__in=member_ids, status=MemberStatus.DECEASED).values_list("pk", flat=True))
-    opt_outs = current_opt_outs(phone for _key, _member_id, phone, _category, _template in candidates)
-    blocked = compliance.template_refusals({row[4] for row in candidates}) if candidates and uses_aliyun() else {}
+    opt_outs = current_opt_outs(row[2] for row in candidates)
+    texts = {row[4] for row in candidates if row[5] == Channel.SMS}
+    blocked = compliance.template_refusals(texts) if texts and uses_aliyun() else {}
     refused = {}
-    for key, member_id, phone, category, template in candidates:
+    for key, member_id, phone, category, template, channel in candidates:
         if member_id in deceased:
             refused[key] = "deceased"
-        elif phone in opt_outs and covers(*opt_outs[phone], category):
+        elif phone in opt_outs and covers(*opt_outs[phone], category, channel):
             refused[key] = "opted-out"
-        elif template in blocked:
+        elif channel == Channel.SMS and template in blocked:
             refused[key] = blocked[template]
     return refused
 
@@ -75,6 +82,9 @@ def refusals(candidates: Iterable[tuple]) -> dict:
 def refuse(messages, reason: str, now=None) -> int:
     """Mark the messages of the queryset `messages` that still wait to be sent as not sent, for `reason` (a key
     of `reasons`). Returns how many."""
-    return messages.filter(status=Status.PENDING).update(
+    refused = messages.filter(status=Status.PENDING).update(
         status=Status.CANCELLED, error_code=reason, error_message=reasons()[reason],
         status_changed_at=now or timezone.now())
+    if refused:
+        leases.wake_soon()  # a ladder may climb past a refused channel
+    return refused

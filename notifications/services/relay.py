@@ -55,6 +55,7 @@ BATCH = 200  # rows per claim
 COUNTED = [Status.SENDING, Status.UNKNOWN, Status.SENT, Status.DELIVERED, Status.UNDELIVERED,  # daily cap
            Status.HEARD, Status.UNREACHED]
 CHECKS = 200  # sent messages fetched per relay run at most (concurrently, through the sending pool)
+FIELDS_CHECKED = ("pk", "to", "member_id", "category", "template", "language", "channel")  # by the refusal check
 FIELDS = ("pk", "to", "body", "segments", "member_id", "category", "attempts", "template", "language", "variables",
           "channel")
 
@@ -209,10 +210,11 @@ def claim(ctx: Context, now, batch: int = BATCH) -> tuple[list[dict], int]:
         with connection.cursor() as cursor:  # one claimer per unit at a time: the cap count stays exact
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('carehub-sms-claim:' || current_schema()))")
         due = Message.objects.filter(status=Status.PENDING, not_before__lte=now).order_by("not_before", "pk")
-        candidates = list(due.values("pk", "to", "member_id", "category", "template", "language")[:batch * 2])
+        candidates = list(due.values(*FIELDS_CHECKED)[:batch * 2])
         if not candidates:
             return [], 0
-        refused = refusals((row["pk"], row["member_id"], row["to"], row["category"], (row["template"], row["language"]))
+        refused = refusals((row["pk"], row["member_id"], row["to"], row["category"], (row["template"], row["language"]),
+                             row["channel"])
                            for row in candidates)
         own = hours.member_windows(row["member_id"] for row in candidates)
         counts = _sent_today({row["to"] for row in candidates}, now, ctx.tz)

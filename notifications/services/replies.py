@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from carehub.clock import current_unit
 from carehub.phones import normalise_phone
-from notifications.models import OptOut, OptOutScope, OptOutSource
+from notifications.models import OptOut, OptOutChannel, OptOutScope, OptOutSource
 from notifications.services.optouts import end_opt_out, record_opt_out
 
 # TD and T are the unsubscribe replies Chinese carriers and SMS vendors name; R is Alibaba Cloud's ("拒收请回复R",
@@ -29,9 +29,10 @@ def reply(sender: str, text: str) -> str:
         phone = ""
     with translation.override(unit.language):
         if phone and word in STOP:
+            # A reply refuses texts; calls (for members who cannot read them) stay unless refused too.
             record_opt_out(None, phone=phone, scope=OptOutScope.ALL, source=OptOutSource.REPLY,
-                           note=_("Replied “%(word)s”.") % {"word": word[:20]})
-            return _("%(unit)s: you will receive no more messages. Reply START to receive them again.") % {
+                           channel=OptOutChannel.SMS, note=_("Replied “%(word)s”.") % {"word": word[:20]})
+            return _("%(unit)s: you will receive no more text messages. Reply START to receive them again.") % {
                 "unit": unit.name}
         if phone and word in START:
             for opt_out in OptOut.objects.filter(phone=phone, ended_at__isnull=True):
