@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from care.registers.models import Member
-from notifications.purposes import built_in_name
+from notifications.purposes import built_in_name, ladder_purpose_name
 
 
 class Provider(models.TextChoices):
@@ -329,7 +329,7 @@ class LadderEnd(models.TextChoices):
 
 
 class LadderSetting(models.Model):
-    """How far the messages of one purpose climb: "greeting" (every greeting), "notice" (a notice typed by staff)
+    """How far the messages of one purpose climb: "greetings" (every greeting), "notices" (a notice typed by staff)
     or a notice template's key ("visit_notice", a unit's own). Without a row: notifications.services.ladder's
     defaults (greetings stop after the first channel, notices climb to the end)."""
 
@@ -342,7 +342,7 @@ class LadderSetting(models.Model):
         verbose_name_plural = _("ladders of channels")
 
     def __str__(self):
-        return f"{self.purpose}: {self.end}"
+        return ladder_purpose_name(self.purpose)
 
 
 class RungKind(models.TextChoices):

@@ -29,3 +29,11 @@ def built_in_name(key: str) -> str:
     if key in OCCASIONS_BY_KEY:
         return _("%(occasion)s greeting") % {"occasion": OCCASIONS_BY_KEY[key].label}
     return key.replace("_", " ").replace("-", " ").strip().capitalize()
+
+
+# The ladder of channels is set per purpose: these two, and each notice template by its name.
+LADDER_PURPOSES = {"greetings": gettext_lazy("Every greeting"), "notices": gettext_lazy("A notice typed by staff")}
+
+
+def ladder_purpose_name(purpose: str) -> str:
+    return str(LADDER_PURPOSES[purpose]) if purpose in LADDER_PURPOSES else built_in_name(purpose)

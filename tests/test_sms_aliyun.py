@@ -266,7 +266,7 @@ def test_a_greeting_goes_through_the_relay_and_a_report_settles_it_delivered(in_
 
 
 def test_an_undelivered_report_climbs_the_members_ladder_to_a_call(in_alpha, aliyun, gateway, client):
-    LadderSetting.objects.create(purpose="greeting", end=LadderEnd.TASK)
+    LadderSetting.objects.create(purpose="greetings", end=LadderEnd.TASK)
     gateway.configure(numbers={PHONE: "undeliverable"})
     member, message = greeting_sent(in_alpha)
     replay(client, pushes(gateway))

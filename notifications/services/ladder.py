@@ -43,13 +43,13 @@ from notifications.models import (
     RungKind,
     Status,
 )
-from notifications.purposes import built_in_name
+from notifications.purposes import ladder_purpose_name
 from notifications.services.followups import reach_in_person
 from notifications.services.outbox import Row, queue_many
 
 # Where each kind of message stops when the unit has not said.
 DEFAULT_END = {Category.GREETING: LadderEnd.FIRST, Category.NOTICE: LadderEnd.TASK}
-GREETINGS, TYPED_NOTICE = "greeting", "notice"  # purposes besides the notice templates' keys
+GREETINGS, TYPED_NOTICE = "greetings", "notices"  # purposes besides the notice templates' keys
 CONFIRMED = {Status.DELIVERED, Status.HEARD}  # a voice row is delivered when a person answered it
 ENDED = {Status.UNDELIVERED, Status.FAILED, Status.CANCELLED, Status.UNREACHED}
 UNCONFIRMED = "unconfirmed"  # an SMS still "sent" when the carrier's report was given up on (error code)
@@ -264,7 +264,7 @@ def what_was_tried(reach: Reach) -> str:
         phone = shown_phone(message.to) if message and message.to else _("no phone")
         parts.append(_("%(rung)s %(phone)s: %(result)s") % {
             "rung": RungKind(rung.kind).label, "phone": phone, "result": result_words(rung.result)})
-    purpose = purpose_name(reach.purpose)
+    purpose = ladder_purpose_name(reach.purpose)
     text = _("%(purpose)s not confirmed. Tried: %(tried)s. Reach the member in person.") % {
         "purpose": purpose, "tried": "; ".join(parts)}
     return text[:200]
@@ -278,12 +278,6 @@ def result_words(result: str) -> str:
     return str(Status(result).label) if result in Status.values else _("on its way")
 
 
-def purpose_name(purpose: str) -> str:
-    if purpose == GREETINGS:
-        return _("Greeting")
-    if purpose == TYPED_NOTICE:
-        return _("Notice")
-    return built_in_name(purpose)
 
 
 def first_keys(member: Member, first_step: list[str], occasion: str) -> dict[str, tuple[str, str, str]]:
