@@ -28,6 +28,7 @@ from notifications.models import (
     LadderSetting,
     Message,
     OptOut,
+    OptOutChannel,
     OptOutScope,
     OptOutSource,
     Provider,
@@ -322,6 +323,18 @@ def test_a_reply_through_the_vendors_push_opts_the_phone_out(in_alpha, aliyun, g
     assert AuditEvent.objects.get(action="sms.optout.created").source == Source.WEBHOOK
     replay(client, [gateway.aliyun.reply(KEY.sid, PHONE, "恢复")])
     assert not OptOut.objects.filter(phone=PHONE, ended_at__isnull=True).exists()
+
+
+def test_after_a_reply_the_ladder_calls_the_member_instead(in_alpha, aliyun, gateway, client):
+    """A reply refuses texts, not calls: a member's next notice goes by voice (Twilio) and climbs from there."""
+    member = add_member(in_alpha, "王老", phone=PHONE)
+    replay(client, [gateway.aliyun.reply(KEY.sid, PHONE, "退订", sign_name=SIGN)])
+    assert OptOut.objects.get(phone=PHONE, ended_at__isnull=True).channel == OptOutChannel.SMS
+    audience = notices.prepare(in_alpha.admin, filters={}, body="明天上午九点开会。")
+    assert (audience.recipients, audience.calls) == (1, 1)
+    notices.send_notice(in_alpha.admin, filters={}, body="明天上午九点开会。", expected=1)
+    [call] = Message.objects.filter(member=member)
+    assert (call.channel, call.status) == (Channel.VOICE, Status.PENDING)
 
 
 def test_forged_and_foreign_pushes_are_404_and_change_nothing(alpha, beta, gateway, client):

@@ -132,6 +132,7 @@ class Start:
     language: str = ""
     variables: dict = dataclasses.field(default_factory=dict)
     notice_id: int | None = None
+    step: int = 0  # where the ladder starts (a notice skips the steps whose channels all opted out)
 
 
 def begin(starts: list[Start]) -> int:
@@ -146,11 +147,11 @@ def begin(starts: list[Start]) -> int:
     new = [start for pair, start in unique.items() if pair not in existing]
     reaches = Reach.objects.bulk_create([Reach(
         member=start.member, occasion=start.occasion, purpose=start.purpose, category=start.category,
-        notice_id=start.notice_id, steps=start.steps, body=start.body, template=start.template,
+        notice_id=start.notice_id, steps=start.steps, step=start.step, body=start.body, template=start.template,
         language=start.language, variables=start.variables) for start in new])
     keys = {key for start in new for key in start.keys.values()}
     ids = dict(Message.objects.filter(idempotency_key__in=keys).values_list("idempotency_key", "pk"))
-    Rung.objects.bulk_create([Rung(reach=reach, step=0, kind=kind, message_id=ids.get(key))
+    Rung.objects.bulk_create([Rung(reach=reach, step=start.step, kind=kind, message_id=ids.get(key))
                               for reach, start in zip(reaches, new, strict=True) for kind, key in start.keys.items()])
     return len(reaches)
 

@@ -62,7 +62,7 @@ class Audience:
     outlook: "Outlook | None" = None  # what sending them now costs and when they go out
     channel: str = Channel.SMS  # by voice: calls, each reserving a minute (VOICE_RESERVED_SEGMENTS) of the plan
     calls: int = 0  # messages that are calls (everyone's, by voice; else members who cannot read an SMS)
-    steps: dict = field(default_factory=dict, repr=False)  # member id -> the steps of their ladder
+    steps: dict = field(default_factory=dict, repr=False)  # member id -> (their ladder's steps, the step to start)
     kinds: dict = field(default_factory=dict, repr=False)  # member id -> {rung kind: (channel, phone)} first tried
 
 
@@ -165,29 +165,26 @@ def prepare(actor, *, filters: dict, body: str, template_key: str = "", channel:
     members = list(_filtered(actor, filters))
     plans = ladder.plans(member.pk for member in members)
     end = ladder.end_for(ladder.purpose_of(Category.NOTICE, template_key), Category.NOTICE)
+    opted_out = current_opt_outs(phone for member in members for phone in (member.phone, member.proxy_phone) if phone)
     by_target: dict[tuple[str, str], list] = {}
     for member in members:
         audience.members += 1
         steps = ladder.steps(member, plans.get(member.pk, ladder.Plan()), end, voice_first=by_voice)
-        targets = [(kind, *ladder.target(kind, member)) for kind in steps[0]]
-        targets = [(kind, target_channel, phone) for kind, target_channel, phone in targets if phone]
         if member.status in GONE:
             audience.excluded["gone"] += 1
-        elif not targets:
-            audience.excluded["no_phone"] += 1
-        else:
-            audience.steps[member.pk] = steps
-            for kind, target_channel, phone in targets:
-                by_target.setdefault((target_channel, phone), []).append(member)
-                audience.kinds.setdefault(member.pk, {})[kind] = (target_channel, phone)
+            continue
+        step, targets = _first_open_step(member, steps, opted_out)
+        if step is None:
+            audience.excluded["opted_out" if targets else "no_phone"] += 1
+            continue
+        audience.steps[member.pk] = (steps, step)
+        for kind, target_channel, phone in targets:
+            by_target.setdefault((target_channel, phone), []).append(member)
+            audience.kinds.setdefault(member.pk, {})[kind] = (target_channel, phone)
     if any(target_channel == Channel.SMS for target_channel, _phone in by_target):
         _check_provider(body, template_key, unit.language)
-    opted_out = current_opt_outs(phone for _channel, phone in by_target)
     with translation.override(unit.language):
         for (target_channel, phone), group in by_target.items():
-            if phone in opted_out and covers(*opted_out[phone], Category.NOTICE, target_channel):
-                audience.excluded["opted_out"] += len(group)
-                continue
             text = _render(body, group, unit)
             count = segments.count(text)
             if target_channel == Channel.VOICE:
@@ -208,14 +205,31 @@ def prepare(actor, *, filters: dict, body: str, template_key: str = "", channel:
     return audience
 
 
+def _first_open_step(member, steps: list, opted_out: dict) -> tuple[int | None, list]:
+    """The first step of `member`'s ladder with a phone to try that has not opted out of its channel, and its
+    targets ((kind, channel, phone) each): (None, targets found but all refused) when every step is refused,
+    (None, []) when there is no phone at all. A task is not a message: it is left to the ladder."""
+    refused = []
+    for index, kinds in enumerate(steps):
+        targets = [(kind, *ladder.target(kind, member)) for kind in kinds if kind != RungKind.TASK]
+        targets = [(kind, channel, phone) for kind, channel, phone in targets if phone]
+        allowed = [(kind, channel, phone) for kind, channel, phone in targets
+                   if not (phone in opted_out and covers(*opted_out[phone], Category.NOTICE, channel))]
+        if allowed:
+            return index, allowed
+        refused += targets
+    return None, refused
+
+
 def _start(member, audience: Audience, occasion: str, row: Row, notice: Notice, template_key: str):
     """The ladder of `member` for the notice, begun with the messages of its first step (once per member)."""
     kinds = audience.kinds.pop(member.pk, None)
     if kinds is None:
         return None
     keys = {kind: ladder.rung_key(kind, occasion, phone) for kind, (_channel, phone) in kinds.items()}
+    steps, step = audience.steps[member.pk]
     return ladder.Start(member=member, occasion=occasion, purpose=ladder.purpose_of(Category.NOTICE, template_key),
-                        category=Category.NOTICE, steps=audience.steps[member.pk], keys=keys, body=row.body,
+                        category=Category.NOTICE, steps=steps, step=step, keys=keys, body=row.body,
                         template=row.template, language=row.language, variables=row.variables,
                         notice_id=notice.pk)
 
