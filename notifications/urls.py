@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from notifications.portal import sending, texts, windows
+from notifications.portal import contacts, sending, texts, windows
 
 app_name = "sms"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("opt-outs/", sending.OptOuts.as_view(), name="opt_outs"),
     path("opt-outs/<int:pk>/end/", sending.EndOptOut.as_view(), name="opt_out_end"),
     path("windows/", windows.WindowPage.as_view(), name="windows"),
+    path("members/<int:pk>/contact-plan/", contacts.ContactPlanView.as_view(), name="contact_plan"),
     path("stats/", sending.stats, name="stats"),
     path("templates/", texts.template_list, name="templates"),
     path("templates/edit/", texts.EditTemplate.as_view(), name="template_edit"),

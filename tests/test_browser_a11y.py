@@ -25,7 +25,7 @@ from care.registers.models import HardshipEntry, HardshipReview, Member
 from care.registers.services import hardship, members
 from carehub.accounts.models import User
 from carehub.audit.models import AuditEvent
-from notifications.models import Message
+from notifications.models import Message, Reach, Rung
 
 from .conftest import PASSWORD
 from .test_browser import browser, server  # noqa: F401 (fixtures)
@@ -60,6 +60,20 @@ def purge(first_event: int, west_id: int) -> None:
     Member.objects.filter(pk__in=doomed).delete()
 
 
+def ladder(member, task) -> None:
+    """A notice that climbed to the end (its rungs under the outbox's rows and on the member's page)."""
+    now = timezone.now()
+    sms, call = (Message.objects.create(idempotency_key=f"a11y:{channel}", category="notice", channel=channel,
+                                        member=member, to=PHONE, body="请于周五参加支部会议。", status=status,
+                                        not_before=now, sent_at=now)
+                 for channel, status in (("sms", "undelivered"), ("voice", "unreached")))
+    reach = Reach.objects.create(member=member, occasion="a11y", purpose="visit_notice", category="notice",
+                                 steps=[["sms"], ["voice"], ["task"]], step=2, status="task", body=sms.body, task=task)
+    Rung.objects.bulk_create([Rung(reach=reach, step=0, kind="sms", message=sms, result="undelivered", settled_at=now),
+                              Rung(reach=reach, step=1, kind="voice", message=call, result="unreached", settled_at=now),
+                              Rung(reach=reach, step=2, kind="task", result="task", settled_at=now)])
+
+
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
     alpha = django_db_setup["alpha"]
@@ -84,6 +98,7 @@ def world(django_db_setup, django_db_blocker):
         Message.objects.create(idempotency_key="a11y:1", category="greeting", member=member, to=PHONE,
                                body="祝您生日快乐，身体健康！", status="delivered", not_before=timezone.now(),
                                sent_at=timezone.now())
+        ladder(member, CareTask.objects.filter(event=event).first())
         return first_event, member, fund, link
 
     with django_db_blocker.unblock():

@@ -34,8 +34,8 @@ from care.reports.models import ReportKind, ReportRun, RunStatus
 from carehub import urls_tenant
 from carehub.accounts.models import Role
 from carehub.audit.models import AuditEvent
-from notifications.models import Category, Notice
-from notifications.services import optouts, outbox, templates, windows
+from notifications.models import Category, Notice, Reach, Rung
+from notifications.services import contacts, optouts, outbox, templates, windows
 from tenants.models import UnitExport
 
 from .api_data import media_fixture  # noqa: F401 (fixture)
@@ -112,6 +112,7 @@ ROUTES = {
     # SMS, reports and support pages
     "sms:opt_out_end": (SUBTREE, {"pk": "opt_out"}),
     "sms:template_delete": (ADMIN, {"pk": "template"}),
+    "sms:contact_plan": (SUBTREE, {"pk": "member"}),
     "reports:run": (SUBTREE, {"pk": "run"}),
     "reports:download": (SUBTREE, {"pk": "run", "fmt": "pdf"}),
     "support:download": (ADMIN, {"pk": "export"}),
@@ -122,6 +123,8 @@ ROUTES = {
     "sms-api:opt-out-detail": (SUBTREE, {"pk": "opt_out"}),
     "sms-api:opt-out-end": (SUBTREE, {"pk": "opt_out"}),
     "sms-api:window-detail": (SUBTREE, {"pk": "window"}),
+    "sms-api:member-contact-plan": (SUBTREE, {"pk": "member"}),
+    "sms-api:member-reaches": (SUBTREE, {"pk": "member"}),
     # The reports API
     "reports-api:run-detail": (SUBTREE, {"pk": "run"}),
     "reports-api:run-download": (SUBTREE, {"pk": "run", "fmt": "pdf"}),
@@ -301,6 +304,13 @@ def make_world(staff_: Staff) -> World:
         opt_out = optouts.record_opt_out(admin, phone=member.phone, scope="greetings", source="staff",
                                          note=f"{MARK}退订")
         window = windows.set_window(admin, member, send_from="08:00", send_until="18:00")
+        contacts.set_contact_plan(admin, member, preferred="both", reads_sms=False)
+        reach = Reach.objects.create(member=member, occasion="route-isolation", purpose="notices",
+                                     category=Category.NOTICE, notice=notice, steps=[["sms"], ["task"]],
+                                     step=1, status="task", body=f"{MARK}通知", task=task)
+        Rung.objects.bulk_create([
+            Rung(reach=reach, step=0, kind="sms", message=message, result="undelivered", settled_at=timezone.now()),
+            Rung(reach=reach, step=1, kind="task", result="task", settled_at=timezone.now())])
         template = templates.save_template(admin, key="meeting", language="zh-hans", category="notice",
                                            body="{member_name}同志：请参加支部会议。")
         run = ReportRun.objects.create(kind=ReportKind.VISITS, node=east, requested_by=secretary,

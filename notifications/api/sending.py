@@ -22,7 +22,7 @@ from notifications.api.serializers import (
     OptOutCreateSerializer,
     OptOutSerializer,
 )
-from notifications.models import Category, Channel, Message, OptOut, OptOutScope, OptOutSource, Status
+from notifications.models import Category, Channel, Message, OptOut, OptOutChannel, OptOutScope, OptOutSource, Status
 from notifications.services import notices, optouts
 from notifications.services.stats import monthly_stats
 
@@ -95,10 +95,11 @@ class OptOutFilter(django_filters.FilterSet):
     phone = django_filters.CharFilter(field_name="phone", lookup_expr="endswith")
     member = django_filters.NumberFilter(field_name="member_id")
     scope = django_filters.ChoiceFilter(choices=OptOutScope.choices)
+    channel = django_filters.ChoiceFilter(choices=OptOutChannel.choices)
 
     class Meta:
         model = OptOut
-        fields = ["current", "phone", "member", "scope"]
+        fields = ["current", "phone", "member", "scope", "channel"]
 
 
 class OptOutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CareViewSet):
@@ -120,7 +121,8 @@ class OptOutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CareViewSe
         member: Member | None = data.get("member")
         phone = data.get("phone") or (member.proxy_phone or member.phone if member else "")
         opt_out = optouts.record_opt_out(request.user, phone=phone, scope=data["scope"], source=OptOutSource.STAFF,
-                                         member=member, note=data.get("note", ""))
+                                         member=member, note=data.get("note", ""),
+                                         channel=data.get("channel", OptOutChannel.ALL))
         return Response(OptOutSerializer(opt_out).data, status=HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=OptOutSerializer)

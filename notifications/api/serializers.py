@@ -14,17 +14,25 @@ from notifications.models import (
     Approval,
     Category,
     Channel,
+    ContactPlan,
+    LadderEnd,
     Message,
     Notice,
     OptOut,
+    OptOutChannel,
     OptOutScope,
     OptOutSource,
+    Preferred,
     Provider,
+    Reach,
+    ReachStatus,
+    Rung,
+    RungKind,
     SendWindow,
     SmsSettings,
     Status,
 )
-from notifications.services import compliance, templates
+from notifications.services import compliance, ladder, templates
 from notifications.services.config import uses_aliyun
 
 CategoryField = named_choice(Category.choices, "SmsCategory")
@@ -32,6 +40,11 @@ StatusField = named_choice(Status.choices, "SmsStatus")
 ChannelField = named_choice(Channel.choices, "SmsChannel")
 ScopeField = named_choice(OptOutScope.choices, "OptOutScope")
 SourceField = named_choice(OptOutSource.choices, "OptOutSource")
+OptOutChannelField = named_choice(OptOutChannel.choices, "OptOutChannel")
+PreferredField = named_choice(Preferred.choices, "PreferredChannel")
+LadderEndField = named_choice(LadderEnd.choices, "LadderEnd")
+ReachStatusField = named_choice(ReachStatus.choices, "LadderStatus")
+RungKindField = named_choice(RungKind.choices, "RungKind")
 LanguageField = named_choice(settings.LANGUAGES, "SmsLanguage")
 ApprovalField = named_choice(Approval.choices, "TemplateApproval")
 ProviderField = named_choice(Provider.choices, "SmsProvider")
@@ -194,11 +207,13 @@ class OptOutSerializer(serializers.ModelSerializer):
     member = MemberRefSerializer(read_only=True)
     created_by = StaffRefSerializer(read_only=True)
     scope = ScopeField()
+    channel = OptOutChannelField()
     source = SourceField()
 
     class Meta:
         model = OptOut
-        fields = ["id", "phone", "member", "scope", "source", "note", "created_by", "created_at", "ended_at"]
+        fields = ["id", "phone", "member", "scope", "channel", "source", "note", "created_by", "created_at",
+                  "ended_at"]
         read_only_fields = fields
 
 
@@ -207,6 +222,8 @@ class OptOutCreateSerializer(serializers.Serializer):
                                   help_text="Default: the member's proxy phone, else their own.")
     member = ScopedPrimaryKeyField(access.visible_members, required=False, allow_null=True)
     scope = ScopeField(help_text="greetings: greetings only, notices still arrive; all: every message.")
+    channel = OptOutChannelField(required=False, help_text="What is refused: all (SMS and calls, the default), "
+                                                          "sms (texts only) or voice (calls only).")
     note = serializers.CharField(max_length=200, required=False, allow_blank=True,
                                  help_text="How it was given, e.g. by phone to the branch secretary.")
 
@@ -291,3 +308,73 @@ class SmsSettingsWriteSerializer(serializers.Serializer):
         help_text="Write-only: stored encrypted and never shown again; left out, the saved one stays.")
     sign_name = serializers.CharField(required=False, allow_blank=True, max_length=40,
                                       help_text="The signature Alibaba Cloud approved (2-12 characters, no 【】).")
+
+
+# The ladder of channels
+
+
+class ContactPlanSerializer(serializers.ModelSerializer):
+    """How a member is reached; whom to reach instead (the proxy) is on the member's record."""
+
+    member = serializers.IntegerField(source="member_id", read_only=True)
+    preferred = PreferredField()
+    proxy_name = serializers.CharField(source="member.proxy_name", read_only=True,
+                                       help_text="Changed on the member (PATCH /api/v1/members/{id}/).")
+    proxy_phone = serializers.CharField(source="member.proxy_phone", read_only=True)
+
+    class Meta:
+        model = ContactPlan
+        fields = ["member", "preferred", "reads_sms", "proxy_name", "proxy_phone"]
+        read_only_fields = ["member", "proxy_name", "proxy_phone"]
+
+
+class ContactPlanWriteSerializer(serializers.Serializer):
+    preferred = PreferredField(help_text="sms, voice (a call reads the message) or both at once.")
+    reads_sms = serializers.BooleanField(help_text="false: the member cannot read an SMS and is called first.")
+
+
+class LadderSerializer(serializers.Serializer):
+    purpose = serializers.CharField(help_text="greetings (every greeting), notices (typed by staff) or a notice "
+                                              "template's key.")
+    name = serializers.CharField(help_text="What people call the purpose.")
+    end = LadderEndField(help_text="How far its messages climb now.")
+    default = LadderEndField(help_text="How far they climb when the unit has not said.")
+
+
+# PUT /sms/ladders/: {purpose: end}; any purpose left out keeps its setting.
+LADDER_ENDS_REQUEST = {"type": "object", "additionalProperties": {"type": "string", "enum": LadderEnd.values},
+                       "example": {"greetings": "first", "visit_notice": "task"}}
+
+
+class RungSerializer(serializers.ModelSerializer):
+    kind = RungKindField()
+    phone = serializers.SerializerMethodField()
+    result = serializers.CharField(help_text="A message status, \"unconfirmed\" (the carrier never confirmed the "
+                                             "SMS), \"task\", or empty while on its way.")
+    result_words = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Rung
+        fields = ["step", "kind", "message", "phone", "result", "result_words", "started_at", "settled_at"]
+        read_only_fields = fields
+
+    def get_phone(self, rung) -> str:
+        return rung.message.to if rung.message else ""
+
+    def get_result_words(self, rung) -> str:
+        return ladder.result_words(rung.result)
+
+
+class ReachSerializer(serializers.ModelSerializer):
+    """A ladder (from contacts.named(): with its purpose's name)."""
+
+    purpose_name = serializers.CharField(read_only=True)
+    category = CategoryField()
+    status = ReachStatusField()
+    rungs = RungSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Reach
+        fields = ["id", "purpose", "purpose_name", "category", "status", "step", "task", "notice", "created_at",
+                  "ended_at", "rungs"]
+        read_only_fields = fields

@@ -10,8 +10,12 @@ from notifications.models import (
     Approval,
     Category,
     Channel,
+    ContactPlan,
+    LadderEnd,
     OptOut,
+    OptOutChannel,
     OptOutScope,
+    Preferred,
     Provider,
     SendWindow,
     SmsSettings,
@@ -74,9 +78,31 @@ class OptOutForm(forms.Form):
     phone = forms.CharField(label=capfirst(OptOut._meta.get_field("phone").verbose_name), max_length=30)
     scope = forms.ChoiceField(label=_("Declines"), choices=OptOutScope.choices, widget=forms.RadioSelect,
                               initial=OptOutScope.GREETINGS)
+    channel = forms.ChoiceField(label=_("Refuses"), choices=OptOutChannel.choices, widget=forms.RadioSelect,
+                                initial=OptOutChannel.ALL, required=False)  # left out: both, as before calls
     note = forms.CharField(label=_("How it was given"), max_length=200, required=False,
                            help_text=_("For example: by phone to the branch secretary, 3 May."))
     member = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class ContactPlanForm(forms.Form):
+    preferred = forms.ChoiceField(label=capfirst(ContactPlan._meta.get_field("preferred").verbose_name),
+                                  choices=Preferred.choices, widget=forms.RadioSelect)
+    reads_sms = forms.BooleanField(label=capfirst(ContactPlan._meta.get_field("reads_sms").verbose_name),
+                                   required=False, help_text=_("Untick for a member who cannot read a text "
+                                                               "message (eyesight, literacy): they are called."))
+
+
+class LadderForm(forms.Form):
+    """How far each purpose's messages climb: one choice per purpose (contacts.purposes()), named in words."""
+
+    def __init__(self, *args, purposes: list[dict], **kwargs):
+        super().__init__(*args, **kwargs)
+        for row in purposes:
+            default = str(LadderEnd(row["default"]).label)
+            self.fields[row["purpose"]] = forms.ChoiceField(
+                label=row["name"], choices=LadderEnd.choices, initial=row["end"],
+                help_text=_("Default: %(end)s") % {"end": default})
 
 
 class OutboxFilterForm(forms.Form):

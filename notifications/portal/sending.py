@@ -19,9 +19,9 @@ from carehub.portal.actions import FormActionView
 from carehub.portal.common import flash_error, page_of, vary_on_htmx, wants_fragment
 from notifications import rendering
 from notifications.access import visible_messages, visible_notices, visible_opt_outs
-from notifications.models import Channel, OptOutSource, Status
+from notifications.models import Channel, OptOutChannel, OptOutSource, Status
 from notifications.portal.forms import ComposeForm, OptOutForm, OutboxFilterForm
-from notifications.services import notices, optouts, templates
+from notifications.services import contacts, notices, optouts, templates
 from notifications.services.stats import monthly_stats
 from notifications.services.voice import outcome_words
 
@@ -49,8 +49,10 @@ def outbox(request):
         if data["q"].strip():
             rows = rows.filter(Q(member__name__icontains=data["q"].strip()) | Q(to__contains=data["q"].strip()))
     page = page_of(request, rows.prefetch_related("calls").order_by("-created_at", "-pk"))
-    for row in page:  # a call's tries, outcome and key in words
+    ladders = contacts.reaches_of([row.pk for row in page])  # the whole page's in one go, not per row
+    for row in page:  # a call's tries, outcome and key in words; the ladders the message was a rung of
         row.call_words = outcome_words(row) if row.channel == Channel.VOICE else ""
+        row.ladders = ladders.get(row.pk, [])
     context = {"form": form, "page": page, "in_flight": any(row.status in IN_FLIGHT for row in page),
                # No message ever (not just none matching): the page says how messages start.
                "outbox_empty": not page.paginator.count and not visible_messages(request.user).exists(),
@@ -165,7 +167,8 @@ class OptOuts(FormActionView):
     def act(self, form, member):
         data = form.cleaned_data
         return optouts.record_opt_out(self.request.user, phone=data["phone"], scope=data["scope"],
-                                      source=OptOutSource.STAFF, member=member, note=data["note"])
+                                      source=OptOutSource.STAFF, member=member, note=data["note"],
+                                      channel=data["channel"] or OptOutChannel.ALL)
 
     def success_url(self, opt_out, member):
         return reverse("sms:opt_outs")

@@ -19,8 +19,8 @@ from carehub.portal.common import flash_error
 from notifications import rendering
 from notifications.access import visible_messages
 from notifications.models import Approval, Category, Provider, Template
-from notifications.portal.forms import AccountForm, ProviderForm, SettingsForm, TemplateForm
-from notifications.services import compliance, sandbox_phones
+from notifications.portal.forms import AccountForm, LadderForm, ProviderForm, SettingsForm, TemplateForm
+from notifications.services import compliance, contacts, sandbox_phones
 from notifications.services import settings as sms_settings
 from notifications.services import templates as service
 from notifications.services.config import get_settings, uses_aliyun
@@ -123,11 +123,13 @@ def preview(request):
 
 class SettingsPage(FormActionView):
     """The unit's sender, sending hours and limits; in further forms on the page its provider (Twilio, or Alibaba
-    Cloud with its AccessKey and signature, and the push URLs to enter in the vendor's console) and its own Twilio
-    account (the button pressed says which form is posted). Admins only."""
+    Cloud with its AccessKey and signature, and the push URLs to enter in the vendor's console), its own Twilio
+    account and how far each purpose's messages climb the ladder of channels (the button pressed says which form
+    is posted). Admins only."""
 
     template_name = "notifications/settings.html"
-    FORMS = {"save_settings": SettingsForm, "save_provider": ProviderForm, "save_account": AccountForm}
+    FORMS = {"save_settings": SettingsForm, "save_provider": ProviderForm, "save_account": AccountForm,
+             "save_ladders": LadderForm}
 
     @property
     def posted(self) -> str:
@@ -154,6 +156,8 @@ class SettingsPage(FormActionView):
                                 "sign_name": sms.sign_name}, "prefix": "provider"}
         if name == "save_account":
             return {"initial": {"account_sid": sms.account_sid}, "prefix": "account"}
+        if name == "save_ladders":
+            return {"purposes": contacts.purposes(), "prefix": "ladder"}
         return {"instance": sms, "prefix": "sms"}
 
     def act(self, form, sms):
@@ -164,6 +168,8 @@ class SettingsPage(FormActionView):
                                              sign_name=data["sign_name"])
         if self.posted == "save_account":
             return sms_settings.set_own_account(user, data["account_sid"], data["auth_token"])
+        if self.posted == "save_ladders":
+            return contacts.set_ladders(user, data)
         return sms_settings.update_settings(user, **{name: data[name] for name in sms_settings.EDITABLE})
 
     def get_success_message(self, result, sms):
@@ -181,7 +187,8 @@ class SettingsPage(FormActionView):
         forms = {name: form if name == self.posted else self.FORMS[name](**self._kwargs(name, sms))
                  for name in self.FORMS}
         return {"form": forms["save_settings"], "provider_form": forms["save_provider"],
-                "account_form": forms["save_account"], "sms": sms, "aliyun": uses_aliyun(sms),
+                "account_form": forms["save_account"], "ladder_form": forms["save_ladders"], "sms": sms,
+                "aliyun": uses_aliyun(sms),
                 "push_urls": sms_settings.push_urls(sms) if uses_aliyun(sms) else {},
                 "has_own_account": bool(sms.account_sid and sms.auth_token_encrypted),
                 "has_aliyun_secret": bool(sms.aliyun_secret_encrypted)}

@@ -11,7 +11,7 @@ from carehub.audit.services import changing, created
 from notifications.actions import CONTACT_PLAN_SET, LADDERS_SET
 from notifications.models import Category, ContactPlan, LadderEnd, LadderSetting, Preferred, Reach, Template
 from notifications.purposes import ladder_purpose_name
-from notifications.services import ladder
+from notifications.services import ladder, templates
 
 PLAN_FIELDS = ["preferred", "reads_sms"]
 
@@ -43,14 +43,27 @@ def set_contact_plan(actor, member, *, preferred: str, reads_sms: bool) -> Conta
 def purposes() -> list[dict]:
     """The purposes whose ladder a unit sets, each with its name and how far it climbs now: every greeting, a
     typed notice, and each notice template (the visit notice, the unit's own)."""
-    set_ends = ladder.ends()
+    set_ends, names = ladder.ends(), templates.own_names()
     keys = sorted(set(Template.objects.filter(category=Category.NOTICE).values_list("key", flat=True))
                   | {"visit_notice"})
     rows = [(ladder.GREETINGS, Category.GREETING), (ladder.TYPED_NOTICE, Category.NOTICE)]
     rows += [(key, Category.NOTICE) for key in keys]
-    return [{"purpose": purpose, "name": ladder_purpose_name(purpose), "category": category,
+    return [{"purpose": purpose, "name": purpose_name(purpose, names), "category": category,
              "end": ladder.end_for(purpose, category, set_ends),
              "default": ladder.DEFAULT_END.get(category, LadderEnd.TASK)} for purpose, category in rows]
+
+
+def purpose_name(purpose: str, names: dict[str, str]) -> str:
+    """What people call a ladder's purpose; `names`: the unit's own names of its templates (own_names())."""
+    return names.get(purpose) or ladder_purpose_name(purpose)
+
+
+def named(reaches: list[Reach]) -> list[Reach]:
+    """`reaches`, each with its `purpose_name` (one query for the unit's own names)."""
+    names = templates.own_names()
+    for reach in reaches:
+        reach.purpose_name = purpose_name(reach.purpose, names)
+    return reaches
 
 
 def set_ladders(actor, ends: dict[str, str]) -> list[dict]:
@@ -78,11 +91,17 @@ def set_ladders(actor, ends: dict[str, str]) -> list[dict]:
 
 def reaches_of(messages) -> dict[int, list[Reach]]:
     """message id -> the ladders (with their rungs and messages) that tried it, for `messages` (ids)."""
-    reaches = (Reach.objects.filter(rungs__message_id__in=list(messages)).distinct()
+    messages = set(messages)
+    reaches = (Reach.objects.filter(rungs__message_id__in=messages).distinct()
                .select_related("member", "task").prefetch_related("rungs__message"))
     found: dict[int, list[Reach]] = {}
     for reach in reaches:
-        for rung in reach.rungs.all():
-            if rung.message_id in messages:
-                found.setdefault(rung.message_id, []).append(reach)
+        for message_id in dict.fromkeys(rung.message_id for rung in reach.rungs.all()):
+            if message_id in messages:  # a reach whose SMS and proxy rungs share a phone is listed once
+                found.setdefault(message_id, []).append(reach)
     return found
+
+
+def reaches_of_member(member):
+    """The ladders `member`'s messages climbed, latest first, with their rungs and messages."""
+    return Reach.objects.filter(member=member).prefetch_related("rungs__message").order_by("-created_at", "-pk")

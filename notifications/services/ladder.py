@@ -43,9 +43,10 @@ from notifications.models import (
     RungKind,
     Status,
 )
-from notifications.purposes import ladder_purpose_name
+from notifications.purposes import LADDER_PURPOSES, ladder_purpose_name
 from notifications.services.followups import reach_in_person
 from notifications.services.outbox import Row, queue_many
+from notifications.services.templates import name_of
 
 # Where each kind of message stops when the unit has not said.
 DEFAULT_END = {Category.GREETING: LadderEnd.FIRST, Category.NOTICE: LadderEnd.TASK}
@@ -265,7 +266,7 @@ def what_was_tried(reach: Reach) -> str:
         phone = shown_phone(message.to) if message and message.to else _("no phone")
         parts.append(_("%(rung)s %(phone)s: %(result)s") % {
             "rung": RungKind(rung.kind).label, "phone": phone, "result": result_words(rung.result)})
-    purpose = ladder_purpose_name(reach.purpose)
+    purpose = ladder_purpose_name(reach.purpose) if reach.purpose in LADDER_PURPOSES else name_of(reach.purpose)
     text = _("%(purpose)s not confirmed. Tried: %(tried)s. Reach the member in person.") % {
         "purpose": purpose, "tried": "; ".join(parts)}
     return text[:200]

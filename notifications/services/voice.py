@@ -1,11 +1,11 @@
 """Voice messages: a call that reads a text to a member in Mandarin, for those who cannot read an SMS.
 
 Greetings and notices call through the ladder of channels (notifications.services.ladder); `call_member` queues
-one call outside any ladder: an outbox row of channel "voice" in the caller's transaction, under the key "voice:<occasion>:<phone>", so one
-occasion calls a phone once however many members share it. The relay places the call like it sends an SMS
-(windows, daily caps, opt-outs and deaths checked when queuing and again when calling; the plan's allowance
-reserved); notifications.services.calls takes it from there. What the call says is `answer` (read the text,
-read it again, ask for one key) and `after_key`, served to Twilio by the voice webhooks.
+one call outside any ladder: an outbox row of channel "voice" in the caller's transaction, under the key
+"voice:<occasion>:<phone>", so one occasion calls a phone once however many members share it. The relay places
+the call like it sends an SMS (windows, daily caps, opt-outs and deaths checked when queuing and again when
+calling; the plan's allowance reserved); notifications.services.calls takes it from there. What the call says is
+`answer` (read the text, read it again, ask for one key) and `after_key`, served to Twilio by the voice webhooks.
 """
 
 from django.core.exceptions import ValidationError
