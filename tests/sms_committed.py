@@ -9,7 +9,7 @@ from django.db import connection
 from billing.models import UsageRecord
 from care.registers.models import Member
 from carehub.audit.models import AuditEvent
-from notifications.models import Message, SmsSettings
+from notifications.models import Message, Notice, SmsSettings
 
 from .sms_core_data import at, ready_to_send
 from .test_programme_workers import in_thread
@@ -40,6 +40,7 @@ def committed(django_db_setup, gateway, settings):
 
 def purge(first_event: int) -> None:
     Message.objects.all().delete()
+    Notice.objects.all().delete()
     SmsSettings.objects.all().delete()
     Member.objects.filter(name__startswith=PREFIX).delete()
     UsageRecord.objects.filter(source_key__startswith="sms:alpha:").delete()

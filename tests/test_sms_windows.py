@@ -159,10 +159,10 @@ class TestMemberPage:
         with schema_context("alpha"):
             optouts.record_opt_out(people.staff.admin, phone=P4, scope="greetings", source="staff")
         page = member_page(logged_in(people.staff), people.proxied)
-        assert "Greetings only (138 0000 0004" in page  # on the proxy's phone, where the member's messages go
+        assert "Greetings only · SMS and calls (138 0000 0004" in page  # on the proxy's phone, where the member's messages go
         assert "Own window: 13:00–17:00." in page
         declined = member_page(logged_in(people.staff), people.opted_out)
-        assert "All messages (138 0000 0007" in declined
+        assert "All messages · SMS and calls (138 0000 0007" in declined
 
     def test_readers_see_the_state_but_no_opt_out_button(self, people):
         page = member_page(logged_in(people.staff, people.staff.viewer), people.one)
