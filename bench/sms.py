@@ -1,7 +1,10 @@
 """Benchmark: SMS throughput, recovery from a worker killed with SIGKILL, and sent messages whose callbacks never
 come, through real Celery workers to the sandbox gateway with 50 ms latency per request.
 
-    .venv/bin/python bench/sms.py [--members 38169] [--workers 2] [--messages 700]
+    .venv/bin/python bench/sms.py [throughput] [crash] [lost] [ladder] [--members 38169] [--workers 2]
+                                  [--messages 700]
+
+Without a scenario named, every one runs (as `make bench` does); `bench/sms.py ladder` runs the ladder alone.
 
 Works in a scratch database `<dbname>_bench_sms` (dropped and created, migrated, dropped at the end). This script
 stands in for beat: it runs the SMS entries of CELERY_BEAT_SCHEDULE at their own intervals (the relay fan-out
@@ -20,6 +23,18 @@ high (1,000/s) so that the workers, not the limit, are measured.
 3. Lost callbacks: `--messages` notices whose status callbacks never arrive (5 % to undeliverable numbers).
    With SMS_SENT_SETTLE_SECONDS=5 instead of 15 minutes, the relay fetches each by sid and settles it:
    seconds from the moment they are due until every row is delivered or undelivered.
+4. Ladder: the same Double Ninth greetings with the unit's greetings ladder climbing to the end (LadderSetting
+   "greetings" -> task): 10 % of the greeted members cannot read an SMS (ContactPlan reads_sms=False: a call
+   first), 5 % of SMS phones undeliverable, a share of the phones called never answer (three tries, then the
+   proxy where there is one, then a task), most who answer press 2, a few 1 (a visit task). No Celery worker:
+   this process plays beat and the workers, running the relay and `climb` with `now=` on a simulated clock
+   (django.utils.timezone.now moved forward in this process, so the webhooks served here see the same time),
+   which jumps to the next due row (the calls' retry times 10:00 / 15:00 / 19:00) whenever nothing is on its
+   way; the callbacks (SMS status, TwiML fetches, keys, call status) reach the app served by this process on a
+   port of its own (8 request threads, as gunicorn's 2 x 4). Printed: outbox rows settled per second of wall
+   time, ladder rungs settled, the wall and simulated time until no ladder is climbing, how they ended, and
+   the ratio against the baseline run first the same way: the same greetings with the default ladder (SMS
+   only), no contact plans, every phone deliverable.
 """
 
 import argparse
@@ -31,6 +46,7 @@ import sys
 import time
 import uuid
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 from scratch import BASE_DIR, heading, migrate_and_load_demo, run_in_scratch_database
 
@@ -41,6 +57,17 @@ TARGET_RATE = 200  # messages per second
 TARGET_RECOVERY = 30  # seconds from a worker's SIGKILL until every row is settled
 SENT_SETTLE_SECONDS = 5  # phase 3 only
 OPEN = ("pending", "sending", "unknown")  # not settled yet
+SCENARIOS = ("throughput", "crash", "lost", "ladder")
+# Ladder scenario (4).
+CALLER = "+8641139990000"
+LADDER_WINDOW = (datetime.time(8, 0), datetime.time(21, 0))
+UNREADABLE = 0.10  # greeted members who cannot read an SMS (called first)
+UNDELIVERABLE = 0.05  # phones of SMS readers whose SMS never arrives
+NOT_ANSWERED = 0.30  # phones called that never answer (half "no_answer", half "busy")
+VISIT_KEY = 0.03  # phones answered that press 1 (a visit); 85 % press 2, the rest press nothing
+UTC8 = datetime.timezone(datetime.timedelta(hours=8))  # the demo units' zone (Asia/Shanghai)
+STALLED = 10  # wall seconds without a row settled while some wait for their callbacks
+SETTLED = ("delivered", "undelivered", "failed", "cancelled", "heard", "unreached")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -276,7 +303,321 @@ def lost_callbacks(gateway, app, count: int, queue: str, env: dict) -> None:
         workers.stop()
 
 
-def run(members: int, worker_count: int, messages: int) -> None:
+# --- 4. ladder ---------------------------------------------------------------------------------------------------
+
+class SimulatedClock:
+    """django.utils.timezone.now of this process, moved forward on demand: the relay and `climb` get it as `now=`,
+    and the webhooks served by this process (a call's retry time is planned from the moment its status arrives)
+    read it too."""
+
+    def __init__(self):
+        from django.utils import timezone
+
+        self.timezone, self.real, self.offset = timezone, timezone.now, datetime.timedelta(0)
+
+    def now(self) -> datetime.datetime:
+        return self.real() + self.offset
+
+    def __enter__(self):
+        self.timezone.now = self.now
+        return self
+
+    def __exit__(self, *exc):
+        self.timezone.now = self.real
+
+    def set(self, moment: datetime.datetime) -> None:
+        self.offset = moment - self.real()
+
+    def jump_to(self, moment: datetime.datetime) -> None:
+        if moment > self.now():
+            self.set(moment)
+
+
+def serve_app(threads: int = 8):
+    """The Django app on a free port of 127.0.0.1, `threads` request threads (gunicorn's WEB_CONCURRENCY x
+    WEB_THREADS), one request per connection; returns (server, port)."""
+    import threading
+
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.core.servers.basehttp import WSGIRequestHandler, WSGIServer
+
+    class Handler(WSGIRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    class Server(WSGIServer):
+        """Not a ThreadingMixIn, so Django answers "Connection: close" (no thread held by an idle client); the
+        requests go to a fixed pool of threads, each keeping its database connection as gunicorn's do."""
+
+        request_queue_size = 1024  # hundreds of calls ring at once
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.pool = ThreadPoolExecutor(threads, thread_name_prefix="bench-web")
+
+        def process_request(self, request, client_address):
+            self.pool.submit(self.handle_in_pool, request, client_address)
+
+        def handle_in_pool(self, request, client_address):
+            try:
+                self.finish_request(request, client_address)
+            except Exception:
+                self.handle_error(request, client_address)
+            finally:
+                self.shutdown_request(request)
+
+    server = Server(("127.0.0.1", 0), Handler)
+    server.set_app(WSGIHandler())
+    threading.Thread(target=server.serve_forever, daemon=True, name="bench-web").start()
+    return server, server.server_address[1]
+
+
+def in_flight() -> bool:
+    """A message on its way: being sent, its outcome unknown, or sent and waiting for its report or call status."""
+    from django.db.models import Q
+
+    from notifications.models import Message
+
+    return Message.objects.filter(Q(status__in=("sending", "unknown")) | Q(status="sent") & ~Q(error_code="unconfirmed")
+                                  ).exists()
+
+
+def drive(clock: SimulatedClock, *, quiet=None, limit: float = 1800) -> dict:
+    """Relay and climb at the simulated time until no ladder is climbing: the relay whenever something is due, the
+    ladders at each quiet moment (nothing on its way, nothing due), then the clock jumps to the next due row.
+    `quiet(n)` is called at the n-th quiet moment before climbing. Returns what it counted."""
+    from django.db.models import Min
+
+    from notifications.models import Message, Reach
+    from notifications.services.ladder import climb
+    from notifications.services.relay import relay, settle_sent_after
+
+    started, quiet_moments, jumps, relays, climbs, fetched = time.perf_counter(), 0, [], 0, 0, 0
+    climb_seconds = relay_seconds = 0.0
+    pending = Message.objects.filter(status="pending")
+    last_change, last_settled = time.perf_counter(), -1
+    while time.perf_counter() - started < limit:
+        now = clock.now()
+        if pending.filter(not_before__lte=now).exists():
+            lap = time.perf_counter()
+            relay(now=now)
+            relay_seconds += time.perf_counter() - lap
+            relays += 1
+            continue
+        if in_flight():
+            settled = settled_rows()
+            if settled != last_settled:
+                last_change, last_settled = time.perf_counter(), settled
+            elif time.perf_counter() - last_change > STALLED:
+                # A callback that never came: the relay fetches an SMS still "sent" SMS_SENT_SETTLE_SECONDS on.
+                waiting = Message.objects.filter(status="sent", channel="sms").exclude(error_code="unconfirmed")
+                fetched += waiting.count()
+                clock.jump_to(clock.now() + settle_sent_after() + datetime.timedelta(seconds=1))
+                relay(now=clock.now())
+                last_change = time.perf_counter()
+            time.sleep(0.05)
+            continue
+        if quiet is not None:
+            quiet(quiet_moments)
+        quiet_moments += 1
+        lap = time.perf_counter()
+        moved = climb(now=now)
+        climb_seconds += time.perf_counter() - lap
+        climbs += 1
+        if moved:
+            continue
+        if not Reach.objects.filter(status="climbing").exists():
+            break
+        following = pending.aggregate(at=Min("not_before"))["at"]
+        if following is None:
+            print(f"  STUCK: {Reach.objects.filter(status='climbing').count()} ladders climbing, nothing pending")
+            break
+        jumps.append(following)
+        clock.jump_to(following)
+    else:
+        print(f"  GAVE UP after {limit:.0f} s")
+    return {"seconds": time.perf_counter() - started, "jumps": jumps, "relays": relays, "climbs": climbs,
+            "relay_seconds": relay_seconds, "climb_seconds": climb_seconds, "fetched": fetched}
+
+
+def reset_greetings(tasks: set) -> None:
+    """The Double Ninth greetings pending again, with no message, ladder or call left, and no task but `tasks`."""
+    from care.programme.models import CareTask, Greeting
+    from notifications.models import Message, Reach
+
+    Reach.objects.all().delete()
+    Message.objects.all().delete()
+    CareTask.objects.exclude(pk__in=tasks).delete()
+    Greeting.objects.filter(send_on=DOUBLE_NINTH).update(status="pending")
+
+
+def greet(clock: SimulatedClock) -> tuple[int, float]:
+    from django.db import transaction
+
+    from notifications.services.greetings import queue_due_greetings
+
+    started = time.perf_counter()
+    with transaction.atomic():
+        handed = queue_due_greetings(None, DOUBLE_NINTH, now=clock.now())
+    return handed, time.perf_counter() - started
+
+
+def settled_rows() -> int:
+    from notifications.models import Message
+
+    return Message.objects.filter(status__in=SETTLED).count()
+
+
+def ladder_baseline(gateway, clock: SimulatedClock, start: datetime.datetime, tasks: set) -> float:
+    from notifications.models import ContactPlan, LadderSetting, Reach, Rung
+
+    heading("4a. ladder baseline: the same greetings, default ladder (SMS only), no contact plans, all deliverable")
+    ContactPlan.objects.all().delete()
+    LadderSetting.objects.filter(purpose="greetings").delete()
+    reset_greetings(tasks)
+    gateway.reset()
+    gateway.configure(latency_ms=50, callbacks="post", callback_delay_ms=300)
+    clock.set(start)
+    handed, seconds = greet(clock)
+    print(f"  {handed} greetings handed to the outbox in {seconds:.1f} s as {statuses()['pending']} messages")
+    run = drive(clock)
+    rows, rungs = settled_rows(), Rung.objects.filter(settled_at__isnull=False).count()
+    rate = rows / run["seconds"]
+    print(f"  {rows} outbox rows settled ({rungs} rungs) in {run['seconds']:.1f} s = {rate:.0f} rows/s "
+          f"(relay {run['relay_seconds']:.1f} s in {run['relays']} runs, climb {run['climb_seconds']:.1f} s in "
+          f"{run['climbs']} runs); ladders {dict(Counter(Reach.objects.values_list('status', flat=True)))}; "
+          f"callbacks never come, fetched: {run['fetched']}")
+    print(f"  {gateway_line(at_gateway(gateway, set(gateway_phones(gateway))))}; outbox {dict(statuses())}")
+    return rate
+
+
+def gateway_phones(gateway) -> set:
+    return {message["to"] for message in gateway.messages()}
+
+
+def ladder_plans(rng) -> dict:
+    """Contact plans, proxies and the sandbox's behaviour per phone for the ladder run; returns the behaviours."""
+    from care.programme.models import Greeting
+    from care.registers.models import Member
+    from notifications.models import ContactPlan, LadderSetting
+
+    LadderSetting.objects.update_or_create(purpose="greetings", defaults={"end": "task"})
+    ContactPlan.objects.all().delete()
+    members = list(Member.objects.filter(pk__in=Greeting.objects.filter(send_on=DOUBLE_NINTH).values("member_id"),
+                                         status__in=("active", "retired")).exclude(phone="")
+                   .values_list("pk", "phone", "proxy_phone", "uses_smartphone"))
+    # Who cannot read an SMS: those without a smartphone first (the eyesight and literacy of the oldest).
+    ordered = sorted(members, key=lambda member: (member[3], rng.random()))
+    unreadable = ordered[:round(UNREADABLE * len(members))]
+    ContactPlan.objects.bulk_create([ContactPlan(member_id=pk, preferred="voice", reads_sms=False)
+                                     for pk, *_rest in unreadable])
+    unreadable_phones = {phone for _pk, phone, *_rest in unreadable}
+    readers = sorted({phone for _pk, phone, *_rest in members} - unreadable_phones)
+    undeliverable = set(rng.sample(readers, round(UNDELIVERABLE * len(readers))))
+    called = sorted(unreadable_phones | undeliverable)
+    silent = rng.sample(called, round(NOT_ANSWERED * len(called)))
+    behaviours = {phone: "undeliverable" for phone in undeliverable}  # the SMS; the call is answered
+    calls = {phone: ("no_answer" if index % 2 else "busy") for index, phone in enumerate(silent)}
+    presses = {}
+    for phone in sorted(set(called) - set(silent)):
+        draw = rng.random()
+        if draw < VISIT_KEY:
+            presses[phone] = "1"
+        elif draw < 0.85 + VISIT_KEY:
+            presses[phone] = "2"
+    proxied = sum(1 for _pk, _phone, proxy, _smart in unreadable if proxy)
+    print(f"  {len(members)} greeted members with a phone: {len(unreadable)} cannot read an SMS ({proxied} of them "
+          f"with a proxy), {len(undeliverable)} SMS phones undeliverable; of {len(called)} phones to call, "
+          f"{len(silent)} never answer (busy or no answer), {sum(d == '1' for d in presses.values())} press 1, "
+          f"{sum(d == '2' for d in presses.values())} press 2, the others nothing")
+    return {"sms": behaviours, "calls": {**behaviours, **calls}, "presses": presses}
+
+
+def ladder(gateway, clock: SimulatedClock, start: datetime.datetime, baseline: float, tasks: set) -> None:
+    import random
+
+    from django.db.models import Count, Max
+
+    from care.programme.models import CareTask
+    from notifications.models import Call, Reach, Rung
+
+    heading("4b. ladder: the Double Ninth greetings climbing to a task, 10 % unable to read an SMS, failures injected")
+    reset_greetings(tasks)
+    gateway.reset()
+    behaviours = ladder_plans(random.Random("bench-ladder"))
+    gateway.configure(latency_ms=50, callbacks="post", callback_delay_ms=300, key_wait_ms=300,
+                      numbers=behaviours["sms"], presses=behaviours["presses"])
+    clock.set(start)
+    handed, seconds = greet(clock)
+    queued = statuses()
+    print(f"  {handed} greetings handed to the outbox in {seconds:.1f} s as {queued['pending']} messages "
+          f"(first rungs: SMS, or a call for who cannot read one)")
+
+    def quiet(moment: int) -> None:
+        if moment == 0:  # every first SMS settled: the phones whose SMS failed answer calls or not, from now on
+            gateway.configure(numbers=behaviours["calls"])
+
+    run = drive(clock, quiet=quiet)
+    rows, rungs = settled_rows(), Rung.objects.filter(settled_at__isnull=False).count()
+    rate = rows / run["seconds"]
+    last = Reach.objects.aggregate(last=Max("ended_at"))["last"]
+    jumps = ", ".join(at.astimezone(UTC8).strftime("%H:%M") for at in run["jumps"])
+    print(f"  {rows} outbox rows settled ({rungs} rungs) in {run['seconds']:.1f} s = {rate:.0f} rows/s, "
+          f"{rate / baseline:.2f}x the baseline's {baseline:.0f} rows/s (relay {run['relay_seconds']:.1f} s in "
+          f"{run['relays']} runs, climb {run['climb_seconds']:.1f} s in {run['climbs']} runs; callbacks never come, "
+          f"fetched: {run['fetched']})")
+    print(f"  no ladder climbing {run['seconds']:.1f} s of wall time after the greetings were queued; simulated: "
+          f"{(last - start).total_seconds() / 3600:.1f} h from {start.astimezone(UTC8):%H:%M} (UTC+8) to the last "
+          f"ladder's end; the clock jumped to {jumps or 'nothing'}")
+    ended = Counter(Reach.objects.values_list("status", flat=True))
+    by_step = Counter((status, step + 1) for status, step in Reach.objects.values_list("status", "step"))
+    print(f"  ladders: {dict(ended)}; by (end, step): {dict(sorted(by_step.items()))}")
+    tries = Counter(Call.objects.values("message").annotate(n=Count("pk")).values_list("n", flat=True))
+    outcomes = Counter(Call.objects.values_list("outcome", flat=True))
+    calls = gateway.calls()
+    per_phone = Counter(call["to"] for call in calls)
+    unread = sum(1 for call in calls if call["status"] == "completed" and call["answered_by"] != "machine_start"
+                 and not call["said"])
+    print(f"  calls: {len(calls)} placed to {len(per_phone)} phones (most to one phone: "
+          f"{max(per_phone.values(), default=0)}); voice messages by tries {dict(sorted(tries.items()))}; outcomes "
+          f"{dict(outcomes)}; answered but nothing read: {unread}")
+    new_tasks = Counter(CareTask.objects.exclude(pk__in=tasks).values_list("kind", flat=True))
+    print(f"  tasks created: {dict(new_tasks)}; outbox {dict(statuses())}")
+    sms = Counter(message["to"] for message in gateway.messages())
+    print(f"  SMS at the gateway: {sum(sms.values())} to {len(sms)} phones, duplicates "
+          f"{sum(count - 1 for count in sms.values() if count > 1)}")
+
+
+def ladders(gateway) -> None:
+    from django.conf import settings
+
+    from care.programme.models import CareTask
+    from notifications.models import SmsSettings
+
+    server, port = serve_app()
+    saved = (settings.CAREHUB_PUBLIC_SCHEME, settings.CAREHUB_PUBLIC_PORT, settings.SMS_RELAY_PARALLEL)
+    settings.CAREHUB_PUBLIC_SCHEME, settings.CAREHUB_PUBLIC_PORT = "http", port
+    settings.SMS_RELAY_PARALLEL = 0  # this process runs the relay: nothing dispatched to workers
+    SmsSettings.objects.filter(pk=1).update(voice_number=CALLER, send_from=LADDER_WINDOW[0],
+                                            send_until=LADDER_WINDOW[1])
+    try:
+        with SimulatedClock() as clock:
+            # The next 09:00 in the unit (UTC+8): the greetings go out at once, the calls' retries
+            # fall on the afternoon and evening tries.
+            local = clock.real().astimezone(UTC8)
+            start = datetime.datetime.combine(local.date() + datetime.timedelta(days=local.hour >= 9),
+                                              datetime.time(9, 0), tzinfo=UTC8)
+            tasks = set(CareTask.objects.values_list("pk", flat=True))  # the demo's own
+            baseline = ladder_baseline(gateway, clock, start, tasks)
+            ladder(gateway, clock, start, baseline, tasks)
+    finally:
+        settings.CAREHUB_PUBLIC_SCHEME, settings.CAREHUB_PUBLIC_PORT, settings.SMS_RELAY_PARALLEL = saved
+        server.shutdown()
+        server.server_close()
+        server.pool.shutdown(wait=True)
+
+
+def run(members: int, worker_count: int, messages: int, scenarios=SCENARIOS) -> None:
     import warnings
 
     import django
@@ -296,7 +637,7 @@ def run(members: int, worker_count: int, messages: int) -> None:
     from carehub.audit.models import Source
     from carehub.audit.services import source
     from carehub.celery import app
-    from notifications.models import Message, SmsSettings
+    from notifications.models import ContactPlan, LadderSetting, Message, SmsSettings
 
     queue = f"bench-sms-{uuid.uuid4().hex[:8]}"  # never a queue that a developer's own workers consume
     app.conf.carehub_queues = {kind: queue for kind in app.conf.carehub_queues}
@@ -310,6 +651,9 @@ def run(members: int, worker_count: int, messages: int) -> None:
                                      generate=False)
             runs.generate(None, today=DOUBLE_NINTH, horizon=0, rules=[rule])
             Greeting.objects.update(via_sms=True)
+            # Every greeting an SMS to the member's phone for scenarios 1-3 (the demo gives some members a call).
+            ContactPlan.objects.all().delete()
+            LadderSetting.objects.all().delete()
             local = datetime.datetime.now(datetime.UTC).astimezone(datetime.timezone(datetime.timedelta(hours=8)))
             SmsSettings.objects.update_or_create(pk=1, defaults={
                 "messaging_service_sid": SERVICE, "rate_per_second": 1000, "daily_cap_per_recipient": 3,
@@ -318,26 +662,38 @@ def run(members: int, worker_count: int, messages: int) -> None:
             print(f"  defaults: heartbeat {settings.SMS_CLAIM_HEARTBEAT_SECONDS} s, lease "
                   f"{settings.SMS_CLAIM_LEASE_SECONDS} s, unknown looked up after {settings.SMS_UNKNOWN_SETTLE_SECONDS}"
                   f" s, watchdog every {settings.CELERY_BEAT_SCHEDULE['sms-wake']['schedule']} s")
-            settings.SMS_RELAY_PARALLEL = worker_count  # the on-commit dispatch of this process
-            throughput(gateway, app, worker_count, queue, env)
-            for phase in (crash, lost_callbacks):
+            if "throughput" in scenarios:
+                settings.SMS_RELAY_PARALLEL = worker_count  # the on-commit dispatch of this process
+                throughput(gateway, app, worker_count, queue, env)
+            for name, phase in (("crash", crash), ("lost", lost_callbacks)):
+                if name not in scenarios:
+                    continue
                 gateway.reset()
                 gateway.configure(latency_ms=50, callbacks="off")
                 Message.objects.all().delete()
                 settings.SMS_RELAY_PARALLEL = 1
                 phase(gateway, app, messages, queue, env)
+            if "ladder" in scenarios:
+                Message.objects.all().delete()
+                ladders(gateway)
     finally:
         gateway.stop()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("scenarios", nargs="*", metavar="scenario",
+                        help=f"any of {', '.join(SCENARIOS)} (default: all)")
     parser.add_argument("--members", type=int, default=38169, help="members of Ganjingzi (default 38169)")
     parser.add_argument("--workers", type=int, default=2, help="worker processes for throughput (default 2)")
     parser.add_argument("--messages", type=int, default=700, help="notices in the crash and lost-callback runs")
     options = parser.parse_args()
     sys.path.insert(0, str(BASE_DIR / "bench"))
-    run_in_scratch_database("bench_sms", lambda: run(options.members, options.workers, options.messages))
+    unknown = set(options.scenarios) - set(SCENARIOS)
+    if unknown:
+        parser.error(f"unknown scenario {', '.join(sorted(unknown))}: choose from {', '.join(SCENARIOS)}")
+    scenarios = options.scenarios or SCENARIOS
+    run_in_scratch_database("bench_sms", lambda: run(options.members, options.workers, options.messages, scenarios))
 
 
 if __name__ == "__main__":

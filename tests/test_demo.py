@@ -283,3 +283,20 @@ def test_operator_login_and_billing(demo, db):
     assert sum(sms.values_list("quantity", flat=True)) == 11240
     assert UsageRecord.objects.filter(unit__slug="dlsz", metric="active_members").exists()
     assert "billing: 标准版 (past due); SMS segments this month:" in demo[0]
+
+
+def test_about_one_member_in_ten_is_called_instead_of_texted(demo, db):
+    from notifications.models import ContactPlan, Preferred
+    from notifications.services import ladder
+
+    assert "contact plans: " in demo[0] and " cannot read an SMS (called instead), " in demo[0]
+    with schema_context("ganjingzi"):
+        with_phone = Member.objects.exclude(phone="").exclude(status=MemberStatus.DECEASED).count()
+        plans = Counter(ContactPlan.objects.values_list("preferred", "reads_sms"))
+        assert set(plans) == {(Preferred.VOICE, False), (Preferred.BOTH, True)}
+        assert 0.06 <= plans[Preferred.VOICE, False] / with_phone <= 0.14
+        assert 0 < plans[Preferred.BOTH, True] < plans[Preferred.VOICE, False]
+        assert not ContactPlan.objects.filter(member__phone="").exists()
+        plan = ContactPlan.objects.filter(reads_sms=False).select_related("member").first()
+        steps = ladder.steps(plan.member, ladder.Plan(plan.preferred, plan.reads_sms), "task")
+        assert steps[0] == ["voice"] and ["sms"] not in steps  # a call first, never an SMS they cannot read

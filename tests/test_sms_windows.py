@@ -159,7 +159,8 @@ class TestMemberPage:
         with schema_context("alpha"):
             optouts.record_opt_out(people.staff.admin, phone=P4, scope="greetings", source="staff")
         page = member_page(logged_in(people.staff), people.proxied)
-        assert "Greetings only · SMS and calls (138 0000 0004" in page  # on the proxy's phone, where the member's messages go
+        # On the proxy's phone, where the member's messages go.
+        assert "Greetings only · SMS and calls (138 0000 0004" in page
         assert "Own window: 13:00–17:00." in page
         declined = member_page(logged_in(people.staff), people.opted_out)
         assert "All messages · SMS and calls (138 0000 0007" in declined

@@ -1,6 +1,7 @@
 """`carehub demo`: a platform operator and four demo units with staff, organisation trees, members, their status
 history, extra fields and hardship ledgers that look real (see care/registers/demo*.py), their care programmes and
-funds, and billing: plans, subscriptions, usage and invoices (billing/demo.py).
+funds, billing: plans, subscriptions, usage and invoices (billing/demo.py), and contact plans: about one member in
+ten called instead of texted, a few both (notifications/demo.py).
 
 Idempotent: units, accounts, nodes, scopes and extra fields that exist are left alone, and the registers are only
 topped up to the asked size (a member comes with their ledger entries and history), so running it again changes
@@ -43,6 +44,7 @@ from carehub.accounts.models import Invitation, Role, User
 from carehub.audit.models import Source
 from carehub.audit.services import source
 from carehub.clock import unit_today
+from notifications import demo as notifications_demo
 from tenants.models import Unit, UnitKind
 from tenants.services import onboarding as services
 
@@ -153,6 +155,9 @@ class Command(BaseCommand):
                 fund_demo.ensure_funds(spec.kind, nodes, admin, staff, today)
                 self.lap("care fund", fund_started)
                 billing_demo.ensure_billing(unit, plans, today)
+                plans_started = time.perf_counter()
+                notifications_demo.ensure_contact_plans(spec.slug)
+                self.lap("contact plans", plans_started)
                 rows.append(self.describe(unit, spec, nodes, today))
             if created:
                 laps = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in self.timings.items())
@@ -321,6 +326,7 @@ class Command(BaseCommand):
             "programme": programme_demo.describe(today),
             "fund": fund_demo.describe(),
             "billing": billing_demo.describe(unit, today),
+            "contacts": notifications_demo.describe(),
         }
 
     def summary(self, rows) -> None:
@@ -367,3 +373,4 @@ class Command(BaseCommand):
             write(f"  {row['programme']}")
             write(f"  {row['fund']}")
             write(f"  {row['billing']}")
+            write(f"  {row['contacts']}")
