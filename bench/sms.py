@@ -539,7 +539,7 @@ def ladder(gateway, clock: SimulatedClock, start: datetime.datetime, baseline: f
     from django.db.models import Count, Max
 
     from care.programme.models import CareTask
-    from notifications.models import Call, Reach, Rung
+    from notifications.models import Call, Message, Reach, Rung
 
     heading("4b. ladder: the Double Ninth greetings climbing to a task, 10 % unable to read an SMS, failures injected")
     reset_greetings(tasks)
@@ -583,9 +583,12 @@ def ladder(gateway, clock: SimulatedClock, start: datetime.datetime, baseline: f
           f"{dict(outcomes)}; answered but nothing read: {unread}")
     new_tasks = Counter(CareTask.objects.exclude(pk__in=tasks).values_list("kind", flat=True))
     print(f"  tasks created: {dict(new_tasks)}; outbox {dict(statuses())}")
-    sms = Counter(message["to"] for message in gateway.messages())
-    print(f"  SMS at the gateway: {sum(sms.values())} to {len(sms)} phones, duplicates "
-          f"{sum(count - 1 for count in sms.values() if count > 1)}")
+    # Members' SMS apart from the staff's (a visit asked for by key 1 is announced to the secretary by SMS).
+    greeting_sids = set(Message.objects.filter(category="greeting").exclude(sid=None).values_list("sid", flat=True))
+    sms = Counter(message["to"] for message in gateway.messages() if message["sid"] in greeting_sids)
+    staff = sum(1 for message in gateway.messages() if message["sid"] not in greeting_sids)
+    print(f"  greeting SMS at the gateway: {sum(sms.values())} to {len(sms)} phones, duplicates "
+          f"{sum(count - 1 for count in sms.values() if count > 1)}; staff SMS (visit requests announced): {staff}")
 
 
 def ladders(gateway) -> None:

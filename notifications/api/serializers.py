@@ -151,6 +151,8 @@ class ExcludedSerializer(serializers.Serializer):
 class AudienceSerializer(serializers.Serializer):
     members = serializers.IntegerField(help_text="Members the filter matched, within your scope.")
     recipients = serializers.IntegerField(help_text="Messages that would go out: one per phone.")
+    calls = serializers.IntegerField(help_text="Of those, voice calls: the channel chosen, or each member's first "
+                                               "step by their contact plan (who cannot read an SMS is called).")
     segments = serializers.IntegerField(help_text="What they cost, in SMS segments.")
     shared = serializers.IntegerField(help_text="Members who share a phone and get one message together.")
     excluded = ExcludedSerializer()
@@ -161,7 +163,8 @@ class AudienceSerializer(serializers.Serializer):
     @staticmethod
     def of(audience) -> dict:
         count = audience.count
-        return {"members": audience.members, "recipients": audience.recipients, "segments": audience.segments,
+        return {"members": audience.members, "recipients": audience.recipients, "calls": audience.calls,
+                "segments": audience.segments,
                 "shared": audience.shared, "sample": audience.sample,
                 "excluded": {reason: audience.excluded[reason] for reason in ("gone", "no_phone", "opted_out")},
                 "encoding": count.encoding if count else None, "characters": count.characters if count else None}

@@ -24,9 +24,9 @@ from notifications.services.refusals import covers, refuse
 
 
 def member_opt_out(member) -> OptOut | None:
-    """The opt-out in force on the phone the member's messages go to (their proxy's, else their own), else one
-    recorded for the member on another phone."""
-    phone = member.proxy_phone or member.phone
+    """The opt-out in force on the phone the member's messages go to first (their own, else their proxy's), else
+    one recorded for the member on another phone."""
+    phone = member.phone or member.proxy_phone
     current = OptOut.objects.filter(Q(member=member) | Q(phone=phone) if phone else Q(member=member),
                                     ended_at__isnull=True)
     return min(current, key=lambda opt_out: opt_out.phone != phone, default=None)
