@@ -17,6 +17,7 @@ BUILT_IN_NAMES = {
     "physicians_day": gettext_lazy("Physicians' Day greeting"),
     "greeting": gettext_lazy("Greeting for any other occasion"),
     "visit_notice": gettext_lazy("Visit notice"),
+    "fund_notice": gettext_lazy("Care fund payment notice"),
     "staff_digest": gettext_lazy("Daily task reminder to staff"),
     "task_assigned": gettext_lazy("New task announced to staff"),
 }

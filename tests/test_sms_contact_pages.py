@@ -131,12 +131,14 @@ class TestLadderSettings:
         client = portal(ladder.staff)
         page = client.get("/sms/settings/").content.decode()
         assert 'id="sms-ladders"' in page and "Every greeting" in page and "Visit notice" in page
+        assert "Care fund payment notice" in page
         response = client.post("/sms/settings/", {"save_ladders": "1", "ladder-greetings": "proxy",
-                                                  "ladder-notices": "task", "ladder-visit_notice": "own"})
+                                                  "ladder-notices": "task", "ladder-visit_notice": "own",
+                                                  "ladder-fund_notice": "task"})
         assert response.status_code == 302
         with schema_context("alpha"):
             assert dict(LadderSetting.objects.values_list("purpose", "end")) == {
-                "greetings": "proxy", "notices": "task", "visit_notice": "own"}
+                "greetings": "proxy", "notices": "task", "visit_notice": "own", "fund_notice": "task"}
 
     def test_an_unknown_end_is_shown_on_the_form(self, ladder):
         response = portal(ladder.staff).post("/sms/settings/", {"save_ladders": "1", "ladder-greetings": "x"})

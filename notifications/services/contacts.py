@@ -14,6 +14,9 @@ from notifications.purposes import ladder_purpose_name
 from notifications.services import ladder, templates
 
 PLAN_FIELDS = ["preferred", "reads_sms"]
+# The notice templates every unit has (the visit notice, the care fund's payment notice).
+BUILT_IN_NOTICES = {key for (key, _language), (category, _body) in templates.DEFAULTS.items()
+                    if category == Category.NOTICE}
 
 
 def plan_of(member) -> ContactPlan:
@@ -42,10 +45,10 @@ def set_contact_plan(actor, member, *, preferred: str, reads_sms: bool) -> Conta
 
 def purposes() -> list[dict]:
     """The purposes whose ladder a unit sets, each with its name and how far it climbs now: every greeting, a
-    typed notice, and each notice template (the visit notice, the unit's own)."""
+    typed notice, and each notice template (the visit notice, the fund's payment notice, the unit's own)."""
     set_ends, names = ladder.ends(), templates.own_names()
     keys = sorted(set(Template.objects.filter(category=Category.NOTICE).values_list("key", flat=True))
-                  | {"visit_notice"})
+                  | BUILT_IN_NOTICES)
     rows = [(ladder.GREETINGS, Category.GREETING), (ladder.TYPED_NOTICE, Category.NOTICE)]
     rows += [(key, Category.NOTICE) for key in keys]
     return [{"purpose": purpose, "name": purpose_name(purpose, names), "category": category,
