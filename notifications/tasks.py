@@ -4,6 +4,7 @@ holding a claim or an unknown outcome is due for its lookup. Every path runs the
 task message costs only delay. Each task's logic is a service; the tasks defined next to it (the relay's, the
 staff reminders') are imported here so that every worker registers them."""
 
+import logging
 import time
 
 from django_tenants.utils import schema_context
@@ -17,6 +18,7 @@ from notifications.services.relay import relay_unit
 from notifications.services.reminders import daily_digests, fan_out_digests
 from tenants.models import Unit
 
+logger = logging.getLogger(__name__)
 __all__ = ["climb_and_relay", "daily_digests", "fan_out_digests", "fan_out_relay", "greet_and_relay", "relay_unit",
            "wake_units"]
 
@@ -26,7 +28,7 @@ def greet_and_relay():
     """Beat's relay of one unit: first today's greetings not yet in the outbox (a rule created during the day
     planned them, and they go out the same day), the ladders whose step is over, then the relay."""
     queue_due_greetings(None)
-    climb()
+    _climb()
     return relay_unit.run()
 
 
@@ -34,8 +36,17 @@ def greet_and_relay():
 def climb_and_relay():
     """The watchdog's run of one unit: the ladders whose step is over (a message settled), then the relay (which
     sends their next rungs, and settles what a dead worker left)."""
-    climb()
+    _climb()
     return relay_unit.run()
+
+
+def _climb() -> None:
+    """Climb the unit's ladders; a failure is reported, never allowed to stop the relay that follows (the unit's
+    messages and their reports must keep moving; the ladders climb at the next run)."""
+    try:
+        climb()
+    except Exception:  # noqa: BLE001 - reported to Sentry through the log
+        logger.exception("climbing the ladders of channels failed")
 
 
 @app.task(base=PlatformTask)

@@ -13,6 +13,7 @@ from care.programme.models import CareTask, TaskKind
 from care.registers.models import Member
 from care.registers.services import members
 from carehub.audit.models import AuditEvent
+from notifications import tasks
 from notifications.models import (
     Channel,
     ContactPlan,
@@ -238,3 +239,14 @@ def test_ladders_are_set_by_admins_per_purpose(in_alpha):
     assert set(refused.value.message_dict) == {"birthday-cake", "notices"}
     contacts.set_ladders(in_alpha.admin, {"visit_notice": LadderEnd.OWN})
     assert {row["purpose"]: row["end"] for row in contacts.purposes()}["visit_notice"] == LadderEnd.OWN
+
+
+def test_a_failing_climb_never_stops_the_relay(in_alpha, monkeypatch, caplog):
+    ready_to_send()
+
+    def broken(now=None):
+        raise RuntimeError("a bug in the ladder")
+
+    monkeypatch.setattr(tasks, "climb", broken)
+    assert tasks.climb_and_relay.run()["unit"] == "alpha"  # the relay ran all the same
+    assert "climbing the ladders of channels failed" in caplog.text
