@@ -44,7 +44,6 @@ WITHOUT = {
     "care/fund": {"tasks"},
     "care/imports": {"models", "tasks", "access", "demo"},
     "care/reports": {"demo"},
-    "notifications": {"demo"},
     "billing": {"access", "api", "api_urls", "actions"},  # its history is its own (SubscriptionChange, UnitEvent)
     "tenants": {"access", "demo"},
 }
