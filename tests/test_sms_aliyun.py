@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import override_settings
 from django.utils import timezone, translation
 from django_tenants.utils import schema_context
@@ -335,6 +335,25 @@ def test_after_a_reply_the_ladder_calls_the_member_instead(in_alpha, aliyun, gat
     notices.send_notice(in_alpha.admin, filters={}, body="明天上午九点开会。", expected=1)
     [call] = Message.objects.filter(member=member)
     assert (call.channel, call.status) == (Channel.VOICE, Status.PENDING)
+
+
+def test_new_push_addresses_retire_the_old_ones(in_alpha, aliyun, gateway, client):
+    """An admin renews leaked push addresses on the settings page: the old ones answer 404, the new ones work."""
+    page = logged_in(in_alpha).get("/sms/settings/", HTTP_HOST="alpha.localhost").content.decode()
+    assert 'id="renew-push"' in page and aliyun["reply"] in page
+    response = logged_in(in_alpha).post("/sms/settings/", {"renew_push": "1"}, HTTP_HOST="alpha.localhost")
+    assert response.status_code == 302
+    renewed = sms_settings.push_urls()
+    assert renewed["reply"] != aliyun["reply"] and renewed["report"] != aliyun["report"]
+    hook = gateway.aliyun.reply(KEY.sid, PHONE, "退订", sign_name=SIGN)  # to the address the console still has
+    assert replay(client, [hook])[0].status_code == 404 and not OptOut.objects.exists()
+    gateway.aliyun.register(KEY.sid, KEY.token, report_url=renewed["report"], reply_url=renewed["reply"])
+    assert replay(client, [gateway.aliyun.reply(KEY.sid, PHONE, "退订", sign_name=SIGN)])[0].status_code == 200
+    assert OptOut.objects.filter(phone=PHONE).exists()
+    event = AuditEvent.objects.get(action="sms.push.renewed")
+    assert event.changes == {"push_secret": ["…", "…"]} and event.actor == in_alpha.admin
+    with pytest.raises(PermissionDenied):
+        sms_settings.renew_push_secret(in_alpha.secretary)
 
 
 def test_forged_and_foreign_pushes_are_404_and_change_nothing(alpha, beta, gateway, client):

@@ -150,6 +150,10 @@ class ProviderForm(forms.Form):
                                             "without 【】."))
 
 
+class RenewPushForm(forms.Form):
+    """Nothing to fill in: the button says it (new push addresses for Alibaba Cloud)."""
+
+
 class AccountForm(forms.Form):
     account_sid = forms.CharField(label=_("Own Twilio account SID"), max_length=34, required=False,
                                   help_text=_("Leave empty to send through the platform's account."))

@@ -19,7 +19,14 @@ from carehub.portal.common import flash_error
 from notifications import rendering
 from notifications.access import visible_messages
 from notifications.models import Approval, Category, Provider, Template
-from notifications.portal.forms import AccountForm, LadderForm, ProviderForm, SettingsForm, TemplateForm
+from notifications.portal.forms import (
+    AccountForm,
+    LadderForm,
+    ProviderForm,
+    RenewPushForm,
+    SettingsForm,
+    TemplateForm,
+)
 from notifications.services import compliance, contacts, sandbox_phones
 from notifications.services import settings as sms_settings
 from notifications.services import templates as service
@@ -129,7 +136,7 @@ class SettingsPage(FormActionView):
 
     template_name = "notifications/settings.html"
     FORMS = {"save_settings": SettingsForm, "save_provider": ProviderForm, "save_account": AccountForm,
-             "save_ladders": LadderForm}
+             "save_ladders": LadderForm, "renew_push": RenewPushForm}
 
     @property
     def posted(self) -> str:
@@ -158,6 +165,8 @@ class SettingsPage(FormActionView):
             return {"initial": {"account_sid": sms.account_sid}, "prefix": "account"}
         if name == "save_ladders":
             return {"purposes": contacts.purposes(), "prefix": "ladder"}
+        if name == "renew_push":
+            return {"prefix": "push"}
         return {"instance": sms, "prefix": "sms"}
 
     def act(self, form, sms):
@@ -170,11 +179,16 @@ class SettingsPage(FormActionView):
             return sms_settings.set_own_account(user, data["account_sid"], data["auth_token"])
         if self.posted == "save_ladders":
             return contacts.set_ladders(user, data)
+        if self.posted == "renew_push":
+            return sms_settings.renew_push_secret(user)
         return sms_settings.update_settings(user, **{name: data[name] for name in sms_settings.EDITABLE})
 
     def get_success_message(self, result, sms):
         if self.posted == "save_account":
             return _("Saved. The token is stored encrypted.")
+        if self.posted == "renew_push":
+            return _("New push addresses made: enter them in the Alibaba Cloud console now. The old ones no longer "
+                     "work.")
         if self.posted == "save_provider" and result.provider == Provider.ALIYUN:
             return _("Saved. The AccessKey secret is stored encrypted. Enter the push addresses below in the "
                      "Alibaba Cloud console.")

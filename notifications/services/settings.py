@@ -16,7 +16,13 @@ from carehub.audit.services import changing, record, snapshot
 from carehub.clock import current_unit
 from carehub.phones import normalise_phone
 from notifications import crypto
-from notifications.actions import ACCOUNT_CHANGED, PROVIDER_CHANGED, SETTINGS_CONFIRMED, SETTINGS_UPDATED
+from notifications.actions import (
+    ACCOUNT_CHANGED,
+    PROVIDER_CHANGED,
+    PUSH_ADDRESSES_RENEWED,
+    SETTINGS_CONFIRMED,
+    SETTINGS_UPDATED,
+)
 from notifications.models import Provider, SmsSettings
 from notifications.services import sandbox_phones
 from notifications.services.compliance import signature_problems
@@ -157,7 +163,27 @@ def set_provider(actor, provider: str, *, access_key_id: str = "", access_key_se
         if new_secret and provider == Provider.ALIYUN:  # the secret itself never enters the audit trail
             changes["aliyun_access_key_secret"] = ["…", "…"]
         record(actor, PROVIDER_CHANGED, sms, changes, object_type="smssettings")
-        if provider == Provider.ALIYUN and sandbox_phones.enabled():  # the local sandbox plays the console
-            account, urls = account_for(sms), push_urls(sms)
-            transaction.on_commit(lambda: sandbox_phones.register_aliyun(account, urls))
+        _register_in_sandbox(sms)
     return sms
+
+
+def renew_push_secret(actor) -> SmsSettings:
+    """New push addresses for Alibaba Cloud (a new secret in them), for when the old ones leaked (a proxy's access
+    log, a screenshot): the old ones answer 404 from now on, so the admin enters the new ones in the console."""
+    access.require_admin(actor)
+    with transaction.atomic():
+        sms = SmsSettings.objects.select_for_update().get(pk=get_settings().pk)
+        if sms.provider != Provider.ALIYUN:
+            raise ValidationError(_("Only a unit sending through Alibaba Cloud has push addresses."))
+        sms.push_secret_encrypted = crypto.encrypt(secrets.token_urlsafe(24))
+        sms.save(update_fields=["push_secret_encrypted", "updated_at"])
+        record(actor, PUSH_ADDRESSES_RENEWED, sms, {"push_secret": ["…", "…"]}, object_type="smssettings")
+        _register_in_sandbox(sms)
+    return sms
+
+
+def _register_in_sandbox(sms: SmsSettings) -> None:
+    """In development the local sandbox plays Alibaba Cloud's console: it learns the unit's key and push URLs."""
+    if sms.provider == Provider.ALIYUN and sandbox_phones.enabled():
+        account, urls = account_for(sms), push_urls(sms)
+        transaction.on_commit(lambda: sandbox_phones.register_aliyun(account, urls))
